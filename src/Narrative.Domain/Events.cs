@@ -1,0 +1,61 @@
+namespace Narrative.Domain;
+
+// Every fact Narrative records. Past tense, immutable; corrections are new events, never edits.
+// Stream conventions: source-{id}, topic-{id}, context-{id}, document-{id}.
+
+public sealed record Hypothesis(string Id, string Label, string? Description);
+
+public sealed record SourceRegistered(string SourceId, string Name, string Kind, string Reliability, string? Rationale);
+
+public sealed record TopicOpened(string TopicId, string Title, DateOnly PeriodStart, DateOnly PeriodEnd, IReadOnlyList<Hypothesis> Hypotheses);
+
+public sealed record ContextPeriodRecorded(string PeriodId, string Label, string Category, DateOnly Start, DateOnly End, DateOnly? DecisionAt);
+
+public sealed record DocumentIngested(
+    string DocumentId, string Source, DateOnly PublishedAt, string Title, string? Url,
+    IReadOnlyList<string> Authors, IReadOnlyList<string> Cites, IReadOnlyList<string> ItemIds, string ContentHash);
+
+public sealed record ItemRecorded(
+    string ItemId, string DocumentId, string Source, DateOnly PublishedAt, string Topic, string Type, string Claim,
+    string Summary, string? Quote, string? AttributedTo, DateOnly? OccurredAt, int Credibility,
+    IReadOnlyDictionary<string, string> Ratings, IReadOnlyList<string> Rebuts, string? Note);
+
+public sealed record ItemRerated(string ItemId, string DocumentId, string Topic, IReadOnlyDictionary<string, string>? Ratings, int? Credibility, string Reason);
+
+public sealed record ItemRetracted(string ItemId, string DocumentId, string Topic, string Reason);
+
+// Written by handlers (reactions), carrying causation and correlation ids in their metadata.
+public sealed record CoincidenceFlagged(string Topic, string ItemId, string DocumentId, DateOnly PublishedAt, IReadOnlyList<string> Periods, int? DaysToDecision);
+
+public sealed record AppearanceLinked(string Claim, string ItemId, string DocumentId, bool Derivative, string? DerivedFrom);
+
+public sealed record ItemContested(string Topic, string ItemId, string ByItemId, DateOnly AsOf);
+
+public sealed record ContradictionFlagged(string Topic, string SignalItemId, string StatementItemId, int DaysApart);
+
+public sealed record LeadingHypothesisShifted(string Topic, string? From, string To, DateOnly AsOf, IReadOnlyList<string> Causes);
+
+/// <summary>Stable storage names. Renaming a CLR type must never change these.</summary>
+public static class NarrativeEventTypes
+{
+    public static readonly IReadOnlyList<(Type Type, string Name)> All =
+    [
+        (typeof(SourceRegistered), "narrative.source_registered.v1"),
+        (typeof(TopicOpened), "narrative.topic_opened.v1"),
+        (typeof(ContextPeriodRecorded), "narrative.context_period_recorded.v1"),
+        (typeof(DocumentIngested), "narrative.document_ingested.v1"),
+        (typeof(ItemRecorded), "narrative.item_recorded.v1"),
+        (typeof(ItemRerated), "narrative.item_rerated.v1"),
+        (typeof(ItemRetracted), "narrative.item_retracted.v1"),
+        (typeof(CoincidenceFlagged), "narrative.coincidence_flagged.v1"),
+        (typeof(AppearanceLinked), "narrative.appearance_linked.v1"),
+        (typeof(ItemContested), "narrative.item_contested.v1"),
+        (typeof(ContradictionFlagged), "narrative.contradiction_flagged.v1"),
+        (typeof(LeadingHypothesisShifted), "narrative.leading_hypothesis_shifted.v1"),
+    ];
+
+    public static string SourceStream(string id) => $"source-{id}";
+    public static string TopicStream(string id) => $"topic-{id}";
+    public static string ContextStream(string id) => $"context-{id}";
+    public static string DocumentStream(string id) => $"document-{id}";
+}
