@@ -1,0 +1,133 @@
+using Npgsql;
+using Serilog;
+
+namespace Narrative.EventStore.Subscriptions;
+
+public sealed record RebuildProgress(long Processed, long Total)
+{
+    public double Fraction => Total == 0 ? 1 : Math.Min(1, (double)Processed / Total);
+}
+
+/// <summary>
+/// Rebuilds a projection from position 0 into a fresh schema, then swaps it in. The live read model keeps serving
+/// (and the live daemon keeps processing) during the replay; the swap takes the projection's batch lock, catches the
+/// shadow up to the live checkpoint, renames the schemas and keeps the checkpoint, all in one transaction.
+/// </summary>
+public static class ProjectionRebuilder
+{
+    public static async Task EnsureCreatedAsync(EventStore store, IRebuildableProjection projection, CancellationToken ct)
+    {
+        await using var conn = await store.DataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await Exec(conn, tx, $"select pg_advisory_xact_lock({SubscriptionRunner.BatchLockKey(projection.Name)})", ct);
+        await using var exists = new NpgsqlCommand("select 1 from pg_namespace where nspname = $1", conn, tx);
+        exists.Parameters.Add(new() { Value = projection.Schema });
+        if (await exists.ExecuteScalarAsync(ct) is null)
+        {
+            await Exec(conn, tx, $"create schema {Ident(projection.Schema)}", ct);
+            await projection.CreateTablesAsync(conn, tx, projection.Schema, ct);
+            await using var cp = new NpgsqlCommand(
+                "insert into checkpoints (name, kind) values ($1, $2) on conflict (name) do update set tx_id = 0, position = 0", conn, tx);
+            cp.Parameters.Add(new() { Value = projection.Name });
+            cp.Parameters.Add(new() { Value = projection.Kind });
+            await cp.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public static async Task RebuildAsync(EventStore store, IRebuildableProjection projection, IProgress<RebuildProgress>? progress,
+        CancellationToken ct, int batchSize = 2000)
+    {
+        await EnsureCreatedAsync(store, projection, ct);
+        var shadow = projection.Schema + "_rebuild";
+        await using var conn = await store.DataSource.OpenConnectionAsync(ct);
+        long total;
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            await Exec(conn, tx, $"drop schema if exists {Ident(shadow)} cascade", ct);
+            await Exec(conn, tx, $"create schema {Ident(shadow)}", ct);
+            await projection.CreateTablesAsync(conn, tx, shadow, ct);
+            await using var count = new NpgsqlCommand("select count(*) from events", conn, tx);
+            total = (long)(await count.ExecuteScalarAsync(ct))!;
+            await tx.CommitAsync(ct);
+        }
+        Log.Information("Rebuilding {Projection} from {Total} events", projection.Name, total);
+
+        var cursor = GlobalCursor.Start;
+        long processed = 0;
+        while (true)
+        {
+            var events = await store.ReadAllAsync(conn, null, cursor, batchSize, ct);
+            if (events.Count == 0) break;
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await projection.HandleAsync(new SubscriptionBatch(conn, tx, store, events, shadow), ct);
+            await tx.CommitAsync(ct);
+            cursor = events[^1].Cursor;
+            processed += events.Count;
+            var p = new RebuildProgress(processed, Math.Max(total, processed));
+            progress?.Report(p);
+            await SetProgressAsync(store, projection.Name, p.Fraction, ct);
+        }
+
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            await Exec(conn, tx, $"select pg_advisory_xact_lock({SubscriptionRunner.BatchLockKey(projection.Name)})", ct);
+            var live = GlobalCursor.Start;
+            await using (var cp = new NpgsqlCommand("select tx_id, position from checkpoints where name = $1", conn, tx))
+            {
+                cp.Parameters.Add(new() { Value = projection.Name });
+                await using var r = await cp.ExecuteReaderAsync(ct);
+                if (await r.ReadAsync(ct)) live = new GlobalCursor(r.GetInt64(0), r.GetInt64(1));
+            }
+            // Catch the shadow up to exactly where the live model is, so the swap changes nothing a reader could see.
+            while (cursor.CompareTo(live) < 0)
+            {
+                var events = (await store.ReadAllAsync(conn, tx, cursor, batchSize, ct)).Where(e => e.Cursor.CompareTo(live) <= 0).ToList();
+                if (events.Count == 0) break;
+                await projection.HandleAsync(new SubscriptionBatch(conn, tx, store, events, shadow), ct);
+                cursor = events[^1].Cursor;
+                processed += events.Count;
+            }
+            var final = cursor.CompareTo(live) > 0 ? cursor : live;
+            var old = projection.Schema + "_old";
+            await Exec(conn, tx, $"drop schema if exists {Ident(old)} cascade", ct);
+            await Exec(conn, tx, $"alter schema {Ident(projection.Schema)} rename to {Ident(old)}", ct);
+            await Exec(conn, tx, $"alter schema {Ident(shadow)} rename to {Ident(projection.Schema)}", ct);
+            await Exec(conn, tx, $"drop schema {Ident(old)} cascade", ct);
+            await using (var cp = new NpgsqlCommand("""
+                insert into checkpoints (name, kind, tx_id, position) values ($1, $2, $3, $4)
+                on conflict (name) do update set tx_id = excluded.tx_id, position = excluded.position, rebuild_progress = null,
+                    updated_at = now(), last_error = null, error_at = null, attempts = 0
+                """, conn, tx))
+            {
+                cp.Parameters.Add(new() { Value = projection.Name });
+                cp.Parameters.Add(new() { Value = projection.Kind });
+                cp.Parameters.Add(new() { Value = final.TxId });
+                cp.Parameters.Add(new() { Value = final.Position });
+                await cp.ExecuteNonQueryAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+        }
+        progress?.Report(new RebuildProgress(processed, processed));
+        Log.Information("Rebuilt {Projection}: {Processed} events replayed and swapped in", projection.Name, processed);
+    }
+
+    private static async Task SetProgressAsync(EventStore store, string name, double fraction, CancellationToken ct)
+    {
+        await using var cmd = store.DataSource.CreateCommand("update checkpoints set rebuild_progress = $2 where name = $1");
+        cmd.Parameters.Add(new() { Value = name });
+        cmd.Parameters.Add(new() { Value = fraction });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    internal static string Ident(string name) =>
+        System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z_][a-z0-9_]{0,62}$")
+            ? name
+            : throw new ArgumentException($"Not a safe identifier: {name}");
+
+    private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
