@@ -63,6 +63,10 @@ public static class AchScoring
         _ => null,
     };
 
+    // √2 · (1/√2) terms make equal sums differ in the last bits depending on the order of addition, so weighted
+    // scores are compared at 9 decimals: a tie by hand is a tie here, and in any SQL summing the same terms.
+    private static double TieKey(double weighted) => Math.Round(weighted, 9);
+
     /// <summary>The first appearance of each claim among <paramref name="items"/> (which exclude retracted items).</summary>
     public static IReadOnlyList<EvidenceItem> FirstAppearances(IEnumerable<EvidenceItem> items) =>
         [.. items
@@ -89,7 +93,7 @@ public static class AchScoring
             }
             return (h, plain, weighted);
         })
-        .OrderBy(x => x.weighted)
+        .OrderBy(x => TieKey(x.weighted))
         .ThenBy(x => x.plain)
         .ThenBy(x => x.h.Id, StringComparer.Ordinal)
         .Select((x, i) => new HypothesisScore(x.h.Id, x.h.Label, x.plain, x.weighted, i + 1))
