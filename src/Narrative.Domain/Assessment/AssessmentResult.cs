@@ -1,0 +1,15 @@
+namespace Narrative.Domain.Assessment;
+
+public sealed record AssessmentResult(
+    string Topic, DateTimeOffset AsOf, DateTimeOffset KnownAt, long Position, string Leading, string Likelihood,
+    double Probability, string Confidence, IReadOnlyList<HypothesisScore> Hypotheses, IReadOnlyList<EvidenceView> Evidence,
+    IReadOnlyList<long> EventPositions);
+
+/// <summary>
+/// One item in an assessment. <paramref name="Scored"/>: it is its claim's first appearance, so its ratings count.
+/// <paramref name="Contested"/>: a visible rebuttal lists it in <c>rebuts</c> (<paramref name="ContestedBy"/>).
+/// </summary>
+public sealed record EvidenceView(
+    string ItemId, string DocumentId, string Source, string Type, string Claim, DateOnly PublishedAt, int Credibility,
+    string Reliability, IReadOnlyDictionary<string, string> Ratings, double Diagnosticity, bool Derivative,
+    string? DerivedFrom, bool Contested, IReadOnlyList<string> ContestedBy, bool Scored);

@@ -1,0 +1,103 @@
+namespace Narrative.Domain.Assessment;
+
+public sealed record HypothesisScore(string Id, string Label, double Inconsistency, double WeightedInconsistency, int Rank);
+
+/// <summary>Scores in rank order (rank 1 = leading) and the items that were scored (one per claim).</summary>
+public sealed record AchScore(IReadOnlyList<HypothesisScore> Hypotheses, string Leading, IReadOnlyList<EvidenceItem> Scored)
+{
+    /// <summary>Second-best weighted score minus the leading one (0 with fewer than two hypotheses).</summary>
+    public double Margin => Hypotheses.Count < 2 ? 0 : Hypotheses[1].WeightedInconsistency - Hypotheses[0].WeightedInconsistency;
+}
+
+/// <summary>ACH scoring per DESIGN.md "Analysis" (contract).</summary>
+public static class AchScoring
+{
+    /// <summary>Source reliability weight r: A, B → √2; C, F → 1; D, E → 1/√2 (PARC ACH High / Medium / Low).</summary>
+    public static double ReliabilityWeight(string reliability) => reliability switch
+    {
+        "A" or "B" => Math.Sqrt(2),
+        "D" or "E" => 1 / Math.Sqrt(2),
+        _ => 1.0,
+    };
+
+    /// <summary>Information credibility weight c: 1, 2 → √2; 3, 6 → 1; 4, 5 → 1/√2.</summary>
+    public static double CredibilityWeight(int credibility) => credibility switch
+    {
+        1 or 2 => Math.Sqrt(2),
+        4 or 5 => 1 / Math.Sqrt(2),
+        _ => 1.0,
+    };
+
+    public static double Weight(EvidenceItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return ReliabilityWeight(item.Reliability) * CredibilityWeight(item.Credibility);
+    }
+
+    /// <summary>I → 1, II → 2, anything else → 0.</summary>
+    public static int InconsistencyPoints(string? rating) => rating switch
+    {
+        "I" => 1,
+        "II" => 2,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Diagnosticity = max − min of the ratings mapped CC=2, C=1, N=0, I=−1, II=−2 (NA and unknown values are left
+    /// out). 0 when all ratings are the same or fewer than two are comparable; at most 4 (CC against II).
+    /// </summary>
+    public static double Diagnosticity(IReadOnlyDictionary<string, string> ratings)
+    {
+        ArgumentNullException.ThrowIfNull(ratings);
+        var values = ratings.Values.Select(RatingValue).OfType<int>().ToList();
+        return values.Count == 0 ? 0 : values.Max() - values.Min();
+    }
+
+    private static int? RatingValue(string rating) => rating switch
+    {
+        "CC" => 2,
+        "C" => 1,
+        "N" => 0,
+        "I" => -1,
+        "II" => -2,
+        _ => null,
+    };
+
+    // √2 · (1/√2) terms make equal sums differ in the last bits depending on the order of addition, so weighted
+    // scores are compared at 9 decimals: a tie by hand is a tie here, and in any SQL summing the same terms.
+    private static double TieKey(double weighted) => Math.Round(weighted, 9);
+
+    /// <summary>The first appearance of each claim among <paramref name="items"/> (which exclude retracted items).</summary>
+    public static IReadOnlyList<EvidenceItem> FirstAppearances(IEnumerable<EvidenceItem> items) =>
+        [.. items
+            .GroupBy(i => i.Claim, StringComparer.Ordinal)
+            .Select(g => g.Order(EvidenceItem.AppearanceOrder).First())
+            .Order(EvidenceItem.AppearanceOrder)];
+
+    /// <summary>
+    /// Scores every hypothesis over the claims of <paramref name="items"/>. Leading = lowest weighted score;
+    /// ties go to the lower unweighted score, then to the ordinal-first id.
+    /// </summary>
+    public static AchScore Score(IReadOnlyList<Hypothesis> hypotheses, IEnumerable<EvidenceItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(hypotheses);
+        var scored = FirstAppearances(items);
+        var raw = hypotheses.Select(h =>
+        {
+            double plain = 0, weighted = 0;
+            foreach (var item in scored)
+            {
+                var points = InconsistencyPoints(item.Ratings.GetValueOrDefault(h.Id));
+                plain += points;
+                weighted += points * Weight(item);
+            }
+            return (h, plain, weighted);
+        })
+        .OrderBy(x => TieKey(x.weighted))
+        .ThenBy(x => x.plain)
+        .ThenBy(x => x.h.Id, StringComparer.Ordinal)
+        .Select((x, i) => new HypothesisScore(x.h.Id, x.h.Label, x.plain, x.weighted, i + 1))
+        .ToList();
+        return new AchScore(raw, raw.Count > 0 ? raw[0].Id : "", scored);
+    }
+}

@@ -1,0 +1,74 @@
+using Narrative.Domain.Assessment;
+
+namespace Narrative.Domain.Provenance;
+
+public sealed record Appearance(string ItemId, string DocumentId, string Source, DateOnly PublishedAt, bool Derivative, string? DerivedFrom);
+
+public sealed record ProvenanceResult(
+    string Claim, DateTimeOffset AsOf, DateTimeOffset KnownAt, long Position, int IndependentOrigins,
+    Appearance? FirstAppearance, IReadOnlyList<Appearance> Appearances);
+
+/// <summary>Provenance per DESIGN.md (contract).</summary>
+public static class ProvenanceAnalysis
+{
+    /// <summary>
+    /// For each of <paramref name="visible"/> (the items published ≤ asOf, known and not retracted) the document it
+    /// derives from, or null when it is an independent origin. An appearance is derivative when its document cites,
+    /// directly or through other cited documents, a document carrying a visible appearance of the same claim.
+    /// The cites graph is walked breadth first (cites in their listed order); the nearest such document is
+    /// <c>derivedFrom</c>. Intermediate documents need only be held; they need not carry the claim.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> DerivedFrom(
+        IEnumerable<EvidenceItem> visible, IReadOnlyDictionary<string, IReadOnlyList<string>> cites)
+    {
+        ArgumentNullException.ThrowIfNull(visible);
+        ArgumentNullException.ThrowIfNull(cites);
+        var items = visible.ToList();
+        var carriers = items
+            .GroupBy(i => i.Claim, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(i => i.DocumentId).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            result[item.ItemId] = NearestCarrier(item.DocumentId, carriers[item.Claim], cites);
+        }
+        return result;
+    }
+
+    private static string? NearestCarrier(string start, HashSet<string> carriers, IReadOnlyDictionary<string, IReadOnlyList<string>> cites)
+    {
+        var visited = new HashSet<string>(StringComparer.Ordinal) { start };
+        var queue = new Queue<string>();
+        queue.Enqueue(start);
+        while (queue.Count > 0)
+        {
+            foreach (var cited in cites.GetValueOrDefault(queue.Dequeue()) ?? [])
+            {
+                if (!visited.Add(cited))
+                {
+                    continue;
+                }
+                if (carriers.Contains(cited))
+                {
+                    return cited;
+                }
+                queue.Enqueue(cited);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The appearances of one claim, in appearance order, with the first and the count of independent origins.</summary>
+    public static (int IndependentOrigins, Appearance? First, IReadOnlyList<Appearance> Appearances) Analyse(
+        string claim, IEnumerable<EvidenceItem> visible, IReadOnlyDictionary<string, IReadOnlyList<string>> cites)
+    {
+        var all = visible.ToList();
+        var derived = DerivedFrom(all, cites);
+        var appearances = all
+            .Where(i => i.Claim == claim)
+            .Order(EvidenceItem.AppearanceOrder)
+            .Select(i => new Appearance(i.ItemId, i.DocumentId, i.Source, i.PublishedAt, derived[i.ItemId] is not null, derived[i.ItemId]))
+            .ToList();
+        return (appearances.Count(a => !a.Derivative), appearances.FirstOrDefault(), appearances);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Collections.Immutable;
+
+namespace Narrative.Domain.Replay;
+
+/// <summary>An event as read from the log: <paramref name="Data"/> is one of the records in Events.cs.</summary>
+public sealed record RecordedEvent(long Position, string Stream, object Data, DateTimeOffset RecordedAt);
+
+/// <summary>A value and the event that recorded it (system time).</summary>
+public sealed record Versioned<T>(long Position, DateTimeOffset RecordedAt, T Value);
+
+/// <summary>
+/// One system-time version of an item's assessment. Valid from the event that created it (ItemRecorded or
+/// ItemRerated) until the event that superseded it (a later ItemRerated or an ItemRetracted); To* are null while current.
+/// </summary>
+public sealed record ItemVersion(
+    long FromPosition, DateTimeOffset FromRecordedAt, long? ToPosition, DateTimeOffset? ToRecordedAt,
+    IReadOnlyDictionary<string, string> Ratings, int Credibility, string? Reason)
+{
+    public bool ValidAt(DateTimeOffset knownAt) => FromRecordedAt <= knownAt && (ToRecordedAt is null || ToRecordedAt > knownAt);
+}
+
+public sealed record ItemRetraction(long Position, DateTimeOffset RecordedAt, string Reason);
+
+public sealed record ItemHistory(ItemRecorded Recorded, long Position, DateTimeOffset RecordedAt, ImmutableList<ItemVersion> Versions, ItemRetraction? Retraction)
+{
+    public string ItemId => Recorded.ItemId;
+
+    /// <summary>The version the system held at <paramref name="knownAt"/>; null if not yet recorded or already retracted.</summary>
+    public ItemVersion? VersionAt(DateTimeOffset knownAt) => Versions.LastOrDefault(v => v.ValidAt(knownAt));
+
+    public bool KnownAt(DateTimeOffset knownAt) => RecordedAt <= knownAt;
+
+    public bool RetractedAt(DateTimeOffset knownAt) => Retraction is { } r && r.RecordedAt <= knownAt;
+}
+
+/// <summary>
+/// Everything the log says, folded in position order, with system-time history kept so that any (asOf, knownAt)
+/// can be answered. Re-registering a source, topic, context period or document adds a version; the latest
+/// version recorded at or before knownAt is the one in force.
+/// </summary>
+public sealed record NarrativeWorld(
+    ImmutableDictionary<string, ImmutableList<Versioned<SourceRegistered>>> Sources,
+    ImmutableDictionary<string, ImmutableList<Versioned<TopicOpened>>> Topics,
+    ImmutableDictionary<string, ImmutableList<Versioned<ContextPeriodRecorded>>> ContextPeriods,
+    ImmutableDictionary<string, ImmutableList<Versioned<DocumentIngested>>> Documents,
+    ImmutableDictionary<string, ItemHistory> Items,
+    long LastPosition)
+{
+    public static NarrativeWorld Empty { get; } = new(
+        ImmutableDictionary.Create<string, ImmutableList<Versioned<SourceRegistered>>>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, ImmutableList<Versioned<TopicOpened>>>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, ImmutableList<Versioned<ContextPeriodRecorded>>>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, ImmutableList<Versioned<DocumentIngested>>>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, ItemHistory>(StringComparer.Ordinal),
+        0);
+
+    /// <summary>Folds <paramref name="events"/> in position order.</summary>
+    public static NarrativeWorld From(IEnumerable<RecordedEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return events.OrderBy(e => e.Position).Aggregate(Empty, (world, e) => world.Apply(e));
+    }
+
+    /// <summary>Applies one event. Reaction events (flags, links, shifts) and unknown types leave the state unchanged.</summary>
+    public NarrativeWorld Apply(RecordedEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var next = e.Data switch
+        {
+            SourceRegistered s => this with { Sources = AddVersion(Sources, s.SourceId, e, s) },
+            TopicOpened t => this with { Topics = AddVersion(Topics, t.TopicId, e, t) },
+            ContextPeriodRecorded c => this with { ContextPeriods = AddVersion(ContextPeriods, c.PeriodId, e, c) },
+            DocumentIngested d => this with { Documents = AddVersion(Documents, d.DocumentId, e, d) },
+            ItemRecorded i when !Items.ContainsKey(i.ItemId) => this with
+            {
+                Items = Items.Add(i.ItemId, new ItemHistory(i, e.Position, e.RecordedAt,
+                    [new ItemVersion(e.Position, e.RecordedAt, null, null, i.Ratings, i.Credibility, null)], null)),
+            },
+            ItemRerated r when Items.TryGetValue(r.ItemId, out var h) && h.Retraction is null => this with
+            {
+                Items = Items.SetItem(r.ItemId, Rerate(h, r, e)),
+            },
+            ItemRetracted x when Items.TryGetValue(x.ItemId, out var h) && h.Retraction is null => this with
+            {
+                Items = Items.SetItem(x.ItemId, h with
+                {
+                    Versions = CloseLast(h.Versions, e),
+                    Retraction = new ItemRetraction(e.Position, e.RecordedAt, x.Reason),
+                }),
+            },
+            _ => this,
+        };
+        return next with { LastPosition = Math.Max(LastPosition, e.Position) };
+    }
+
+    private static ItemHistory Rerate(ItemHistory h, ItemRerated r, RecordedEvent e)
+    {
+        var last = h.Versions[^1];
+        // Ratings given in a re-rating overlay the previous ones; a re-rating may touch only credibility.
+        var ratings = last.Ratings.ToImmutableSortedDictionary(StringComparer.Ordinal);
+        foreach (var (k, v) in r.Ratings ?? ImmutableDictionary<string, string>.Empty)
+        {
+            ratings = ratings.SetItem(k, v);
+        }
+        var version = new ItemVersion(e.Position, e.RecordedAt, null, null, ratings, r.Credibility ?? last.Credibility, r.Reason);
+        return h with { Versions = CloseLast(h.Versions, e).Add(version) };
+    }
+
+    private static ImmutableList<ItemVersion> CloseLast(ImmutableList<ItemVersion> versions, RecordedEvent e) =>
+        versions.SetItem(versions.Count - 1, versions[^1] with { ToPosition = e.Position, ToRecordedAt = e.RecordedAt });
+
+    private static ImmutableDictionary<string, ImmutableList<Versioned<T>>> AddVersion<T>(
+        ImmutableDictionary<string, ImmutableList<Versioned<T>>> map, string id, RecordedEvent e, T value) =>
+        map.SetItem(id, (map.GetValueOrDefault(id) ?? []).Add(new Versioned<T>(e.Position, e.RecordedAt, value)));
+
+    internal static Versioned<T>? InForce<T>(ImmutableDictionary<string, ImmutableList<Versioned<T>>> map, string id, DateTimeOffset knownAt) =>
+        map.GetValueOrDefault(id)?.LastOrDefault(v => v.RecordedAt <= knownAt);
+
+    public Versioned<TopicOpened>? TopicAt(string topic, DateTimeOffset knownAt) => InForce(Topics, topic, knownAt);
+
+    public Versioned<SourceRegistered>? SourceAt(string source, DateTimeOffset knownAt) => InForce(Sources, source, knownAt);
+
+    public Versioned<DocumentIngested>? DocumentAt(string document, DateTimeOffset knownAt) => InForce(Documents, document, knownAt);
+}

@@ -1,0 +1,286 @@
+using System.Collections.Immutable;
+using Narrative.Domain.Assessment;
+using Narrative.Domain.Coincidence;
+using Narrative.Domain.Provenance;
+using Narrative.Domain.Timeline;
+
+namespace Narrative.Domain.Replay;
+
+/// <summary>
+/// Point-in-time answers over a <see cref="NarrativeWorld"/>. World time: an item counts when its publishedAt is
+/// on or before the UTC date of <c>asOf</c>. System time: only events recorded at or before <c>knownAt</c> count.
+/// This is the reference the SQL read models must agree with.
+/// </summary>
+public static class WorldQueries
+{
+    public static DateOnly WorldDate(DateTimeOffset asOf) => DateOnly.FromDateTime(asOf.UtcDateTime);
+
+    /// <summary>The end of a UTC day, the instant a date-only asOf stands for.</summary>
+    public static DateTimeOffset EndOfDay(DateOnly date) =>
+        new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1).AddTicks(-1);
+
+    public static AssessmentResult? Assess(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        var topicVersion = world.TopicAt(topic, knownAt);
+        if (topicVersion is null)
+        {
+            return null;
+        }
+        var view = new View(world, WorldDate(asOf), knownAt);
+        view.Used.Add(topicVersion.Position);
+        var evidence = view.TopicItems(topic);
+        var score = AchScoring.Score(topicVersion.Value.Hypotheses, evidence);
+        var scoredIds = score.Scored.Select(s => s.ItemId).ToHashSet(StringComparer.Ordinal);
+        var derived = view.DerivedFrom;
+        var contestedBy = view.ContestedBy();
+        var probabilities = Likelihood.Probabilities(score.Hypotheses);
+        var probability = probabilities.GetValueOrDefault(score.Leading);
+
+        var list = evidence
+            .OrderBy(e => e.PublishedAt).ThenBy(e => e.ItemId, StringComparer.Ordinal)
+            .Select(e =>
+            {
+                var by = contestedBy.GetValueOrDefault(e.ItemId) ?? [];
+                foreach (var rebuttal in by)
+                {
+                    view.UseItem(rebuttal);
+                }
+                return new EvidenceView(
+                    e.ItemId, e.DocumentId, e.Source, e.Type, e.Claim, e.PublishedAt, e.Credibility, e.Reliability, e.Ratings,
+                    AchScoring.Diagnosticity(e.Ratings), derived[e.ItemId] is not null, derived[e.ItemId], by.Count > 0, by,
+                    scoredIds.Contains(e.ItemId));
+            })
+            .ToList();
+        view.UseRetractedTopicItems(topic);
+        var positions = view.Used.ToImmutableArray();
+        return new AssessmentResult(
+            topic, asOf, knownAt, positions.Length == 0 ? 0 : positions[^1], score.Leading, Likelihood.Word(probability), probability,
+            Confidence.Assess(score, i => derived[i.ItemId] is not null), score.Hypotheses, list, positions);
+    }
+
+    public static ProvenanceResult Provenance(NarrativeWorld world, string claim, DateTimeOffset asOf, DateTimeOffset knownAt)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        var view = new View(world, WorldDate(asOf), knownAt);
+        var (independent, first, appearances) = ProvenanceAnalysis.Analyse(claim, view.Visible, view.Cites);
+        foreach (var a in appearances)
+        {
+            view.UseItem(a.ItemId);
+        }
+        return new ProvenanceResult(claim, asOf, knownAt, view.Used.Count == 0 ? 0 : view.Used.Max, independent, first, appearances);
+    }
+
+    public static CoincidenceResult? Coincidence(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        var topicVersion = world.TopicAt(topic, knownAt);
+        if (topicVersion is null)
+        {
+            return null;
+        }
+        var view = new View(world, WorldDate(asOf), knownAt);
+        view.Used.Add(topicVersion.Position);
+        var derived = view.DerivedFrom;
+        var signals = view.TopicItems(topic)
+            .Where(i => i.Type == "signal" && derived[i.ItemId] is null)
+            .Select(i => new SignalCandidate(i.ItemId, i.DocumentId, i.PublishedAt))
+            .ToList();
+        var periods = world.ContextPeriods.Keys
+            .Select(id => NarrativeWorld.InForce(world.ContextPeriods, id, knownAt))
+            .OfType<Versioned<ContextPeriodRecorded>>()
+            .ToList();
+        foreach (var p in periods.Where(p => p.Value.Category == CoincidenceAnalysis.AidDebateCategory))
+        {
+            view.Used.Add(p.Position);
+        }
+        var t = topicVersion.Value;
+        return CoincidenceAnalysis.Compute(
+            topic, t.PeriodStart, t.PeriodEnd, asOf, view.AsOf, signals, periods.Select(p => p.Value), knownAt, view.Used.Max);
+    }
+
+    public static TimelineResult? Timeline(NarrativeWorld world, string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        var topicVersion = world.TopicAt(topic, knownAt);
+        if (topicVersion is null)
+        {
+            return null;
+        }
+        var days = step == TimelineStep.Week ? 7 : 1;
+        var points = new List<TimelinePoint>();
+        var previous = Contributions(world, topicVersion.Value, from.AddDays(-days), knownAt);
+        for (var at = from; at <= to; at = at.AddDays(days))
+        {
+            var current = Contributions(world, topicVersion.Value, at, knownAt);
+            var causes = current.ByClaim
+                .Where(c => previous.ByClaim.TryGetValue(c.Key, out var before)
+                    ? before.Item.ItemId != c.Value.Item.ItemId || !before.Terms.SequenceEqual(c.Value.Terms)
+                    : c.Value.Terms.Any(t => t != 0))
+                .Select(c => c.Value.Item)
+                .Order(EvidenceItem.AppearanceOrder)
+                .Select(i => i.ItemId)
+                .ToList();
+            points.Add(new TimelinePoint(
+                at, current.Score.Leading,
+                current.Score.Hypotheses.ToImmutableSortedDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal),
+                points.Count > 0 && points[^1].Leading != current.Score.Leading, causes));
+            previous = current;
+        }
+        return new TimelineResult(topic, step == TimelineStep.Week ? "week" : "day", from, to, knownAt, points);
+    }
+
+    private sealed record Contribution(EvidenceItem Item, double[] Terms);
+
+    private sealed record ScoredState(AchScore Score, Dictionary<string, Contribution> ByClaim);
+
+    private static ScoredState Contributions(NarrativeWorld world, TopicOpened topic, DateOnly asOf, DateTimeOffset knownAt)
+    {
+        var items = new View(world, asOf, knownAt).TopicItems(topic.TopicId);
+        var score = AchScoring.Score(topic.Hypotheses, items);
+        var byClaim = score.Scored.ToDictionary(
+            i => i.Claim,
+            i => new Contribution(i, [.. topic.Hypotheses.Select(h => AchScoring.InconsistencyPoints(i.Ratings.GetValueOrDefault(h.Id)) * AchScoring.Weight(i))]),
+            StringComparer.Ordinal);
+        return new ScoredState(score, byClaim);
+    }
+
+    /// <summary>World-time diff: what publication in (from, to] did to the topic, as known at <paramref name="knownAt"/>.</summary>
+    public static ChangesResult? Changes(NarrativeWorld world, string topic, DateOnly from, DateOnly to, DateTimeOffset knownAt) =>
+        Diff(world, topic, from, knownAt, to, knownAt);
+
+    /// <summary>System-time diff: what was recorded in (knownFrom, knownTo] changed about the topic as of <paramref name="asOf"/>.</summary>
+    public static ChangesResult? Changes(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownFrom, DateTimeOffset knownTo) =>
+        Diff(world, topic, WorldDate(asOf), knownFrom, WorldDate(asOf), knownTo);
+
+    private static ChangesResult? Diff(NarrativeWorld world, string topic, DateOnly asOfBefore, DateTimeOffset knownBefore, DateOnly asOfAfter, DateTimeOffset knownAfter)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        var topicAfter = world.TopicAt(topic, knownAfter);
+        if (topicAfter is null)
+        {
+            return null;
+        }
+        var topicBefore = world.TopicAt(topic, knownBefore) ?? topicAfter;
+        var before = new View(world, asOfBefore, knownBefore).TopicItems(topic).ToDictionary(i => i.ItemId, StringComparer.Ordinal);
+        var after = new View(world, asOfAfter, knownAfter).TopicItems(topic).ToDictionary(i => i.ItemId, StringComparer.Ordinal);
+        static ChangedItem Changed(EvidenceItem i) => new(i.ItemId, i.DocumentId, i.Claim, i.PublishedAt);
+
+        var added = after.Values.Where(i => !before.ContainsKey(i.ItemId)).Order(EvidenceItem.AppearanceOrder).Select(Changed).ToList();
+        var removed = before.Values.Where(i => !after.ContainsKey(i.ItemId)).Order(EvidenceItem.AppearanceOrder).Select(Changed).ToList();
+        var rerated = before.Values
+            .Where(b => after.TryGetValue(b.ItemId, out var a) && (a.Credibility != b.Credibility || !SameRatings(a.Ratings, b.Ratings)))
+            .Order(EvidenceItem.AppearanceOrder)
+            .Select(b =>
+            {
+                var a = after[b.ItemId];
+                return new ReratedItem(b.ItemId, b.DocumentId, b.Ratings, a.Ratings, b.Credibility, a.Credibility,
+                    world.Items[b.ItemId].VersionAt(knownAfter)?.Reason);
+            })
+            .ToList();
+        var scoreBefore = AchScoring.Score(topicBefore.Value.Hypotheses, before.Values);
+        var scoreAfter = AchScoring.Score(topicAfter.Value.Hypotheses, after.Values);
+        var scores = scoreAfter.Hypotheses
+            .OrderBy(h => h.Id, StringComparer.Ordinal)
+            .Select(h =>
+            {
+                var b = scoreBefore.Hypotheses.FirstOrDefault(x => x.Id == h.Id);
+                return new ScoreChange(h.Id, b?.Inconsistency ?? 0, h.Inconsistency, b?.WeightedInconsistency ?? 0, h.WeightedInconsistency);
+            })
+            .ToList();
+        return new ChangesResult(topic, asOfBefore, asOfAfter, knownBefore, knownAfter, added, removed, rerated, scores, scoreBefore.Leading, scoreAfter.Leading);
+    }
+
+    private static bool SameRatings(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    /// <summary>The visible slice of the world at one (asOf date, knownAt), with the positions it drew on.</summary>
+    private sealed class View
+    {
+        private readonly NarrativeWorld _world;
+        private readonly DateTimeOffset _knownAt;
+        private IReadOnlyDictionary<string, string?>? _derived;
+
+        public View(NarrativeWorld world, DateOnly asOf, DateTimeOffset knownAt)
+        {
+            _world = world;
+            AsOf = asOf;
+            _knownAt = knownAt;
+            var visible = new List<EvidenceItem>();
+            foreach (var history in world.Items.Values)
+            {
+                var version = history.VersionAt(knownAt);
+                if (version is null || history.Recorded.PublishedAt > asOf)
+                {
+                    continue;
+                }
+                var r = history.Recorded;
+                var reliability = world.SourceAt(r.Source, knownAt)?.Value.Reliability ?? "F";
+                visible.Add(new EvidenceItem(r.ItemId, r.DocumentId, r.Source, reliability, r.PublishedAt, history.Position,
+                    r.Topic, r.Type, r.Claim, version.Credibility, version.Ratings, r.Rebuts));
+            }
+            Visible = visible;
+            Cites = world.Documents.Keys
+                .Select(id => world.DocumentAt(id, knownAt))
+                .OfType<Versioned<DocumentIngested>>()
+                .ToDictionary(d => d.Value.DocumentId, d => d.Value.Cites, StringComparer.Ordinal);
+        }
+
+        public DateOnly AsOf { get; }
+
+        public IReadOnlyList<EvidenceItem> Visible { get; }
+
+        public IReadOnlyDictionary<string, IReadOnlyList<string>> Cites { get; }
+
+        public SortedSet<long> Used { get; } = [];
+
+        public IReadOnlyDictionary<string, string?> DerivedFrom => _derived ??= ProvenanceAnalysis.DerivedFrom(Visible, Cites);
+
+        /// <summary>The topic's visible items; marks their events (and their sources and documents) as used.</summary>
+        public IReadOnlyList<EvidenceItem> TopicItems(string topic)
+        {
+            var items = Visible.Where(i => i.Topic == topic).ToList();
+            foreach (var i in items)
+            {
+                UseItem(i.ItemId);
+            }
+            return items;
+        }
+
+        public void UseItem(string itemId)
+        {
+            var h = _world.Items[itemId];
+            Used.Add(h.Position);
+            foreach (var v in h.Versions.Where(v => v.FromRecordedAt <= _knownAt))
+            {
+                Used.Add(v.FromPosition);
+            }
+            if (_world.SourceAt(h.Recorded.Source, _knownAt) is { } s)
+            {
+                Used.Add(s.Position);
+            }
+            if (_world.DocumentAt(h.Recorded.DocumentId, _knownAt) is { } d)
+            {
+                Used.Add(d.Position);
+            }
+        }
+
+        /// <summary>Retractions known by knownAt of topic items published by asOf: they shaped the answer by their absence.</summary>
+        public void UseRetractedTopicItems(string topic)
+        {
+            foreach (var h in _world.Items.Values.Where(h => h.Recorded.Topic == topic && h.Recorded.PublishedAt <= AsOf && h.RetractedAt(_knownAt)))
+            {
+                UseItem(h.ItemId);
+                Used.Add(h.Retraction!.Position);
+            }
+        }
+
+        /// <summary>Item id → the visible rebuttals that list it, in item id order.</summary>
+        public IReadOnlyDictionary<string, IReadOnlyList<string>> ContestedBy() =>
+            Visible
+                .Where(i => i.Type == "rebuttal")
+                .SelectMany(r => r.Rebuts.Select(target => (target, r.ItemId)))
+                .GroupBy(x => x.target, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(x => x.ItemId).Distinct().Order(StringComparer.Ordinal)], StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Narrative.Domain.Timeline;
+
+public enum TimelineStep
+{
+    Day,
+    Week,
+}
+
+/// <summary>
+/// The assessment at one date. <paramref name="Scores"/> are weighted inconsistency per hypothesis.
+/// <paramref name="Causes"/>: the scored items whose contribution to the scores is new or different since the
+/// previous point (for the first point, since one step before it), i.e. the evidence published in between that
+/// moved the scores. Items that entered without moving any score are not causes.
+/// </summary>
+public sealed record TimelinePoint(DateOnly At, string Leading, IReadOnlyDictionary<string, double> Scores, bool Changed, IReadOnlyList<string> Causes);
+
+public sealed record TimelineResult(string Topic, string Step, DateOnly From, DateOnly To, DateTimeOffset KnownAt, IReadOnlyList<TimelinePoint> Points);
+
+public sealed record ChangedItem(string ItemId, string DocumentId, string Claim, DateOnly PublishedAt);
+
+public sealed record ReratedItem(
+    string ItemId, string DocumentId, IReadOnlyDictionary<string, string> RatingsBefore, IReadOnlyDictionary<string, string> RatingsAfter,
+    int CredibilityBefore, int CredibilityAfter, string? Reason);
+
+public sealed record ScoreChange(
+    string Hypothesis, double InconsistencyBefore, double InconsistencyAfter, double WeightedBefore, double WeightedAfter)
+{
+    public double Delta => WeightedAfter - WeightedBefore;
+}
+
+/// <summary>
+/// A diff between two (asOf, knownAt) points of one topic: a world-time diff keeps knownAt fixed, a system-time
+/// diff keeps asOf fixed.
+/// </summary>
+public sealed record ChangesResult(
+    string Topic, DateOnly AsOfBefore, DateOnly AsOfAfter, DateTimeOffset KnownBefore, DateTimeOffset KnownAfter,
+    IReadOnlyList<ChangedItem> Added, IReadOnlyList<ChangedItem> Retracted, IReadOnlyList<ReratedItem> Rerated,
+    IReadOnlyList<ScoreChange> Scores, string LeadingBefore, string LeadingAfter);
