@@ -143,3 +143,9 @@ internal sealed partial class Rules
         }
     }
 }
+
+/// <summary>The id rule of the corpus format, for callers outside the validators.</summary>
+public static class Slugs
+{
+    public static bool IsValid(string? value) => Rules.IsSlug(value);
+}

@@ -1,0 +1,55 @@
+using Narrative.Domain.Corpus;
+
+namespace Narrative.Analysis.Ingestion;
+
+public sealed record CorpusOutcome(CorpusEntry Entry, IngestResult Result);
+
+/// <summary>Ingests corpus entries in their dependency order. Idempotent: a second run reports everything unchanged.</summary>
+public sealed class CorpusIngestor(IngestionService ingestion)
+{
+    public async Task<IReadOnlyList<CorpusOutcome>> IngestAsync(IReadOnlyList<CorpusEntry> entries, IngestContext who,
+        IProgress<CorpusOutcome>? progress, CancellationToken ct)
+    {
+        var outcomes = new List<CorpusOutcome>();
+        foreach (var e in entries)
+        {
+            var result = e.Input switch
+            {
+                null => IngestResult.Invalid(e.Id, [new FieldError("$", "unreadable", e.Error ?? "unreadable")]),
+                SourceInput s => await ingestion.RegisterSourceAsync(s, who, ct),
+                TopicInput t => await ingestion.OpenTopicAsync(t, who, ct),
+                ContextPeriodInput c => await ingestion.RecordContextPeriodAsync(c, who, ct),
+                DocumentInput d => await ingestion.IngestDocumentAsync(d, e.SizeBytes, who, ct),
+                _ => throw new InvalidOperationException($"Unknown corpus entry {e.Input.GetType().Name}"),
+            };
+            var outcome = new CorpusOutcome(e, result);
+            outcomes.Add(outcome);
+            progress?.Report(outcome);
+        }
+        return outcomes;
+    }
+
+    /// <summary>Validation only (no writes): parse errors and the rules that need no database.</summary>
+    public static IReadOnlyList<CorpusOutcome> ValidateOffline(IReadOnlyList<CorpusEntry> entries, DateOnly today)
+    {
+        // Builds the references from the entries themselves, in order, as ingestion would see them.
+        var known = new OfflineReferences();
+        var list = new List<CorpusOutcome>();
+        foreach (var e in entries)
+        {
+            IReadOnlyList<FieldError> errors = e.Input switch
+            {
+                null => [new FieldError("$", "unreadable", e.Error ?? "unreadable")],
+                SourceInput s => known.Add(SourceValidator.Validate(s)),
+                TopicInput t => known.Add(TopicValidator.Validate(t)),
+                ContextPeriodInput c => ContextPeriodValidator.Validate(c).Errors,
+                DocumentInput d => known.Add(DocumentValidator.Validate(d, known.Snapshot(), today, e.SizeBytes)),
+                _ => [],
+            };
+            list.Add(new CorpusOutcome(e, errors.Count == 0
+                ? new IngestResult(IngestStatus.Created, e.Id, "", 0, 0, [])
+                : IngestResult.Invalid(e.Id, errors)));
+        }
+        return list;
+    }
+}

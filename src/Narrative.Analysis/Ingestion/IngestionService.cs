@@ -1,0 +1,187 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Narrative.Domain;
+using Narrative.Domain.Corpus;
+using Narrative.EventStore;
+using Npgsql;
+using Serilog;
+using Store = Narrative.EventStore.EventStore;
+
+namespace Narrative.Analysis.Ingestion;
+
+public enum IngestStatus { Created, Unchanged, Invalid, Conflict, NotFound }
+
+public sealed record IngestResult(IngestStatus Status, string Id, string Stream, long Version, int Events,
+    IReadOnlyList<FieldError> Errors, string? Message = null)
+{
+    public static IngestResult Invalid(string id, IReadOnlyList<FieldError> errors) => new(IngestStatus.Invalid, id, "", 0, 0, errors);
+}
+
+/// <summary>Who asked, for the event metadata.</summary>
+public sealed record IngestContext(string Actor, string CorrelationId);
+
+/// <summary>
+/// Turns validated input into events. One document is one transaction: its events and its catalog rows commit
+/// together or not at all. Event ids are derived from the content, so posting the same thing twice writes nothing.
+/// </summary>
+public sealed class IngestionService(Store store, TimeProvider clock)
+{
+    private const int Attempts = 5;
+
+    public async Task<IngestResult> IngestDocumentAsync(DocumentInput input, int sizeBytes, IngestContext who, CancellationToken ct)
+    {
+        var id = input.Id ?? "";
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var conn = await store.DataSource.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            var stream = NarrativeEventTypes.DocumentStream(id);
+            var hash = DocumentValidator.ContentHash(input);
+            if (Slugs.IsValid(id) && await Catalog.Catalog.FindAsync(conn, tx, Catalog.CatalogKind.Document, id, ct) is { } existing)
+            {
+                if (existing.Hash == hash)
+                    return new IngestResult(IngestStatus.Unchanged, id, stream, input.Items?.Count + 1 ?? 1, 0, []);
+                var check = await ValidateAsync(conn, tx, input, sizeBytes, ct);
+                return check.IsValid
+                    ? new IngestResult(IngestStatus.Conflict, id, stream, 0, 0, [],
+                        $"Document '{id}' is already held with different content. Post corrections to /api/documents/{id}/corrections.")
+                    : IngestResult.Invalid(id, RemoveOwnItems(check.Errors));
+            }
+
+            var validated = await ValidateAsync(conn, tx, input, sizeBytes, ct);
+            if (!validated.IsValid) return IngestResult.Invalid(id, validated.Errors);
+            var doc = validated.Value!;
+            try
+            {
+                var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.NoStream, Events(stream, hash, doc.Events, who), ct);
+                await Catalog.Catalog.ApplyAsync(conn, tx, doc, hash, result.FirstPosition ?? 0, ct);
+                await tx.CommitAsync(ct);
+                Log.Information("Ingested document {DocumentId} with {Items} items at position {Position}", id, doc.Items.Count, result.FirstPosition);
+                return new IngestResult(IngestStatus.Created, id, stream, result.Version, result.Written, []);
+            }
+            catch (Exception ex) when (attempt < Attempts && IsRace(ex))
+            {
+                // Someone committed the same document (or an item id) first: look again, which turns into 200, 409 or 400.
+                await tx.RollbackAsync(ct);
+            }
+        }
+    }
+
+    public Task<IngestResult> RegisterSourceAsync(SourceInput input, IngestContext who, CancellationToken ct) =>
+        RegisterAsync(SourceValidator.Validate(input), input.Id, Catalog.CatalogKind.Source, s => NarrativeEventTypes.SourceStream(s.SourceId), who, ct);
+
+    public Task<IngestResult> OpenTopicAsync(TopicInput input, IngestContext who, CancellationToken ct) =>
+        RegisterAsync(TopicValidator.Validate(input), input.Id, Catalog.CatalogKind.Topic, t => NarrativeEventTypes.TopicStream(t.TopicId), who, ct);
+
+    public Task<IngestResult> RecordContextPeriodAsync(ContextPeriodInput input, IngestContext who, CancellationToken ct) =>
+        RegisterAsync(ContextPeriodValidator.Validate(input), input.Id, Catalog.CatalogKind.ContextPeriod,
+            c => NarrativeEventTypes.ContextStream(c.PeriodId), who, ct);
+
+    /// <summary>Appends re-ratings and retractions. History is never edited: answers for an earlier knownAt stay as they were.</summary>
+    public async Task<IngestResult> CorrectAsync(string documentId, CorrectionInput input, IngestContext who, CancellationToken ct)
+    {
+        await using var conn = await store.DataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var stream = NarrativeEventTypes.DocumentStream(documentId);
+        if (!Slugs.IsValid(documentId) || await Catalog.Catalog.FindAsync(conn, tx, Catalog.CatalogKind.Document, documentId, ct) is null)
+            return new IngestResult(IngestStatus.NotFound, documentId, stream, 0, 0, [], $"Document '{documentId}' is not held.");
+        // Serialise corrections of one document, so "already retracted" checks see each other.
+        await using (var lk = new NpgsqlCommand("select pg_advisory_xact_lock(hashtextextended($1, 7))", conn, tx) { Parameters = { new() { Value = stream } } })
+            await lk.ExecuteNonQueryAsync(ct);
+
+        var itemIds = (input.Items ?? []).Select(i => i.Id ?? "").ToList();
+        var items = await Catalog.Catalog.LoadAsync(conn, tx, [], [], [documentId], itemIds, ct);
+        var topics = items.Items.Values.Select(i => i.Topic).Distinct().ToList();
+        var known = await Catalog.Catalog.LoadAsync(conn, tx, [], topics, [documentId], itemIds, ct);
+        var validated = CorrectionValidator.Validate(documentId, input, known);
+        if (!validated.IsValid) return IngestResult.Invalid(documentId, validated.Errors);
+
+        var events = validated.Value!.Select(e => new EventData(Guid.CreateVersion7(clock.GetUtcNow()), e, clock.GetUtcNow(), Meta(who))).ToList();
+        var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.Any, events, ct);
+        foreach (var e in validated.Value!.OfType<ItemRetracted>())
+            await Catalog.Catalog.ApplyAsync(conn, tx, e, "", result.LastPosition ?? 0, ct);
+        await tx.CommitAsync(ct);
+        Log.Information("Corrected document {DocumentId}: {Count} correction events ({Reason})", documentId, events.Count, input.Reason);
+        return new IngestResult(IngestStatus.Created, documentId, stream, result.Version, result.Written, []);
+    }
+
+    private async Task<IngestResult> RegisterAsync<T>(Validated<T> validated, string? rawId, Catalog.CatalogKind kind, Func<T, string> streamOf,
+        IngestContext who, CancellationToken ct) where T : class
+    {
+        var id = rawId ?? "";
+        if (!validated.IsValid) return IngestResult.Invalid(id, validated.Errors);
+        var e = validated.Value!;
+        var stream = streamOf(e);
+        var hash = Hash(JsonSerializer.Serialize(e, NarrativeEvents.Json));
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var conn = await store.DataSource.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            if (await Catalog.Catalog.FindAsync(conn, tx, kind, id, ct) is { } existing)
+            {
+                return existing.Hash == hash
+                    ? new IngestResult(IngestStatus.Unchanged, id, stream, 1, 0, [])
+                    : new IngestResult(IngestStatus.Conflict, id, stream, 1, 0, [], $"'{id}' is already registered with different content.");
+            }
+            try
+            {
+                var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.NoStream, Events(stream, hash, [e], who), ct);
+                await Catalog.Catalog.ApplyAsync(conn, tx, e, hash, result.FirstPosition ?? 0, ct);
+                await tx.CommitAsync(ct);
+                return new IngestResult(IngestStatus.Created, id, stream, result.Version, result.Written, []);
+            }
+            catch (Exception ex) when (attempt < Attempts && IsRace(ex))
+            {
+                await tx.RollbackAsync(ct);
+            }
+        }
+    }
+
+    private async Task<Validated<IngestedDocument>> ValidateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DocumentInput input, int sizeBytes,
+        CancellationToken ct)
+    {
+        var items = input.Items ?? [];
+        var known = await Catalog.Catalog.LoadAsync(conn, tx,
+            [input.Source ?? ""],
+            items.Select(i => i?.Topic ?? ""),
+            (input.Cites ?? []).Append(input.Id ?? ""),
+            items.SelectMany(i => (i?.Rebuts ?? []).Append(i?.Id ?? "")),
+            ct);
+        return DocumentValidator.Validate(input, known, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), sizeBytes);
+    }
+
+    // When the same id is re-posted with different content, "item exists" errors about its own items are noise.
+    private static IReadOnlyList<FieldError> RemoveOwnItems(IReadOnlyList<FieldError> errors) =>
+        errors.Where(e => e.Code != ErrorCodes.ItemExists).ToList();
+
+    private static bool IsRace(Exception ex) =>
+        ex is ConcurrencyException or DuplicateEventException || ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    private static List<EventData> Events(string stream, string hash, IReadOnlyList<object> events, IngestContext who) =>
+        events.Select((e, i) => new EventData(DeterministicId($"{stream}|{hash}|{i}"), e, OccurredAt(e), Meta(who))).ToList();
+
+    private static EventMetadata Meta(IngestContext who) => new() { Actor = who.Actor, CorrelationId = who.CorrelationId };
+
+    /// <summary>World time of an event: when the piece was published (or the period began).</summary>
+    private static DateTimeOffset OccurredAt(object e) => e switch
+    {
+        DocumentIngested d => Day(d.PublishedAt),
+        ItemRecorded i => Day(i.PublishedAt),
+        TopicOpened t => Day(t.PeriodStart),
+        ContextPeriodRecorded c => Day(c.Start),
+        _ => DateTimeOffset.UnixEpoch,
+    };
+
+    private static DateTimeOffset Day(DateOnly d) => new(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    public static Guid DeterministicId(string text)
+    {
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16).ToArray();
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x50); // version 5-style (name-based); byte order as Guid(byte[]) lays it out
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes);
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}

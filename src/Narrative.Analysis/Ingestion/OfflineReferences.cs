@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+using Narrative.Domain;
+using Narrative.Domain.Corpus;
+
+namespace Narrative.Analysis.Ingestion;
+
+/// <summary>References accumulated from validated entries, for `narrative validate` without a database.</summary>
+internal sealed class OfflineReferences
+{
+    private readonly Dictionary<string, string> _sources = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KnownTopic> _topics = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KnownDocument> _documents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KnownItem> _items = new(StringComparer.Ordinal);
+
+    public KnownReferences Snapshot() => new(_sources.ToImmutableDictionary(), _topics.ToImmutableDictionary(),
+        _documents.ToImmutableDictionary(), _items.ToImmutableDictionary());
+
+    public IReadOnlyList<FieldError> Add(Validated<SourceRegistered> v)
+    {
+        if (v.IsValid) _sources[v.Value!.SourceId] = v.Value.Reliability;
+        return v.Errors;
+    }
+
+    public IReadOnlyList<FieldError> Add(Validated<TopicOpened> v)
+    {
+        if (v.IsValid)
+            _topics[v.Value!.TopicId] = new KnownTopic(v.Value.Hypotheses.Select(h => h.Id).ToImmutableHashSet(), v.Value.PeriodStart, v.Value.PeriodEnd);
+        return v.Errors;
+    }
+
+    public IReadOnlyList<FieldError> Add(Validated<IngestedDocument> v)
+    {
+        if (!v.IsValid) return v.Errors;
+        var d = v.Value!;
+        _documents[d.Document.DocumentId] = new KnownDocument(d.Document.PublishedAt,
+            d.Items.Select(i => i.Claim).ToImmutableHashSet(), d.Items.Select(i => i.ItemId).ToImmutableHashSet());
+        foreach (var i in d.Items) _items[i.ItemId] = new KnownItem(i.DocumentId, i.Topic);
+        return v.Errors;
+    }
+}

@@ -1,0 +1,62 @@
+using Narrative.Analysis.Audit;
+using Narrative.Analysis.Ingestion;
+using Narrative.Analysis.Queries;
+using Narrative.Analysis.ReadModel;
+using Narrative.EventStore;
+using Narrative.EventStore.Subscriptions;
+using Npgsql;
+using Store = Narrative.EventStore.EventStore;
+
+namespace Narrative.Analysis;
+
+/// <summary>Everything the API, the CLI, the tests and the benchmarks use, over one data source.</summary>
+public sealed class NarrativeServices : IAsyncDisposable
+{
+    private NarrativeServices(NpgsqlDataSource db, TimeProvider clock)
+    {
+        DataSource = db;
+        Clock = clock;
+        Store = new Store(db, NarrativeEvents.CreateRegistry());
+        Ingestion = new IngestionService(Store, clock);
+        Queries = new AnalysisQueries(db);
+        Audit = new AuditService(Store, Queries);
+        Projections = [new AnalysisProjection()];
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+    public TimeProvider Clock { get; }
+    public Store Store { get; }
+    public IngestionService Ingestion { get; }
+    public AnalysisQueries Queries { get; }
+    public AuditService Audit { get; }
+    public IReadOnlyList<IRebuildableProjection> Projections { get; }
+
+    /// <summary>Opens the database and applies migrations (safe to run concurrently from several processes).</summary>
+    public static async Task<NarrativeServices> OpenAsync(string connectionString, CancellationToken ct, TimeProvider? clock = null)
+    {
+        var db = new NpgsqlDataSourceBuilder(connectionString).Build();
+        await Schema.MigrateAsync(db, [typeof(Store).Assembly, typeof(NarrativeServices).Assembly], ct);
+        var services = new NarrativeServices(db, clock ?? TimeProvider.System);
+        foreach (var p in services.Projections) await ProjectionRebuilder.EnsureCreatedAsync(services.Store, p, ct);
+        return services;
+    }
+
+    public IRebuildableProjection? Projection(string name) => Projections.FirstOrDefault(p => p.Name == name);
+
+    /// <summary>Waits until every projection has processed everything appended so far (tests, CLI, start-up).</summary>
+    public async Task WaitForProjectionsAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = await SubscriptionStatusQuery.ReadAsync(DataSource, ct);
+            var names = Projections.Select(p => p.Name).ToHashSet();
+            if (status.Where(s => names.Contains(s.Name)).All(s => s.Lag == 0) && status.Count(s => names.Contains(s.Name)) == names.Count) return;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"Projections did not catch up within {timeout}: {string.Join(", ", status.Select(s => $"{s.Name} lag {s.Lag} {s.State} {s.LastError}"))}");
+            await Task.Delay(20, ct);
+        }
+    }
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}

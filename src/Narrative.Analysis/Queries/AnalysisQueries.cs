@@ -1,0 +1,73 @@
+using Narrative.Analysis.ReadModel;
+using Narrative.Domain.Assessment;
+using Narrative.Domain.Coincidence;
+using Narrative.Domain.Provenance;
+using Narrative.Domain.Replay;
+using Narrative.Domain.Timeline;
+using Npgsql;
+
+namespace Narrative.Analysis.Queries;
+
+public sealed record TopicSummary(string Id, string Title, DateOnly PeriodStart, DateOnly PeriodEnd, IReadOnlyList<Narrative.Domain.Hypothesis> Hypotheses,
+    int Items, int Documents);
+
+public sealed record ContextPeriodView(string Id, string Label, string Category, DateOnly Start, DateOnly End, DateOnly? DecisionAt);
+
+/// <summary>The analyst's questions, answered from the read model at any (asOf, knownAt).</summary>
+public sealed class AnalysisQueries(NpgsqlDataSource db)
+{
+    private const string S = AnalysisProjection.LiveSchema;
+    private readonly WorldSlice _slice = new(db);
+
+    public async Task<AssessmentResult?> AssessAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        WorldQueries.Assess(await _slice.ForTopicAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
+
+    public async Task<CoincidenceResult?> CoincidenceAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        WorldQueries.Coincidence(await _slice.ForTopicAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
+
+    public async Task<ProvenanceResult> ProvenanceAsync(string claim, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        WorldQueries.Provenance(await _slice.ForClaimAsync(claim, WorldQueries.WorldDate(asOf), knownAt, ct), claim, asOf, knownAt);
+
+    public async Task<TimelineResult?> TimelineAsync(string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt, CancellationToken ct) =>
+        WorldQueries.Timeline(await _slice.ForTopicAsync(topic, to, knownAt, ct), topic, from, to, step, knownAt);
+
+    /// <summary>World-time changes: what was published in (from, to].</summary>
+    public async Task<ChangesResult?> ChangesAsync(string topic, DateOnly from, DateOnly to, DateTimeOffset knownAt, CancellationToken ct) =>
+        WorldQueries.Changes(await _slice.ForTopicAsync(topic, to > from ? to : from, knownAt, ct), topic, from, to, knownAt);
+
+    /// <summary>System-time changes: what was recorded in (knownFrom, knownTo] changed about the picture as of asOf.</summary>
+    public async Task<ChangesResult?> ChangesAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownFrom, DateTimeOffset knownTo, CancellationToken ct) =>
+        WorldQueries.Changes(await _slice.ForTopicAsync(topic, WorldQueries.WorldDate(asOf), knownFrom > knownTo ? knownFrom : knownTo, ct),
+            topic, asOf, knownFrom, knownTo);
+
+    public async Task<IReadOnlyList<TopicSummary>> TopicsAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"""
+            select distinct on (t.topic_id) t.topic_id, t.title, t.period_start, t.period_end, t.hypotheses::text,
+                   (select count(*) from {S}.items i where i.topic = t.topic_id and i.retracted_position is null),
+                   (select count(distinct i.document_id) from {S}.items i where i.topic = t.topic_id)
+            from {S}.topics t order by t.topic_id, t.position desc
+            """);
+        var list = new List<TopicSummary>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            list.Add(new TopicSummary(r.GetString(0), r.GetString(1), r.GetFieldValue<DateOnly>(2), r.GetFieldValue<DateOnly>(3),
+                System.Text.Json.JsonSerializer.Deserialize<List<Narrative.Domain.Hypothesis>>(r.GetString(4), NarrativeEvents.Json)!,
+                (int)r.GetInt64(5), (int)r.GetInt64(6)));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<ContextPeriodView>> ContextPeriodsAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"""
+            select distinct on (period_id) period_id, label, category, start_date, end_date, decision_at
+            from {S}.context_periods order by period_id, position desc
+            """);
+        var list = new List<ContextPeriodView>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            list.Add(new ContextPeriodView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(3), r.GetFieldValue<DateOnly>(4),
+                r.IsDBNull(5) ? null : r.GetFieldValue<DateOnly>(5)));
+        return list.OrderBy(p => p.Start).ToList();
+    }
+}

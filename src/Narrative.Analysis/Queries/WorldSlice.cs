@@ -1,0 +1,131 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Narrative.Analysis.ReadModel;
+using Narrative.Domain;
+using Narrative.Domain.Replay;
+using Npgsql;
+
+namespace Narrative.Analysis.Queries;
+
+/// <summary>
+/// Loads, with indexed point-in-time SQL on the read model, exactly the part of the world an answer needs:
+/// rows recorded by knownAt (system time) and, for items, published by asOf (world time). The answer is then
+/// computed by the same pure functions the audit replay uses (<see cref="WorldQueries"/>), so the read path and
+/// the replay path can only differ if the read model is wrong, which the tests check.
+/// </summary>
+public sealed class WorldSlice(NpgsqlDataSource db)
+{
+    private const string S = AnalysisProjection.LiveSchema;
+
+    /// <summary>Items of a topic plus those sharing their claims or rebutting them (for provenance and contested flags).</summary>
+    public Task<NarrativeWorld> ForTopicAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        LoadAsync($"""
+            with t as (select item_id, claim from {S}.items where topic = $1 and published_at <= $2 and recorded_at <= $3)
+            select {ItemColumns} from {S}.items i
+            where i.published_at <= $2 and i.recorded_at <= $3
+              and (i.topic = $1 or i.claim in (select claim from t)
+                   or (i.type = 'rebuttal' and i.rebuts && (select coalesce(array_agg(item_id), array[]::text[]) from t)))
+            """, topic, asOf, knownAt, ct);
+
+    public Task<NarrativeWorld> ForClaimAsync(string claim, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        LoadAsync($"select {ItemColumns} from {S}.items i where i.claim = $1 and i.published_at <= $2 and i.recorded_at <= $3",
+            claim, asOf, knownAt, ct);
+
+    private const string ItemColumns = """
+        i.item_id, i.document_id, i.source, i.topic, i.type, i.claim, i.published_at, i.position, i.recorded_at, i.summary, i.quote,
+        i.attributed_to, i.occurred_at, i.rebuts, i.note, i.retracted_position, i.retracted_at, i.retraction_reason
+        """;
+
+    private async Task<NarrativeWorld> LoadAsync(string itemSql, string key, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        // One snapshot for all reads, so the slice is consistent even while the daemon writes.
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using var batch = new NpgsqlBatch(conn, tx)
+        {
+            BatchCommands =
+            {
+                new($"select topic_id, position, recorded_at, title, period_start, period_end, hypotheses::text from {S}.topics where recorded_at <= $1 order by position")
+                    { Parameters = { new() { Value = knownAt } } },
+                new($"select source_id, position, recorded_at, name, kind, reliability, rationale from {S}.sources where recorded_at <= $1 order by position")
+                    { Parameters = { new() { Value = knownAt } } },
+                new($"select period_id, position, recorded_at, label, category, start_date, end_date, decision_at from {S}.context_periods where recorded_at <= $1 order by position")
+                    { Parameters = { new() { Value = knownAt } } },
+                new($"select document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash from {S}.documents where recorded_at <= $1 order by position")
+                    { Parameters = { new() { Value = knownAt } } },
+                new(itemSql) { Parameters = { new() { Value = key }, new() { Value = asOf }, new() { Value = knownAt } } },
+            },
+        };
+        var topics = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<TopicOpened>>>(StringComparer.Ordinal);
+        var sources = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<SourceRegistered>>>(StringComparer.Ordinal);
+        var periods = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<ContextPeriodRecorded>>>(StringComparer.Ordinal);
+        var documents = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<DocumentIngested>>>(StringComparer.Ordinal);
+        var recorded = new List<(ItemRecorded Item, long Position, DateTimeOffset At, long? RetractedPosition, DateTimeOffset? RetractedAt, string? Reason)>();
+        await using (var r = await batch.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+                Add(topics, r.GetString(0), new Versioned<TopicOpened>(r.GetInt64(1), At(r, 2), new TopicOpened(r.GetString(0), r.GetString(3),
+                    r.GetFieldValue<DateOnly>(4), r.GetFieldValue<DateOnly>(5),
+                    JsonSerializer.Deserialize<List<Hypothesis>>(r.GetString(6), NarrativeEvents.Json)!)));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+                Add(sources, r.GetString(0), new Versioned<SourceRegistered>(r.GetInt64(1), At(r, 2),
+                    new SourceRegistered(r.GetString(0), r.GetString(3), r.GetString(4), r.GetString(5), Text(r, 6))));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+                Add(periods, r.GetString(0), new Versioned<ContextPeriodRecorded>(r.GetInt64(1), At(r, 2),
+                    new ContextPeriodRecorded(r.GetString(0), r.GetString(3), r.GetString(4), r.GetFieldValue<DateOnly>(5), r.GetFieldValue<DateOnly>(6),
+                        r.IsDBNull(7) ? null : r.GetFieldValue<DateOnly>(7))));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+                Add(documents, r.GetString(0), new Versioned<DocumentIngested>(r.GetInt64(1), At(r, 2),
+                    new DocumentIngested(r.GetString(0), r.GetString(3), r.GetFieldValue<DateOnly>(4), r.GetString(5), Text(r, 6),
+                        r.GetFieldValue<string[]>(7), r.GetFieldValue<string[]>(8), r.GetFieldValue<string[]>(9), r.GetString(10))));
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var item = new ItemRecorded(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(6), r.GetString(3), r.GetString(4),
+                    r.GetString(5), r.GetString(9), Text(r, 10), Text(r, 11), r.IsDBNull(12) ? null : r.GetFieldValue<DateOnly>(12),
+                    0, ImmutableDictionary<string, string>.Empty, r.GetFieldValue<string[]>(13), Text(r, 14));
+                recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(15) ? null : r.GetInt64(15), r.IsDBNull(16) ? null : At(r, 16), Text(r, 17)));
+            }
+        }
+
+        var versions = new Dictionary<string, List<ItemVersion>>(StringComparer.Ordinal);
+        await using (var v = new NpgsqlCommand($"""
+            select item_id, from_position, from_recorded_at, to_position, to_recorded_at, ratings::text, credibility, reason
+            from {S}.item_versions where item_id = any($1) and from_recorded_at <= $2 order by item_id, from_position
+            """, conn, tx))
+        {
+            v.Parameters.Add(new() { Value = recorded.Select(x => x.Item.ItemId).ToArray() });
+            v.Parameters.Add(new() { Value = knownAt });
+            await using var r = await v.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                if (!versions.TryGetValue(r.GetString(0), out var list)) versions[r.GetString(0)] = list = [];
+                list.Add(new ItemVersion(r.GetInt64(1), At(r, 2), r.IsDBNull(3) ? null : r.GetInt64(3), r.IsDBNull(4) ? null : At(r, 4),
+                    JsonSerializer.Deserialize<ImmutableSortedDictionary<string, string>>(r.GetString(5), NarrativeEvents.Json)!,
+                    r.GetInt32(6), Text(r, 7)));
+            }
+        }
+        await tx.CommitAsync(ct);
+
+        var items = ImmutableDictionary.CreateBuilder<string, ItemHistory>(StringComparer.Ordinal);
+        foreach (var (item, position, at, retractedPosition, retractedAt, reason) in recorded)
+        {
+            var history = versions.GetValueOrDefault(item.ItemId) ?? [];
+            var first = history.FirstOrDefault();
+            var recordedItem = first is null ? item : item with { Ratings = first.Ratings, Credibility = first.Credibility };
+            items[item.ItemId] = new ItemHistory(recordedItem, position, at, [.. history],
+                retractedPosition is { } rp ? new ItemRetraction(rp, retractedAt!.Value, reason ?? "") : null);
+        }
+        return new NarrativeWorld(sources.ToImmutable(), topics.ToImmutable(), periods.ToImmutable(), documents.ToImmutable(), items.ToImmutable(), 0);
+    }
+
+    private static void Add<T>(ImmutableDictionary<string, ImmutableList<Versioned<T>>>.Builder map, string id, Versioned<T> v) =>
+        map[id] = (map.GetValueOrDefault(id) ?? []).Add(v);
+
+    private static DateTimeOffset At(NpgsqlDataReader r, int i) => new(r.GetDateTime(i), TimeSpan.Zero);
+
+    private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+}
