@@ -1,6 +1,6 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health/live", () => "ok");
-app.Run();
+using Narrative.Api.Hosting;
+
+var app = await NarrativeApi.BuildAsync(args, CancellationToken.None);
+await app.RunAsync();
 
 public partial class Program;

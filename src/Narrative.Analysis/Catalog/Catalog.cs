@@ -71,8 +71,8 @@ public static class Catalog
             ContextPeriodRecorded c => new("insert into catalog.context_periods values ($1, $2, $3)", conn, tx)
                 { Parameters = { new() { Value = c.PeriodId }, new() { Value = contentHash }, new() { Value = position } } },
             IngestedDocument d => new("""
-                insert into catalog.documents values ($1, $2, $3, $4, $5, $6);
-                insert into catalog.items (item_id, document_id, topic) select * from unnest($7::text[], $8::text[], $9::text[]);
+                with doc as (insert into catalog.documents values ($1, $2, $3, $4, $5, $6))
+                insert into catalog.items (item_id, document_id, topic) select * from unnest($7::text[], $8::text[], $9::text[])
                 """, conn, tx)
             {
                 Parameters =

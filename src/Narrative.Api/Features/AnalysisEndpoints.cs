@@ -1,0 +1,90 @@
+using Narrative.Analysis;
+using Narrative.Api.Hosting;
+using Narrative.Domain.Timeline;
+
+namespace Narrative.Api.Features;
+
+/// <summary>Point-in-time reads. asOf is world time, knownAt system time; both default to now.</summary>
+public static class AnalysisEndpoints
+{
+    public static void MapAnalysis(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Analysis");
+
+        api.MapGet("/topics", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.Queries.TopicsAsync(ct)));
+
+        api.MapGet("/context-periods", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.Queries.ContextPeriodsAsync(ct)));
+
+        api.MapGet("/topics/{topic}/assessment", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        {
+            if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
+            return await s.Queries.AssessAsync(topic, t.AsOf, t.KnownAt, ct) is { } a ? TypedResults.Ok(a) : UnknownTopic(topic);
+        });
+
+        api.MapGet("/topics/{topic}/coincidence", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        {
+            if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
+            return await s.Queries.CoincidenceAsync(topic, t.AsOf, t.KnownAt, ct) is { } c ? TypedResults.Ok(c) : UnknownTopic(topic);
+        });
+
+        api.MapGet("/topics/{topic}/timeline", async (string topic, string? from, string? to, string? step, string? knownAt, NarrativeServices s,
+            CancellationToken ct) =>
+        {
+            var topics = await s.Queries.TopicsAsync(ct);
+            if (topics.FirstOrDefault(x => x.Id == topic) is not { } info) return UnknownTopic(topic);
+            if (!TimeParams.TryDate(from, info.PeriodStart, out var f)) return TimeParams.Invalid("from");
+            if (!TimeParams.TryDate(to, info.PeriodEnd, out var u)) return TimeParams.Invalid("to");
+            if (!TimeParams.TryInstant(knownAt, s.Clock.GetUtcNow(), out var k)) return TimeParams.Invalid("knownAt");
+            if (step is not (null or "" or "day" or "week")) return Problems.BadRequest("step", "invalid_step", "step is 'day' or 'week'.");
+            if (u < f) return Problems.BadRequest("to", "period_order", "'to' must not be before 'from'.");
+            if (u.DayNumber - f.DayNumber > 3660) return Problems.BadRequest("to", "range_too_long", "A timeline spans at most ten years.");
+            var s2 = step == "day" ? TimelineStep.Day : TimelineStep.Week;
+            return await s.Queries.TimelineAsync(topic, f, u, s2, k, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
+        });
+
+        api.MapGet("/topics/{topic}/changes", async (string topic, string? from, string? to, string? knownFrom, string? knownTo, string? asOf,
+            string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        {
+            var now = s.Clock.GetUtcNow();
+            if (knownFrom is { Length: > 0 } || knownTo is { Length: > 0 })
+            {
+                // Two system times: what the system learned between them about the picture at asOf.
+                if (!TimeParams.TryInstant(knownFrom, DateTimeOffset.UnixEpoch, out var kf)) return TimeParams.Invalid("knownFrom");
+                if (!TimeParams.TryInstant(knownTo, now, out var kt)) return TimeParams.Invalid("knownTo");
+                if (!TimeParams.TryInstant(asOf, now, out var a)) return TimeParams.Invalid("asOf");
+                return await s.Queries.ChangesAsync(topic, a, kf, kt, ct) is { } c ? TypedResults.Ok(c) : UnknownTopic(topic);
+            }
+            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
+                return Problems.BadRequest(string.IsNullOrWhiteSpace(from) ? "from" : "to", "required",
+                    "Give from and to (world dates), or knownFrom and knownTo (system times).");
+            if (!TimeParams.TryDate(from, default, out var f)) return TimeParams.Invalid("from");
+            if (!TimeParams.TryDate(to, default, out var u)) return TimeParams.Invalid("to");
+            if (!TimeParams.TryInstant(knownAt, now, out var k)) return TimeParams.Invalid("knownAt");
+            return await s.Queries.ChangesAsync(topic, f, u, k, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
+        });
+
+        api.MapGet("/claims/{claim}/provenance", async (string claim, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        {
+            if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
+            var p = await s.Queries.ProvenanceAsync(claim, t.AsOf, t.KnownAt, ct);
+            return p.Appearances.Count == 0 ? Problems.NotFound($"No appearance of claim '{claim}' is known as of that date.") : TypedResults.Ok(p);
+        });
+
+        api.MapGet("/topics/{topic}/audit", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        {
+            if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
+            return await s.Audit.AuditAssessmentAsync(topic, t.AsOf, t.KnownAt, ct) is { } a ? TypedResults.Ok(a) : UnknownTopic(topic);
+        });
+    }
+
+    private static (DateTimeOffset AsOf, DateTimeOffset KnownAt)? Times(NarrativeServices s, string? asOf, string? knownAt)
+    {
+        var now = s.Clock.GetUtcNow();
+        return TimeParams.TryInstant(asOf, now, out var a) && TimeParams.TryInstant(knownAt, now, out var k) ? (a, k) : null;
+    }
+
+    private static IResult InvalidTimes(NarrativeServices s, string? asOf) =>
+        TimeParams.Invalid(TimeParams.TryInstant(asOf, s.Clock.GetUtcNow(), out _) ? "knownAt" : "asOf");
+
+    private static IResult UnknownTopic(string topic) => Problems.NotFound($"Topic '{topic}' is not known (at that system time).");
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Narrative.Analysis;
+using Narrative.Api.Features;
+using Narrative.EventStore.Postgres;
+using Serilog;
+using Serilog.Context;
+
+namespace Narrative.Api.Hosting;
+
+/// <summary>Builds the web application: database (embedded or configured), services, daemon, seeds, endpoints.</summary>
+public static class NarrativeApi
+{
+    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct)
+    {
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {CorrelationId}{NewLine}{Exception}")
+            .CreateLogger();
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = FindWebRoot() });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(Log.Logger, dispose: false);
+        var options = NarrativeOptions.From(builder.Configuration);
+
+        var host = await DatabaseHost.StartAsync(options.ConnectionString, options.DataDirectory, "narrative", ct);
+        var services = await NarrativeServices.OpenAsync(host.ConnectionString, ct);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(host);
+        builder.Services.AddSingleton(services);
+        builder.Services.AddSingleton<Readiness>();
+        builder.Services.AddHostedService<StartupWork>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Use(async (ctx, next) =>
+        {
+            // Correlation id: taken from the caller or made here; echoed back and carried by events and logs.
+            var id = ctx.Request.Headers["X-Correlation-Id"].ToString() is { Length: > 0 and <= 128 } given ? given : ctx.TraceIdentifier;
+            ctx.Items["CorrelationId"] = id;
+            ctx.Response.Headers["X-Correlation-Id"] = id;
+            using (LogContext.PushProperty("CorrelationId", id))
+                await next();
+        });
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapOpenApi();
+        app.MapHealth();
+        app.MapIngest();
+        app.MapAnalysis();
+        app.MapEvents();
+        app.MapAdmin();
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            services.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Log.CloseAndFlush();
+        });
+        return app;
+    }
+
+    /// <summary>The web explorer's files: wwwroot beside the binaries, or the project's wwwroot when run from the build output.</summary>
+    private static string? FindWebRoot()
+    {
+        if (Environment.GetEnvironmentVariable("NARRATIVE_WEBROOT") is { Length: > 0 } configured) return configured;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "wwwroot");
+            if (File.Exists(Path.Combine(candidate, "index.html"))) return candidate;
+            if (File.Exists(Path.Combine(dir.FullName, "Narrative.Api.csproj"))) return candidate;
+        }
+        return null;
+    }
+}

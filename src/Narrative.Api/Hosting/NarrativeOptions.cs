@@ -1,0 +1,51 @@
+namespace Narrative.Api.Hosting;
+
+/// <summary>Configuration, from environment variables, appsettings or command-line switches.</summary>
+public sealed record NarrativeOptions
+{
+    /// <summary>NARRATIVE_DB or ConnectionStrings:Narrative. Empty: start the embedded PostgreSQL.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>NARRATIVE_DATA: the embedded database (pg/), generated keys, benchmark results.</summary>
+    public string DataDirectory { get; init; } = ".narrative";
+
+    /// <summary>--seeds: a corpus folder ingested at start-up (idempotent). None: nothing is ingested.</summary>
+    public string? Seeds { get; init; }
+
+    public string IngestKey { get; init; } = "";
+    public string AdminKey { get; init; } = "";
+
+    /// <summary>Run projections and handlers in this process (Narrative:Daemon, default true).</summary>
+    public bool RunDaemon { get; init; } = true;
+
+    /// <summary>Webhook URLs that receive alerts (Narrative:Webhooks:0, :1 ...).</summary>
+    public IReadOnlyList<string> Webhooks { get; init; } = [];
+
+    public static NarrativeOptions From(IConfiguration c)
+    {
+        var data = c["NARRATIVE_DATA"] is { Length: > 0 } d ? d : c["Narrative:Data"] ?? ".narrative";
+        return new NarrativeOptions
+        {
+            ConnectionString = c["NARRATIVE_DB"] is { Length: > 0 } db ? db : c.GetConnectionString("Narrative"),
+            DataDirectory = data,
+            Seeds = c["seeds"] ?? c["Narrative:Seeds"],
+            IngestKey = c["NARRATIVE_INGEST_KEY"] is { Length: > 0 } ik ? ik : KeyFile(data, "ingest"),
+            AdminKey = c["NARRATIVE_ADMIN_KEY"] is { Length: > 0 } ak ? ak : KeyFile(data, "admin"),
+            RunDaemon = !string.Equals(c["Narrative:Daemon"], "false", StringComparison.OrdinalIgnoreCase),
+            Webhooks = c.GetSection("Narrative:Webhooks").Get<string[]>() ?? [],
+        };
+    }
+
+    /// <summary>A key generated once under the data folder when none is configured.</summary>
+    private static string KeyFile(string data, string role)
+    {
+        var file = Path.Combine(data, $"{role}.key");
+        if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } existing) return existing;
+        Directory.CreateDirectory(data);
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
+        File.WriteAllText(file, key);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Serilog.Log.Warning("No {Role} key configured; generated one in {File}", role, file);
+        return key;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+using Narrative.Domain.Replay;
+
+namespace Narrative.Api.Hosting;
+
+/// <summary>ISO 8601 query times. A date-only value means the end of that day, UTC.</summary>
+public static class TimeParams
+{
+    public static bool TryInstant(string? text, DateTimeOffset fallback, out DateTimeOffset value)
+    {
+        value = fallback;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+        {
+            value = WorldQueries.EndOfDay(d);
+            return true;
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+        {
+            value = t;
+            return true;
+        }
+        return false;
+    }
+
+    public static bool TryDate(string? text, DateOnly fallback, out DateOnly value)
+    {
+        value = fallback;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out value)) return true;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+        {
+            value = DateOnly.FromDateTime(t.UtcDateTime);
+            return true;
+        }
+        return false;
+    }
+
+    public static IResult Invalid(string field) =>
+        Problems.BadRequest(field, "invalid_date", $"'{field}' must be an ISO 8601 date (2024-01-31) or date-time (2024-01-31T12:00:00Z).");
+}
