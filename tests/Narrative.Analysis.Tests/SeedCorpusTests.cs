@@ -1,0 +1,163 @@
+using System.Text.Json;
+using Narrative.Analysis.Ingestion;
+using Narrative.Domain.Replay;
+using Narrative.Testing;
+
+namespace Narrative.Analysis.Tests;
+
+/// <summary>The seeded corpus, ingested as ./ops/run does, and the answers analysts will check by hand.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
+{
+    private const string Topic = "putin-ceasefire-stance";
+    private const string Claim = "putin-private-openness-to-freeze";
+    private AnalysisHarness _h = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await AnalysisHarness.StartAsync(pg);
+        var outcomes = await _h.IngestSeedsAsync();
+        Assert.All(outcomes, o => Assert.True(o.Result.Status == IngestStatus.Created, $"{o.Entry.File}: {o.Result.Status} {string.Join("; ", o.Result.Errors)}"));
+        await _h.CatchUpAsync();
+    }
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    private static DateTimeOffset Day(string d) => WorldQueries.EndOfDay(DateOnly.Parse(d, System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
+    public async Task the_whole_corpus_validates_and_a_second_ingest_writes_nothing()
+    {
+        var (before, _) = await _h.Services.Store.HeadAsync(default);
+        var again = await _h.IngestSeedsAsync();
+        var (after, _) = await _h.Services.Store.HeadAsync(default);
+
+        Assert.All(again, o => Assert.Equal(IngestStatus.Unchanged, o.Result.Status));
+        Assert.Equal(before, after);
+        Assert.True(again.Count(o => o.Entry.Kind == CorpusKind.Document) >= 8);
+        Assert.All(CorpusIngestor.ValidateOffline(CorpusFiles.Load([ApiServer.SeedsFolder()]), new DateOnly(2026, 1, 1)),
+            o => Assert.Empty(o.Result.Errors));
+    }
+
+    [Theory]
+    [InlineData("2023-12-31", 1)]
+    [InlineData("2024-02-29", 2)]
+    [InlineData("2024-05-31", 3)]
+    public async Task independent_origins_of_the_freeze_claim_grow_as_new_outlets_report_it(string asOf, int origins)
+    {
+        var p = await _h.Services.Queries.ProvenanceAsync(Claim, Day(asOf), DateTimeOffset.UtcNow, default);
+
+        Assert.Equal(origins, p.IndependentOrigins);
+        Assert.Equal("nyt-2023-12-23-putin-signals", p.FirstAppearance!.DocumentId);
+        // Every re-report cites (directly or not) a document that already carried the claim.
+        var reReports = p.Appearances.Where(a => a.DocumentId.StartsWith("moscow-times", StringComparison.Ordinal)
+            || a.DocumentId.StartsWith("isw-", StringComparison.Ordinal) || a.DocumentId.StartsWith("rferl", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(reReports);
+        Assert.All(reReports, a => Assert.True(a.Derivative && a.DerivedFrom is not null, $"{a.DocumentId} should be derivative"));
+    }
+
+    [Theory]
+    [InlineData("2023-12-23")]
+    [InlineData("2024-01-31")]
+    [InlineData("2024-05-31")]
+    public async Task the_assessment_equals_a_hand_count_over_the_corpus_files(string asOf)
+    {
+        var a = (await _h.Services.Queries.AssessAsync(Topic, Day(asOf), DateTimeOffset.UtcNow, default))!;
+        var expected = HandCount(DateOnly.Parse(asOf, System.Globalization.CultureInfo.InvariantCulture));
+
+        foreach (var h in a.Hypotheses)
+        {
+            Assert.Equal(expected[h.Id].Plain, h.Inconsistency, 9);
+            Assert.Equal(expected[h.Id].Weighted, h.WeightedInconsistency, 9);
+        }
+        var leader = expected.OrderBy(x => Math.Round(x.Value.Weighted, 9)).ThenBy(x => x.Value.Plain).ThenBy(x => x.Key, StringComparer.Ordinal).First().Key;
+        Assert.Equal(leader, a.Leading);
+    }
+
+    [Fact]
+    public async Task the_documented_scores_hold_at_the_three_dates_of_the_readme()
+    {
+        // README, "What the seeded corpus says": feigned leads throughout; these are its (inconsistency, weighted) scores.
+        var expected = new Dictionary<string, (string Leading, double Feigned, double Maximalist, double Genuine)>
+        {
+            ["2023-12-23"] = ("feigned", 1.414213562, 5.656854249, 13.656854249),
+            ["2024-01-31"] = ("feigned", 1.414213562, 6.656854249, 15.071067812),
+            ["2024-05-31"] = ("feigned", 1.414213562, 8.071067812, 35.213203436),
+        };
+        foreach (var (day, e) in expected)
+        {
+            var a = (await _h.Services.Queries.AssessAsync(Topic, Day(day), DateTimeOffset.UtcNow, default))!;
+            Assert.Equal(e.Leading, a.Leading);
+            Assert.Equal(e.Feigned, a.Hypotheses.Single(h => h.Id == "feigned").WeightedInconsistency, 6);
+            Assert.Equal(e.Maximalist, a.Hypotheses.Single(h => h.Id == "maximalist").WeightedInconsistency, 6);
+            Assert.Equal(e.Genuine, a.Hypotheses.Single(h => h.Id == "genuine").WeightedInconsistency, 6);
+        }
+    }
+
+    [Fact]
+    public async Task coincidence_of_the_seeded_signals_with_aid_debates()
+    {
+        var c = (await _h.Services.Queries.CoincidenceAsync(Topic, Day("2024-05-31"), DateTimeOffset.UtcNow, default))!;
+
+        Assert.Equal(3, c.N);
+        Assert.Equal(3, c.K);
+        // Study period 2023-12-01..2024-05-31 is 183 days; only 2024-04-25..04-30 (6 days) lie outside every aid-debate window.
+        Assert.Equal(177.0 / 183, c.Coverage, 12);
+        Assert.Equal(1 / (177.0 / 183), c.Lift!.Value, 12);
+        Assert.Equal(Math.Pow(177.0 / 183, 3), c.PValue, 12);
+        var nyt = c.Signals.Single(s => s.ItemId == "nyt-2023-12-23-backchannel");
+        Assert.Equal(["us-supplemental-2023-24"], nyt.Periods);
+        Assert.Equal(new DateOnly(2024, 4, 24).DayNumber - new DateOnly(2023, 12, 23).DayNumber, nyt.DaysToDecision);
+    }
+
+    [Fact]
+    public async Task the_audit_replays_exactly_the_events_behind_an_answer_and_verifies_them()
+    {
+        var audit = (await _h.Services.Audit.AuditAssessmentAsync(Topic, Day("2024-01-31"), DateTimeOffset.UtcNow, default))!;
+
+        Assert.True(audit.ReplayMatches);
+        Assert.True(audit.ChainIntact);
+        Assert.Equal(audit.Answer.EventPositions, audit.Events.Select(e => e.Position).Order());
+        Assert.DoesNotContain(audit.Events, e => e.Type == "narrative.item_recorded.v1" && e.Stream.Contains("reuters", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// An independent count straight from the JSON files: claims grouped, first appearance (publishedAt, then file order)
+    /// scored with I=1, II=2, weights per DESIGN.md.
+    /// </summary>
+    private static Dictionary<string, (double Plain, double Weighted)> HandCount(DateOnly asOf)
+    {
+        var folder = ApiServer.SeedsFolder();
+        var reliability = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sources.json"))).RootElement.EnumerateArray()
+            .ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("reliability").GetString()!);
+        var items = Directory.GetFiles(Path.Combine(folder, "documents"), "*.json")
+            .Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement)
+            .SelectMany(d => d.GetProperty("items").EnumerateArray().Select(i => (Doc: d, Item: i)))
+            .Where(x => x.Item.GetProperty("topic").GetString() == Topic)
+            .Select(x => (
+                Published: DateOnly.Parse(x.Doc.GetProperty("publishedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+                Cites: x.Doc.GetProperty("cites").GetArrayLength(),
+                Claim: x.Item.TryGetProperty("claim", out var c) ? c.GetString()! : x.Item.GetProperty("id").GetString()!,
+                Id: x.Item.GetProperty("id").GetString()!,
+                Reliability: reliability[x.Doc.GetProperty("source").GetString()!],
+                Credibility: x.Item.GetProperty("credibility").GetInt32(),
+                Ratings: x.Item.GetProperty("ratings").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!)))
+            .Where(x => x.Published <= asOf)
+            .ToList();
+        var hypotheses = new[] { "genuine", "feigned", "maximalist" };
+        // Same-day re-reports cite their origin, so they are ingested after it: an uncited document comes first.
+        var firsts = items.GroupBy(i => i.Claim).Select(g => g.OrderBy(i => i.Published).ThenBy(i => i.Cites > 0).First()).ToList();
+        foreach (var g in items.GroupBy(i => i.Claim))
+        {
+            var first = g.OrderBy(i => i.Published).ThenBy(i => i.Cites > 0).First();
+            Assert.Single(g.Where(i => i.Published == first.Published && (i.Cites > 0) == (first.Cites > 0))
+                .Select(i => string.Join(",", i.Ratings.OrderBy(r => r.Key)) + i.Credibility + i.Reliability).Distinct());
+        }
+        static double R(string g) => g is "A" or "B" ? Math.Sqrt(2) : g is "D" or "E" ? 1 / Math.Sqrt(2) : 1;
+        static double C(int c) => c is 1 or 2 ? Math.Sqrt(2) : c is 4 or 5 ? 1 / Math.Sqrt(2) : 1;
+        static int P(string r) => r == "I" ? 1 : r == "II" ? 2 : 0;
+        return hypotheses.ToDictionary(h => h, h => (
+            (double)firsts.Sum(i => P(i.Ratings[h])),
+            firsts.Sum(i => P(i.Ratings[h]) * R(i.Reliability) * C(i.Credibility))));
+    }
+}
