@@ -26,23 +26,23 @@ public static class BenchEvents
     private static readonly string[] Kinds = ["statement", "signal", "report", "denial", "leak"];
     private static readonly string[] Claims =
     [
-        "The ministry knew about the shortfall three weeks before the announcement",
-        "Shipments through the northern terminal were halted on the orders of the regional authority",
-        "The consortium's bid was backed by a loan guarantee that was never disclosed to parliament",
-        "Independent monitors were denied access to the pumping stations during the audit period",
+        "The ministry knew of the shortfall weeks before the announcement",
+        "Northern terminal shipments were halted on regional orders",
+        "The bid was backed by an undisclosed loan guarantee",
+        "Monitors were denied access to the pumping stations",
     ];
     private static readonly string[] Summaries =
     [
-        "Two officials, speaking on condition of anonymity, said internal forecasts circulated in early March showed the gap, contradicting the minister's later testimony.",
-        "Port workers and a logistics firm describe a verbal instruction relayed by the harbour master; no written order has been published so far.",
-        "Documents seen by the outlet list a state-owned bank as guarantor; the finance committee's minutes from the same week do not mention it.",
-        "The monitoring group's letter, dated two days before the audit closed, complains of repeated refusals at three sites in the eastern district.",
+        "Two officials said internal forecasts from early March showed the gap, contradicting later testimony.",
+        "Port workers describe a verbal instruction from the harbour master; no written order has been published.",
+        "Documents list a state-owned bank as guarantor; the committee's minutes from that week do not mention it.",
+        "The monitors' letter complains of repeated refusals at three sites in the eastern district.",
     ];
     private static readonly string[] Quotes =
     [
-        "\"We were told to keep the numbers inside the building until after the vote.\"",
-        "\"Nobody signed anything. It was a phone call, and everyone understood it.\"",
-        "\"The guarantee was routine; there was nothing to disclose.\"",
+        "We were told to keep the numbers inside until after the vote.",
+        "Nobody signed anything. It was a phone call.",
+        "The guarantee was routine; there was nothing to disclose.",
     ];
     private static readonly string[] People = ["a senior ministry official", "the harbour master", "the finance minister", "a spokesperson for the consortium"];
     private static readonly string[] Ratings = ["supports", "neutral", "contradicts", "unclear"];

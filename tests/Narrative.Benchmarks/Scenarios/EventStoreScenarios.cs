@@ -48,6 +48,14 @@ public sealed class BatchedAppendScenario : Scenario
     public override string Describe(BenchOptions o) =>
         $"{Calls(o):N0} calls × {PerCall:N0} events (one new stream per call) vs raw unnest multi-row insert of the same rows";
 
+    public override Task SetupAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var sample = RawRows.For(ctx.Types, BenchEvents.StreamId(Prefix, 0), BenchEvents.Create(Salt, 0, 1, PerCall));
+        Console.WriteLine($"    payload: data {sample.Data.Average(d => System.Text.Encoding.UTF8.GetByteCount(d)):0} bytes, " +
+            $"metadata {sample.Metadata.Average(d => System.Text.Encoding.UTF8.GetByteCount(d)):0} bytes of JSON on average");
+        return Task.CompletedTask;
+    }
+
     public override async Task WarmUpAsync(BenchContext ctx, CancellationToken ct)
     {
         await EventStoreScenarios.ResetTablesAsync(ctx, ct);
