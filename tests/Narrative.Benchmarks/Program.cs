@@ -1,1 +1,50 @@
-Console.WriteLine("bench");
+using System.Diagnostics;
+using Narrative.Benchmarks.Harness;
+using Narrative.Benchmarks.Scenarios;
+using Narrative.EventStore;
+using Npgsql;
+using Store = Narrative.EventStore.EventStore;
+
+// ./ops/bench [--quick] [--only prefix] [--reps n]: each row does the same work through our code and through raw
+// Npgsql, alternately, on a fresh database, and reports medians. See README.md.
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cts.Cancel();
+};
+var ct = cts.Token;
+var total = Stopwatch.StartNew();
+
+await using var database = await BenchDatabase.StartAsync(ct);
+await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+await Schema.MigrateAsync(dataSource, ct);
+var ctx = new BenchContext(dataSource, new Store(dataSource, BenchEvents.Registry()), options);
+
+var machine = await Machine.DescribeAsync(ctx, database.Description, ct);
+Console.WriteLine(machine);
+Console.WriteLine();
+
+Scenario[] scenarios = [.. EventStoreScenarios.All()];
+var results = await Runner.RunAsync(ctx, scenarios, ct);
+
+Console.WriteLine();
+Console.WriteLine(machine);
+Console.WriteLine();
+Console.Write(Report.Table(results));
+Console.WriteLine();
+var dir = Path.Combine(Environment.GetEnvironmentVariable("NARRATIVE_DATA") is { Length: > 0 } d ? d : ".narrative", "bench");
+await Report.WriteAsync(dir, results, machine, ct);
+Console.WriteLine($"Wrote {Path.Combine(dir, "results.json")} and machine.json; total {total.Elapsed.TotalSeconds:0}s");
+return 0;

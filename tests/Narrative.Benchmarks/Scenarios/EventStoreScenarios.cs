@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Narrative.Benchmarks.Harness;
+using Narrative.EventStore;
+
+namespace Narrative.Benchmarks.Scenarios;
+
+/// <summary>
+/// The event store's own rows. The raw side writes to <c>raw_events</c>, created <c>like events including all</c>
+/// (same columns, defaults, identity, indexes and unique constraints) but without the statement-level notify
+/// trigger, which is part of what the store costs.
+/// </summary>
+public static class EventStoreScenarios
+{
+    public static IEnumerable<Scenario> All() =>
+    [
+        new BatchedAppendScenario(),
+        // Runs right after the batched row, whose last (ours) run leaves exactly the data set it reads.
+        new ReadAllScenario(),
+        new SingleAppendScenario(concurrency: 1),
+        new SingleAppendScenario(concurrency: 16),
+    ];
+
+    /// <summary>Fresh, identical tables for the next run: no rows, identities restarted, a checkpoint so none lands mid-run.</summary>
+    internal static async Task ResetTablesAsync(BenchContext ctx, CancellationToken ct)
+    {
+        await ctx.ExecAsync("create table if not exists raw_events (like events including all)", ct);
+        await ctx.ExecAsync("truncate events, raw_events restart identity", ct);
+        await ctx.ExecAsync("checkpoint", ct);
+    }
+
+    internal static double PerSecond(long count, TimeSpan elapsed) => count / elapsed.TotalSeconds;
+}
+
+/// <summary>append.batched: each call appends 1,000 events to its own new stream.</summary>
+public sealed class BatchedAppendScenario : Scenario
+{
+    internal const int Salt = 1;
+    internal const string Prefix = "b";
+    public const int PerCall = 1_000;
+
+    public override string Name => "append.batched";
+    public override string Unit => "events/s";
+    public override double? Target => 0.7;
+
+    public static int Calls(BenchOptions o) => o.Size(quick: 50, full: 1_000);
+
+    public override string Describe(BenchOptions o) =>
+        $"{Calls(o):N0} calls × {PerCall:N0} events (one new stream per call) vs raw unnest multi-row insert of the same rows";
+
+    public override Task SetupAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var sample = RawRows.For(ctx.Types, BenchEvents.StreamId(Prefix, 0), BenchEvents.Create(Salt, 0, 1, PerCall));
+        Console.WriteLine($"    payload: data {sample.Data.Average(d => System.Text.Encoding.UTF8.GetByteCount(d)):0} bytes, " +
+            $"metadata {sample.Metadata.Average(d => System.Text.Encoding.UTF8.GetByteCount(d)):0} bytes of JSON on average");
+        return Task.CompletedTask;
+    }
+
+    public override async Task WarmUpAsync(BenchContext ctx, CancellationToken ct)
+    {
+        await EventStoreScenarios.ResetTablesAsync(ctx, ct);
+        await RunOursAsync(ctx, 3, ct);
+        await RunRawAsync(ctx, 3, ct);
+    }
+
+    public override Task ResetAsync(BenchContext ctx, Side side, CancellationToken ct) => EventStoreScenarios.ResetTablesAsync(ctx, ct);
+
+    public override Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct) => RunOursAsync(ctx, Calls(ctx.Options), ct);
+
+    public override Task<double> RunRawAsync(BenchContext ctx, CancellationToken ct) => RunRawAsync(ctx, Calls(ctx.Options), ct);
+
+    /// <summary>Also the loader for read.all: the store writes the data set that the read rows then read.</summary>
+    internal static async Task<double> RunOursAsync(BenchContext ctx, int calls, CancellationToken ct)
+    {
+        var timed = new Stopwatch();
+        for (var s = 0; s < calls; s++)
+        {
+            var events = BenchEvents.Create(Salt, s, 1, PerCall);
+            timed.Start();
+            await ctx.Store.AppendAsync(BenchEvents.StreamId(Prefix, s), ExpectedVersion.NoStream, events, ct);
+            timed.Stop();
+        }
+        return EventStoreScenarios.PerSecond((long)calls * PerCall, timed.Elapsed);
+    }
+
+    private static async Task<double> RunRawAsync(BenchContext ctx, int calls, CancellationToken ct)
+    {
+        var timed = new Stopwatch();
+        for (var s = 0; s < calls; s++)
+        {
+            var stream = BenchEvents.StreamId(Prefix, s);
+            var rows = RawRows.For(ctx.Types, stream, BenchEvents.Create(Salt, s, 1, PerCall));
+            await using var cmd = rows.MultiRowInsert(ctx.Db);
+            timed.Start();
+            await cmd.ExecuteNonQueryAsync(ct);
+            timed.Stop();
+        }
+        return EventStoreScenarios.PerSecond((long)calls * PerCall, timed.Elapsed);
+    }
+}
+
+/// <summary>append.single.cN: N writers, each appending one event per call to its own stream with an exact expected version.</summary>
+public sealed class SingleAppendScenario(int concurrency) : Scenario
+{
+    private const int Salt = 2;
+    private List<EventData>[] _events = [];
+    private RawRows[] _rows = [];
+
+    public override string Name => $"append.single.c{concurrency}";
+    public override string Unit => "events/s";
+
+    private int PerWriter(BenchOptions o) => concurrency == 1 ? o.Size(quick: 1_000, full: 10_000) : o.Size(quick: 150, full: 1_500);
+
+    private string Stream(int writer) => BenchEvents.StreamId($"s{concurrency}", writer);
+
+    public override string Describe(BenchOptions o) =>
+        $"{concurrency} writer(s) × {PerWriter(o):N0} single-event appends vs raw autocommit single-row inserts";
+
+    public override Task SetupAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var n = PerWriter(ctx.Options);
+        _events = Enumerable.Range(0, concurrency).Select(w => BenchEvents.Create(Salt, concurrency * 1_000 + w, 1, n)).ToArray();
+        _rows = Enumerable.Range(0, concurrency).Select(w => RawRows.For(ctx.Types, Stream(w), _events[w])).ToArray();
+        return Task.CompletedTask;
+    }
+
+    public override async Task WarmUpAsync(BenchContext ctx, CancellationToken ct)
+    {
+        await EventStoreScenarios.ResetTablesAsync(ctx, ct);
+        await RunAsync(Math.Min(50, PerWriter(ctx.Options)), (w, i) => OursOne(ctx, w, i, ct));
+        await RunAsync(Math.Min(50, PerWriter(ctx.Options)), (w, i) => RawOne(ctx, w, i, ct));
+    }
+
+    public override Task ResetAsync(BenchContext ctx, Side side, CancellationToken ct) => EventStoreScenarios.ResetTablesAsync(ctx, ct);
+
+    public override Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct) =>
+        RunAsync(PerWriter(ctx.Options), (w, i) => OursOne(ctx, w, i, ct));
+
+    public override Task<double> RunRawAsync(BenchContext ctx, CancellationToken ct) =>
+        RunAsync(PerWriter(ctx.Options), (w, i) => RawOne(ctx, w, i, ct));
+
+    private async Task OursOne(BenchContext ctx, int writer, int i, CancellationToken ct) =>
+        await ctx.Store.AppendAsync(Stream(writer), ExpectedVersion.Exactly(i), [_events[writer][i]], ct);
+
+    private async Task RawOne(BenchContext ctx, int writer, int i, CancellationToken ct)
+    {
+        await using var cmd = _rows[writer].SingleRowInsert(ctx.Db, i);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<double> RunAsync(int perWriter, Func<int, int, Task> appendOne)
+    {
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < perWriter; i++) await appendOne(w, i);
+        })));
+        sw.Stop();
+        return EventStoreScenarios.PerSecond((long)perWriter * concurrency, sw.Elapsed);
+    }
+}
+
+/// <summary>
+/// read.all: every event in global order, deserialised. Ours pages through ReadAllAsync by GlobalCursor and
+/// deserialises with the registry; raw streams one ordered query through NpgsqlDataReader with System.Text.Json.
+/// Both read the same columns of the same table.
+/// </summary>
+public sealed class ReadAllScenario : Scenario
+{
+    public const int PageSize = 5_000;
+    private static readonly JsonSerializerOptions RawJson = new(JsonSerializerDefaults.Web);
+
+    public override string Name => "read.all";
+    public override string Unit => "events/s";
+    public override double? Target => 0.6;
+
+    private static long Expected(BenchOptions o) => (long)BatchedAppendScenario.Calls(o) * BatchedAppendScenario.PerCall;
+
+    public override string Describe(BenchOptions o) =>
+        $"{Expected(o):N0} events, ReadAllAsync pages of {PageSize:N0} + registry deserialisation vs one ordered NpgsqlDataReader + System.Text.Json";
+
+    public override async Task SetupAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var expected = Expected(ctx.Options);
+        var have = await ctx.ScalarAsync<long>("select count(*) from events", ct);
+        if (have != expected)
+        {
+            Console.WriteLine($"    loading {expected:N0} events through the store (untimed)");
+            await EventStoreScenarios.ResetTablesAsync(ctx, ct);
+            await BatchedAppendScenario.RunOursAsync(ctx, BatchedAppendScenario.Calls(ctx.Options), ct);
+        }
+        await ctx.ExecAsync("truncate raw_events", ct);
+        // Set hint bits and the visibility map now, so the first timed reader does not pay for writing them.
+        await ctx.ExecAsync("vacuum (freeze, analyze) events", ct);
+        await ctx.ExecAsync("checkpoint", ct);
+    }
+
+    public override async Task WarmUpAsync(BenchContext ctx, CancellationToken ct)
+    {
+        await RunOursAsync(ctx, 20_000, ct);
+        await RunRawAsync(ctx, 20_000, ct);
+    }
+
+    public override Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct) => RunOursAsync(ctx, long.MaxValue, ct);
+
+    public override Task<double> RunRawAsync(BenchContext ctx, CancellationToken ct) => RunRawAsync(ctx, long.MaxValue, ct);
+
+    private static async Task<double> RunOursAsync(BenchContext ctx, long max, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        long count = 0, deserialised = 0;
+        var cursor = GlobalCursor.Start;
+        while (count < max)
+        {
+            var page = await ctx.Store.ReadAllAsync(cursor, PageSize, ct);
+            if (page.Count == 0) break;
+            foreach (var e in page)
+                if (ctx.Types.Deserialize(e) is BenchItemRecorded) deserialised++;
+            count += page.Count;
+            cursor = page[^1].Cursor;
+        }
+        sw.Stop();
+        return Checked(ctx, count, deserialised, max, sw.Elapsed);
+    }
+
+    private static async Task<double> RunRawAsync(BenchContext ctx, long max, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        long count = 0, deserialised = 0;
+        await using (var cmd = ctx.Db.CreateCommand("""
+            select position, tx_id, stream_id, stream_version, event_id, type, data::text, metadata::text, occurred_at, recorded_at, hash
+            from events order by position limit $1
+            """))
+        {
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = max });
+            cmd.CommandTimeout = 0;
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                _ = reader.GetInt64(0);
+                _ = reader.GetInt64(1);
+                _ = reader.GetString(2);
+                _ = reader.GetInt32(3);
+                _ = reader.GetGuid(4);
+                _ = reader.GetString(5);
+                var data = reader.GetString(6);
+                _ = reader.GetString(7);
+                _ = reader.GetDateTime(8);
+                _ = reader.GetDateTime(9);
+                _ = reader.GetFieldValue<byte[]>(10);
+                if (JsonSerializer.Deserialize<BenchItemRecorded>(data, RawJson) is not null) deserialised++;
+                count++;
+            }
+        }
+        sw.Stop();
+        return Checked(ctx, count, deserialised, max, sw.Elapsed);
+    }
+
+    private static double Checked(BenchContext ctx, long count, long deserialised, long max, TimeSpan elapsed)
+    {
+        var expected = Math.Min(max, Expected(ctx.Options));
+        if (count < expected || deserialised != count)
+            throw new InvalidOperationException($"read.all read {count:N0} events ({deserialised:N0} deserialised), expected {expected:N0}");
+        return EventStoreScenarios.PerSecond(count, elapsed);
+    }
+}
