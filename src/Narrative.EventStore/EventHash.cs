@@ -17,6 +17,13 @@ public static class EventHash
         DateTimeOffset occurredAt, string data, string metadata)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        return Compute(h, previous, streamId, version, eventId, type, occurredAt, data, metadata);
+    }
+
+    /// <summary>Same, reusing a SHA-256 hasher across the events of one append.</summary>
+    public static byte[] Compute(IncrementalHash h, ReadOnlySpan<byte> previous, string streamId, long version, Guid eventId, string type,
+        DateTimeOffset occurredAt, string data, string metadata)
+    {
         Span<byte> buf = stackalloc byte[16];
         h.AppendData(previous);
         AppendText(h, streamId);
@@ -40,7 +47,12 @@ public static class EventHash
 
     private static void AppendText(IncrementalHash h, string s)
     {
-        h.AppendData(Encoding.UTF8.GetBytes(s));
-        h.AppendData([0]);
+        var max = Encoding.UTF8.GetMaxByteCount(s.Length) + 1;
+        var rented = max <= 4096 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(max);
+        var buffer = rented ?? stackalloc byte[max];
+        var n = Encoding.UTF8.GetBytes(s, buffer);
+        buffer[n] = 0;
+        h.AppendData(buffer[..(n + 1)]);
+        if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
     }
 }

@@ -63,8 +63,9 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("select stream_version, hash from events where stream_id = $1 order by stream_version desc limit 1")
                 { Parameters = { new() { Value = streamId } } });
+            // Idempotency: a repeated append repeats its first event id. A partial overlap surfaces as 23505 on event_id.
             batch.BatchCommands.Add(new NpgsqlBatchCommand("select event_id from events where event_id = any($1)")
-                { Parameters = { new() { Value = ids } } });
+                { Parameters = { new() { Value = ids.Length == 1 ? ids : ids[..1] } } });
             await using var reader = await batch.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct))
             {
@@ -75,8 +76,12 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
             while (await reader.ReadAsync(ct)) existing.Add(reader.GetGuid(0));
         }
 
-        if (existing.Count == ids.Length) return new AppendResult(streamId, current, null, null, 0);
-        if (existing.Count > 0) throw new PartialDuplicateException(streamId, existing);
+        if (existing.Count > 0)
+        {
+            if (ids.Length > 1) existing = await ExistingAsync(conn, tx, ids, ct);
+            if (existing.Count == ids.Length) return new AppendResult(streamId, current, null, null, 0);
+            throw new PartialDuplicateException(streamId, existing);
+        }
         if (expected != ExpectedVersion.Any && expected.Value != current)
             throw new ConcurrencyException(streamId, expected, current);
 
@@ -88,6 +93,7 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
         var meta = new string[n];
         var occurred = new DateTime[n];
         var hashes = new byte[n][];
+        using var hasher = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         for (var i = 0; i < n; i++)
         {
             var e = events[i];
@@ -98,7 +104,7 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
             meta[i] = System.Text.Json.JsonSerializer.Serialize(e.Metadata ?? new EventMetadata(), Types.Json);
             var at = EventHash.Truncate(e.OccurredAt);
             occurred[i] = at.UtcDateTime;
-            previous = EventHash.Compute(previous, streamId, versions[i], e.EventId, typeNames[i], at, data[i], meta[i]);
+            previous = EventHash.Compute(hasher, previous, streamId, versions[i], e.EventId, typeNames[i], at, data[i], meta[i]);
             hashes[i] = previous;
         }
 
@@ -115,11 +121,9 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
         try
         {
             await using var reader = await insert.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                last = reader.GetInt64(0);
-                if (first == 0) first = last;
-            }
+            await reader.ReadAsync(ct);
+            first = reader.GetInt64(0);
+            last = reader.GetInt64(1);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "events_stream_version_uq")
         {
@@ -132,10 +136,21 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
         return new AppendResult(streamId, current + n, first, last, n);
     }
 
+    private static async Task<List<Guid>> ExistingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] ids, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select event_id from events where event_id = any($1)", conn, tx) { Parameters = { new() { Value = ids } } };
+        var list = new List<Guid>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(r.GetGuid(0));
+        return list;
+    }
+
     private const string InsertSql = """
-        insert into events (stream_id, stream_version, event_id, type, data, metadata, occurred_at, hash)
-        select * from unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::json[], $6::json[], $7::timestamptz[], $8::bytea[])
-        returning position
+        with ins as (
+            insert into events (stream_id, stream_version, event_id, type, data, metadata, occurred_at, hash)
+            select * from unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::json[], $6::json[], $7::timestamptz[], $8::bytea[])
+            returning position)
+        select min(position), max(position) from ins
         """;
 
     private const string Columns = "position, tx_id, stream_id, stream_version, event_id, type, data::text, metadata::text, occurred_at, recorded_at, hash";
@@ -178,6 +193,24 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
         cmd.Parameters.Add(new NpgsqlParameter { Value = after.Position });
         cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
         return await ReadEvents(cmd, ct);
+    }
+
+    /// <summary>
+    /// Streams the global order after <paramref name="after"/> in one query, yielding rows as they arrive (no pages held
+    /// in memory). Same horizon rule as <see cref="ReadAllAsync(GlobalCursor, int, CancellationToken)"/>.
+    /// </summary>
+    public async IAsyncEnumerable<StoredEvent> StreamAllAsync(GlobalCursor after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand($"""
+            select {Columns} from events
+            where (tx_id, position) > ($1, $2) and tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+            order by tx_id, position
+            """, conn) { CommandTimeout = 0 };
+        cmd.Parameters.Add(new NpgsqlParameter { Value = after.TxId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = after.Position });
+        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        while (await reader.ReadAsync(ct)) yield return ReadEvent(reader);
     }
 
     /// <summary>Raw log by position, for browsing (/api/events). Only finished transactions are shown.</summary>
@@ -262,7 +295,7 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
 
     private static StoredEvent ReadEvent(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetGuid(4), r.GetString(5), r.GetString(6), r.GetString(7),
-        new DateTimeOffset(r.GetDateTime(8), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(9), TimeSpan.Zero), (byte[])r[10]);
+        new DateTimeOffset(r.GetDateTime(8), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(9), TimeSpan.Zero), r.GetFieldValue<byte[]>(10));
 }
 
 public sealed record VerificationFailure(long Position, string StreamId, int Version, string Reason);
