@@ -25,7 +25,7 @@ public enum ReplayOutcome
 
     NotFound,
 
-    /// <summary>This process has no handler of that name registered.</summary>
+    /// <summary>This process has no handler of that name registered, or it no longer handles the event's type.</summary>
     UnknownHandler,
 }
 
@@ -85,8 +85,8 @@ public sealed class DeadLetters(EventStore store, HandlerRegistry handlers, Hand
         if (letter.ReplayedAt is not null) return new ReplayResult(ReplayOutcome.AlreadyReplayed, letter);
 
         var e = (await store.ReadByIdsAsync([letter.Position], ct)).Single();
-        var method = registration.Methods.Values.FirstOrDefault(m => store.Types.TypeOf(e.Type) == m.EventType)
-            ?? throw new InvalidOperationException($"Handler {registration.Name} no longer handles {e.Type}");
+        var method = registration.Methods.Values.FirstOrDefault(m => store.Types.TypeOf(e.Type) == m.EventType);
+        if (method is null) return new ReplayResult(ReplayOutcome.UnknownHandler, letter, $"Handler {registration.Name} no longer handles {e.Type}");
         var result = await HandlerInvoker.RunAsync(registration, method, _options, store, conn, tx, e, replay: true, ct);
 
         await using (var mark = new NpgsqlCommand(result.Outcome == InvokeOutcome.Failed
