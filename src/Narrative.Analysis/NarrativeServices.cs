@@ -3,6 +3,8 @@ using Narrative.Analysis.Ingestion;
 using Narrative.Analysis.Queries;
 using Narrative.Analysis.ReadModel;
 using Narrative.EventStore;
+using Narrative.EventStore.Handlers;
+using Narrative.EventStore.Outbox;
 using Narrative.EventStore.Subscriptions;
 using Npgsql;
 using Store = Narrative.EventStore.EventStore;
@@ -21,6 +23,9 @@ public sealed class NarrativeServices : IAsyncDisposable
         Queries = new AnalysisQueries(db);
         Audit = new AuditService(Store, Queries);
         Projections = [new AnalysisProjection()];
+        Handlers = new HandlerRegistry();
+        DeadLetters = new DeadLetters(Store, Handlers);
+        Outbox = new OutboxFeed(db);
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -30,6 +35,17 @@ public sealed class NarrativeServices : IAsyncDisposable
     public AnalysisQueries Queries { get; }
     public AuditService Audit { get; }
     public IReadOnlyList<IRebuildableProjection> Projections { get; }
+
+    /// <summary>The reactions to new events (coincidence, provenance, contradiction, assessment watch).</summary>
+    public HandlerRegistry Handlers { get; }
+    public DeadLetters DeadLetters { get; }
+
+    /// <summary>Alerts written by handlers, for SSE clients (each process follows the outbox table itself).</summary>
+    public OutboxFeed Outbox { get; }
+
+    /// <summary>Projections and handlers, as the daemon runs them.</summary>
+    public IReadOnlyList<ISubscription> Subscriptions(HandlerOptions? options = null) =>
+        [.. Projections, .. Handlers.CreateSubscriptions(Store.Types, options)];
 
     /// <summary>Opens the database and applies migrations (safe to run concurrently from several processes).</summary>
     public static async Task<NarrativeServices> OpenAsync(string connectionString, CancellationToken ct, TimeProvider? clock = null)

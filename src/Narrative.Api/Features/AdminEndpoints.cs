@@ -1,5 +1,6 @@
 using Narrative.Analysis;
 using Narrative.Api.Hosting;
+using Narrative.EventStore.Handlers;
 using Narrative.EventStore.Subscriptions;
 using Serilog;
 
@@ -12,8 +13,26 @@ public static class AdminEndpoints
     {
         var admin = app.MapGroup("/api/admin").RequireKey(ApiRole.Admin).WithTags("Admin");
 
+        // Projections and handlers side by side: position, lag, owner, state (running, catching-up, failing, unowned, rebuilding).
         admin.MapGet("/projections", async (NarrativeServices s, CancellationToken ct) =>
             TypedResults.Ok(await SubscriptionStatusQuery.ReadAsync(s.DataSource, ct)));
+
+        admin.MapGet("/handlers", async (NarrativeServices s, CancellationToken ct) =>
+            TypedResults.Ok(await HandlerStatusQuery.ReadAsync(s.DataSource, ct, s.Handlers)));
+
+        admin.MapGet("/dead-letters", async (string? handler, bool? includeReplayed, long? before, int? limit, NarrativeServices s, CancellationToken ct) =>
+            TypedResults.Ok(await s.DeadLetters.ListAsync(ct, handler, includeReplayed ?? true, before ?? 0, Math.Clamp(limit ?? 100, 1, 1000))));
+
+        admin.MapPost("/dead-letters/{id:long}/replay", async (long id, NarrativeServices s, CancellationToken ct) =>
+        {
+            var r = await s.DeadLetters.ReplayAsync(id, ct);
+            return r.Outcome switch
+            {
+                ReplayOutcome.Replayed or ReplayOutcome.AlreadyHandled => Results.Ok(new { outcome = r.Outcome.ToString(), deadLetter = r.DeadLetter }),
+                ReplayOutcome.NotFound => Problems.NotFound($"No dead letter {id}."),
+                _ => Problems.Status(409, $"Replay {r.Outcome}", r.Error),
+            };
+        });
 
         admin.MapPost("/projections/{name}/rebuild", (string name, NarrativeServices s, IHostApplicationLifetime life) =>
         {

@@ -62,6 +62,7 @@ public static class NarrativeApi
         app.MapAnalysis();
         app.MapEvents();
         app.MapAdmin();
+        app.MapAlerts();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             services.DisposeAsync().AsTask().GetAwaiter().GetResult();

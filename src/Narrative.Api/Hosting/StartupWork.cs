@@ -1,5 +1,6 @@
 using Narrative.Analysis;
 using Narrative.Analysis.Ingestion;
+using Narrative.EventStore.Outbox;
 using Narrative.EventStore.Subscriptions;
 using Serilog;
 
@@ -19,9 +20,15 @@ public sealed class StartupWork(NarrativeServices services, NarrativeOptions opt
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
-        var daemon = options.RunDaemon
-            ? new SubscriptionDaemon(services.Store, services.Projections).RunAsync(ct)
-            : Task.CompletedTask;
+        // Every process follows the outbox for its own SSE clients; the daemon and the webhook dispatcher have one owner each.
+        using var http = new HttpClient();
+        var background = new List<Task> { services.Outbox.RunAsync(ct) };
+        if (options.RunDaemon)
+        {
+            background.Add(new SubscriptionDaemon(services.Store, services.Subscriptions()).RunAsync(ct));
+            background.Add(new OutboxDispatcher(services.DataSource, WebhookSink.FromUrls(options.Webhooks, http)).RunAsync(ct));
+        }
+        var daemon = Task.WhenAll(background);
         try
         {
             if (options.Seeds is { Length: > 0 } seeds)
