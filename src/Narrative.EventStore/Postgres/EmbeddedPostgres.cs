@@ -27,13 +27,18 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private readonly EmbeddedPostgresOptions _options;
     private Process? _watchdog;
     private bool _stopped;
+    private readonly bool _attached;
 
-    private EmbeddedPostgres(PostgresBinaries bin, EmbeddedPostgresOptions options, int port)
+    private EmbeddedPostgres(PostgresBinaries bin, EmbeddedPostgresOptions options, int port, bool attached = false)
     {
         _bin = bin;
         _options = options;
         Port = port;
+        _attached = attached;
     }
+
+    /// <summary>True when another process of ours already ran the server on this folder and we only connected to it.</summary>
+    public bool Attached => _attached;
 
     public int Port { get; }
     public string DataDirectory => _options.DataDirectory;
@@ -57,6 +62,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             await bin.RunAsync("initdb", args, ct);
         }
 
+        if (!options.Ephemeral && RunningServerPort(dir) is { } runningPort)
+        {
+            // The API (or another CLI) is serving this folder: share its server, never stop it.
+            Log.Information("Using the PostgreSQL server already running on {DataDirectory} (port {Port})", dir, runningPort);
+            return new EmbeddedPostgres(bin, options, runningPort, attached: true);
+        }
         await StopStaleServerAsync(bin, dir, ct);
 
         Exception? last = null;
@@ -100,7 +111,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     public async Task StopAsync(CancellationToken ct)
     {
-        if (_stopped) return;
+        if (_stopped || _attached) return;
         _stopped = true;
         try
         {
@@ -147,6 +158,18 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         // The pid in the file is dead or belongs to something else: the file is stale.
         Log.Warning("Removing stale {PidFile}", pidFile);
         File.Delete(pidFile);
+    }
+
+    private static int? RunningServerPort(string dir)
+    {
+        var pidFile = Path.Combine(dir, "postmaster.pid");
+        try
+        {
+            var lines = File.ReadAllLines(pidFile);
+            return lines.Length > 3 && int.TryParse(lines[0], out var pid) && IsPostgres(pid) && int.TryParse(lines[3], out var port) ? port : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     private static bool IsPostgres(int pid)

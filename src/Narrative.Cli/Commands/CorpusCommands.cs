@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Narrative.Analysis.Ingestion;
+using Spectre.Console;
+
+namespace Narrative.Cli.Commands;
+
+/// <summary>`narrative validate` and `narrative ingest`: files or folders, in dependency order.</summary>
+public static class CorpusCommands
+{
+    public static void Add(RootCommand root)
+    {
+        var paths = new Argument<string[]>("paths") { Description = "Files or folders (sources.json, topics/, context.json, documents/)", Arity = ArgumentArity.OneOrMore };
+
+        var validate = new Command("validate", "Check files against the corpus rules without writing anything") { paths };
+        validate.SetAction(parse =>
+        {
+            var entries = CorpusFiles.Load(parse.GetValue(paths)!);
+            var outcomes = CorpusIngestor.ValidateOffline(entries, DateOnly.FromDateTime(DateTime.UtcNow));
+            return Report(outcomes, "valid");
+        });
+        root.Subcommands.Add(validate);
+
+        var ingest = new Command("ingest", "Ingest files or folders (idempotent: what is already held is skipped)") { paths };
+        ingest.SetAction(async (parse, ct) =>
+        {
+            var entries = CorpusFiles.Load(parse.GetValue(paths)!);
+            if (entries.Count == 0) return Session.Fail("no .json files found");
+            await using var session = await Session.OpenAsync(parse.GetValue(CliApp.Db), ct);
+            var who = new IngestContext($"cli:{Environment.UserName}", $"cli-{Guid.NewGuid():N}");
+            IReadOnlyList<CorpusOutcome> outcomes = [];
+            await AnsiConsole.Progress().AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var bar = progress.AddTask("ingesting", maxValue: entries.Count);
+                    outcomes = await new CorpusIngestor(session.Services.Ingestion).IngestAsync(entries, who,
+                        new Progress<CorpusOutcome>(o =>
+                        {
+                            bar.Increment(1);
+                            bar.Description = Markup.Escape($"{o.Entry.Kind} {o.Entry.Id}");
+                        }), ct);
+                    bar.Description = "ingested";
+                });
+            return Report(outcomes, "written");
+        });
+        root.Subcommands.Add(ingest);
+    }
+
+    private static int Report(IReadOnlyList<CorpusOutcome> outcomes, string okWord)
+    {
+        var failed = outcomes.Where(o => o.Result.Status is IngestStatus.Invalid or IngestStatus.Conflict or IngestStatus.NotFound).ToList();
+        foreach (var f in failed)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(Path.GetRelativePath(Environment.CurrentDirectory, f.Entry.File))}[/] ({Markup.Escape(f.Entry.Id)}): {f.Result.Status}");
+            foreach (var e in f.Result.Errors) AnsiConsole.MarkupLine($"  [yellow]{Markup.Escape(e.Field)}[/] {Markup.Escape(e.Code)}: {Markup.Escape(e.Message)}");
+            if (f.Result.Message is { } m) AnsiConsole.MarkupLine($"  {Markup.Escape(m)}");
+        }
+        var table = new Table().AddColumns("kind", okWord, "unchanged", "rejected");
+        foreach (var g in outcomes.GroupBy(o => o.Entry.Kind))
+            table.AddRow(g.Key.ToString(), g.Count(o => o.Result.Status == IngestStatus.Created).ToString(),
+                g.Count(o => o.Result.Status == IngestStatus.Unchanged).ToString(), g.Count(o => failed.Contains(o)).ToString());
+        AnsiConsole.Write(table);
+        return failed.Count == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Globalization;
+using Narrative.Domain.Replay;
+using Narrative.Domain.Timeline;
+using Spectre.Console;
+
+namespace Narrative.Cli.Commands;
+
+/// <summary>Analyst queries: the same answers as the API, as tables or --json.</summary>
+public static class QueryCommands
+{
+    private static readonly Option<string?> AsOf = new("--as-of") { Description = "World time (date = end of that day, UTC); default now" };
+    private static readonly Option<string?> KnownAt = new("--known-at") { Description = "System time: what the system knew then; default now" };
+
+    public static void Add(RootCommand root)
+    {
+        var topic = new Argument<string>("topic");
+        var claim = new Argument<string>("claim");
+
+        var assessment = new Command("assessment", "Scores, leading hypothesis, likelihood and confidence at a point in time") { topic, AsOf, KnownAt };
+        assessment.SetAction(async (p, ct) => await Run(p, ct, async s =>
+        {
+            var (a, k) = Times(p);
+            var r = await s.Services.Queries.AssessAsync(p.GetValue(topic)!, a, k, ct);
+            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
+            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            {
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(x.Topic)}[/] as of {x.AsOf:yyyy-MM-dd}, known at {x.KnownAt:u} (position {x.Position})");
+                AnsiConsole.MarkupLine($"leading: [green]{x.Leading}[/]   likelihood: {x.Likelihood} ({x.Probability:P0})   confidence: {x.Confidence}");
+                var t = new Table().AddColumns("rank", "hypothesis", "inconsistency", "weighted");
+                foreach (var h in x.Hypotheses) t.AddRow(h.Rank.ToString(CultureInfo.InvariantCulture), Markup.Escape(h.Label), h.Inconsistency.ToString("0.##", CultureInfo.InvariantCulture), h.WeightedInconsistency.ToString("0.###", CultureInfo.InvariantCulture));
+                AnsiConsole.Write(t);
+                var e = new Table().AddColumns("published", "item", "type", "src", "cred", "ratings", "diag", "flags");
+                foreach (var v in x.Evidence)
+                    e.AddRow(v.PublishedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Markup.Escape(v.ItemId), v.Type, $"{v.Source} {v.Reliability}", v.Credibility.ToString(CultureInfo.InvariantCulture),
+                        string.Join(" ", v.Ratings.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key[..Math.Min(4, kv.Key.Length)]}:{kv.Value}")),
+                        v.Diagnosticity.ToString("0.#", CultureInfo.InvariantCulture), (v.Derivative ? "derivative " : "") + (v.Contested ? "contested" : ""));
+                AnsiConsole.Write(e);
+            });
+            return 0;
+        }));
+        root.Subcommands.Add(assessment);
+
+        var from = new Option<string?>("--from");
+        var to = new Option<string?>("--to");
+        var step = new Option<string>("--step") { DefaultValueFactory = _ => "week", Description = "day or week" };
+        var timeline = new Command("timeline", "The assessment over a date range, with the points where the lead changed and why") { topic, from, to, step, KnownAt };
+        timeline.SetAction(async (p, ct) => await Run(p, ct, async s =>
+        {
+            var t = (await s.Services.Queries.TopicsAsync(ct)).FirstOrDefault(x => x.Id == p.GetValue(topic));
+            if (t is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
+            var f = p.GetValue(from) is { } fs ? DateOnly.Parse(fs, CultureInfo.InvariantCulture) : t.PeriodStart;
+            var u = p.GetValue(to) is { } ts ? DateOnly.Parse(ts, CultureInfo.InvariantCulture) : t.PeriodEnd;
+            var r = await s.Services.Queries.TimelineAsync(t.Id, f, u, p.GetValue(step) == "day" ? TimelineStep.Day : TimelineStep.Week, Times(p).KnownAt, ct);
+            Session.Print(r!, p.GetValue(CliApp.Json), x =>
+            {
+                var table = new Table().AddColumns(["at", "leading", .. t.Hypotheses.Select(h => h.Id), "changed", "causes"]);
+                foreach (var pt in x.Points)
+                    table.AddRow([pt.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), pt.Leading, .. t.Hypotheses.Select(h => pt.Scores.GetValueOrDefault(h.Id).ToString("0.##", CultureInfo.InvariantCulture)),
+                        pt.Changed ? "[yellow]changed[/]" : "", Markup.Escape(string.Join(", ", pt.Causes))]);
+                AnsiConsole.Write(table);
+            });
+            return 0;
+        }));
+        root.Subcommands.Add(timeline);
+
+        var changes = new Command("changes", "What changed between two world dates (--from/--to) and the effect on each score") { topic, from, to, KnownAt };
+        changes.SetAction(async (p, ct) => await Run(p, ct, async s =>
+        {
+            if (p.GetValue(from) is not { } fs || p.GetValue(to) is not { } ts) return Session.Fail("give --from and --to");
+            var r = await s.Services.Queries.ChangesAsync(p.GetValue(topic)!, DateOnly.Parse(fs, CultureInfo.InvariantCulture), DateOnly.Parse(ts, CultureInfo.InvariantCulture), Times(p).KnownAt, ct);
+            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
+            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            {
+                AnsiConsole.MarkupLine($"leading: {x.LeadingBefore} → [green]{x.LeadingAfter}[/]; added {x.Added.Count}, retracted {x.Retracted.Count}, re-rated {x.Rerated.Count}");
+                var t = new Table().AddColumns("hypothesis", "before", "after", "delta");
+                foreach (var sc in x.Scores) t.AddRow(sc.Hypothesis, sc.WeightedBefore.ToString("0.###", CultureInfo.InvariantCulture), sc.WeightedAfter.ToString("0.###", CultureInfo.InvariantCulture), sc.Delta.ToString("+0.###;-0.###;0", CultureInfo.InvariantCulture));
+                AnsiConsole.Write(t);
+                foreach (var i in x.Added) AnsiConsole.MarkupLine($"  + {i.PublishedAt:yyyy-MM-dd} {Markup.Escape(i.ItemId)}");
+            });
+            return 0;
+        }));
+        root.Subcommands.Add(changes);
+
+        var coincidence = new Command("coincidence", "Signals against aid-debate windows: n, k, coverage, lift, p-value") { topic, AsOf, KnownAt };
+        coincidence.SetAction(async (p, ct) => await Run(p, ct, async s =>
+        {
+            var (a, k) = Times(p);
+            var r = await s.Services.Queries.CoincidenceAsync(p.GetValue(topic)!, a, k, ct);
+            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
+            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            {
+                AnsiConsole.MarkupLine($"n={x.N} k={x.K} coverage={x.Coverage:0.###} lift={x.Lift:0.###} p={x.PValue:0.####}");
+                var t = new Table().AddColumns("published", "signal", "inside", "periods", "days to decision");
+                foreach (var sg in x.Signals) t.AddRow(sg.PublishedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Markup.Escape(sg.ItemId), sg.Inside ? "yes" : "no", string.Join(", ", sg.Periods), sg.DaysToDecision?.ToString(CultureInfo.InvariantCulture) ?? "");
+                AnsiConsole.Write(t);
+            });
+            return 0;
+        }));
+        root.Subcommands.Add(coincidence);
+
+        var provenance = new Command("provenance", "A claim's first appearance, re-reports and independent origins") { claim, AsOf, KnownAt };
+        provenance.SetAction(async (p, ct) => await Run(p, ct, async s =>
+        {
+            var (a, k) = Times(p);
+            var r = await s.Services.Queries.ProvenanceAsync(p.GetValue(claim)!, a, k, ct);
+            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            {
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(x.Claim)}[/]: {x.IndependentOrigins} independent origin(s), first in {Markup.Escape(x.FirstAppearance?.DocumentId ?? "-")}");
+                var t = new Table().AddColumns("published", "document", "source", "derivative", "derived from");
+                foreach (var ap in x.Appearances) t.AddRow(ap.PublishedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Markup.Escape(ap.DocumentId), ap.Source, ap.Derivative ? "yes" : "no", Markup.Escape(ap.DerivedFrom ?? ""));
+                AnsiConsole.Write(t);
+            });
+            return 0;
+        }));
+        root.Subcommands.Add(provenance);
+
+        var audit = new Command("audit", "The events behind an assessment, replayed and hash-verified") { topic, AsOf, KnownAt };
+        audit.SetAction(async (p, ct) => await Run(p, ct, async s =>
+        {
+            var (a, k) = Times(p);
+            var r = await s.Services.Audit.AuditAssessmentAsync(p.GetValue(topic)!, a, k, ct);
+            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
+            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            {
+                AnsiConsole.MarkupLine($"{x.Events.Count} events; replay matches: {(x.ReplayMatches ? "[green]yes[/]" : "[red]NO[/]")}; hash chains: {(x.ChainIntact ? "[green]intact[/]" : "[red]BROKEN[/]")}");
+                var t = new Table().AddColumns("position", "stream", "v", "type", "hash");
+                foreach (var e in x.Events) t.AddRow(e.Position.ToString(CultureInfo.InvariantCulture), Markup.Escape(e.Stream), e.Version.ToString(CultureInfo.InvariantCulture), e.Type, e.Hash[..16]);
+                AnsiConsole.Write(t);
+            });
+            return r.ReplayMatches && r.ChainIntact ? 0 : 2;
+        }));
+        root.Subcommands.Add(audit);
+    }
+
+    private static (DateTimeOffset AsOf, DateTimeOffset KnownAt) Times(ParseResult p) =>
+        (Instant(p.GetValue(AsOf)), Instant(p.GetValue(KnownAt)));
+
+    private static DateTimeOffset Instant(string? text) =>
+        text is null ? DateTimeOffset.UtcNow
+        : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? WorldQueries.EndOfDay(d)
+        : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    private static async Task<int> Run(ParseResult p, CancellationToken ct, Func<Session, Task<int>> body)
+    {
+        await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), ct);
+        await s.CatchUpAsync(ct);
+        return await body(s);
+    }
+}
