@@ -1,0 +1,150 @@
+using Narrative.Analysis.Audit;
+using Narrative.Domain.Corpus;
+using Narrative.Domain.Replay;
+using Narrative.EventStore.Subscriptions;
+using Narrative.Testing;
+
+namespace Narrative.Analysis.Tests;
+
+/// <summary>The read model (indexed point-in-time SQL) against the audit path (a replay of the log), and corrections in system time.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
+{
+    private const string Topic = "putin-ceasefire-stance";
+    private AnalysisHarness _h = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await AnalysisHarness.StartAsync(pg);
+        await _h.IngestSeedsAsync();
+        await _h.CatchUpAsync();
+    }
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    private async Task<IReadOnlyList<string>> ItemIds()
+    {
+        var a = await _h.Services.Queries.AssessAsync(Topic, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, default);
+        return a!.Evidence.Select(e => e.ItemId).ToList();
+    }
+
+    private Task<Narrative.Analysis.Ingestion.IngestResult> Correct(string itemId, IReadOnlyDictionary<string, string>? ratings, int? credibility, bool? retract)
+    {
+        return _h.Services.Ingestion.CorrectAsync(DocumentOf(itemId), new CorrectionInput("test correction",
+            [new CorrectionItemInput(itemId, ratings, credibility, retract)]), AnalysisHarness.Tests, default);
+    }
+
+    private readonly Dictionary<string, string> _docs = new(StringComparer.Ordinal);
+
+    private string DocumentOf(string itemId) => _docs[itemId];
+
+    private async Task LoadDocs()
+    {
+        var a = await _h.Services.Queries.AssessAsync(Topic, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, default);
+        foreach (var e in a!.Evidence) _docs[e.ItemId] = e.DocumentId;
+    }
+
+    [Fact]
+    public async Task read_model_answers_equal_the_replay_for_200_random_as_of_and_known_at_pairs()
+    {
+        await LoadDocs();
+        var rng = new Random(20240531);
+        var items = await ItemIds();
+        var ratings = new[] { "CC", "C", "N", "I", "II" };
+        var marks = new List<DateTimeOffset> { DateTimeOffset.UtcNow };
+        // Random corrections, each a new system time.
+        for (var i = 0; i < 12; i++)
+        {
+            await Task.Delay(15);
+            var item = items[rng.Next(items.Count)];
+            var r = i % 5 == 4
+                ? await Correct(item, null, null, true)
+                : await Correct(item, new Dictionary<string, string> { ["genuine"] = ratings[rng.Next(5)], ["feigned"] = ratings[rng.Next(5)], ["maximalist"] = ratings[rng.Next(5)] },
+                    rng.Next(2) == 0 ? rng.Next(1, 7) : null, null);
+            Assert.True(r.Status is Narrative.Analysis.Ingestion.IngestStatus.Created or Narrative.Analysis.Ingestion.IngestStatus.Invalid, $"{r.Status} {string.Join(";", r.Errors)}");
+            marks.Add(DateTimeOffset.UtcNow);
+        }
+        await _h.CatchUpAsync();
+        var world = await _h.ReplayAsync();
+        var firstRecorded = marks[0].AddMinutes(-1);
+
+        for (var i = 0; i < 200; i++)
+        {
+            var asOf = WorldQueries.EndOfDay(new DateOnly(2023, 11, 1).AddDays(rng.Next(0, 240)));
+            // knownAt: before any event, between corrections, or now.
+            var knownAt = rng.Next(10) == 0 ? firstRecorded.AddDays(-1) : marks[rng.Next(marks.Count)].AddMilliseconds(rng.Next(-5, 5));
+            var fromSql = await _h.Services.Queries.AssessAsync(Topic, asOf, knownAt, default);
+            var fromReplay = WorldQueries.Assess(world, Topic, asOf, knownAt);
+            Assert.True(AuditService.Same(fromSql, fromReplay), $"assessment differs at asOf={asOf:O} knownAt={knownAt:O}");
+
+            if (i % 4 == 0)
+            {
+                Assert.True(AuditService.Same(await _h.Services.Queries.CoincidenceAsync(Topic, asOf, knownAt, default), WorldQueries.Coincidence(world, Topic, asOf, knownAt)));
+                Assert.True(AuditService.Same(await _h.Services.Queries.ProvenanceAsync("putin-private-openness-to-freeze", asOf, knownAt, default),
+                    WorldQueries.Provenance(world, "putin-private-openness-to-freeze", asOf, knownAt)));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task a_correction_changes_answers_known_after_it_and_not_before_it()
+    {
+        await LoadDocs();
+        var asOf = WorldQueries.EndOfDay(new DateOnly(2024, 5, 31));
+        var before = DateTimeOffset.UtcNow;
+        var original = (await _h.Services.Queries.AssessAsync(Topic, asOf, before, default))!;
+        var target = original.Evidence.First(e => e.Scored && e.Ratings["feigned"] is "C" or "CC");
+        await Task.Delay(20);
+
+        var r = await Correct(target.ItemId, new Dictionary<string, string> { ["genuine"] = "CC", ["feigned"] = "II", ["maximalist"] = "II" }, 1, null);
+        Assert.Equal(Narrative.Analysis.Ingestion.IngestStatus.Created, r.Status);
+        await _h.CatchUpAsync();
+
+        var then = (await _h.Services.Queries.AssessAsync(Topic, asOf, before, default))!;
+        var now = (await _h.Services.Queries.AssessAsync(Topic, asOf, DateTimeOffset.UtcNow, default))!;
+        Assert.True(AuditService.Same(original, then));
+        var feignedBefore = original.Hypotheses.Single(h => h.Id == "feigned");
+        var feignedNow = now.Hypotheses.Single(h => h.Id == "feigned");
+        // II at credibility 1 from its source: 2 × r × √2 added to feigned.
+        Assert.Equal(feignedBefore.Inconsistency + 2, feignedNow.Inconsistency);
+        Assert.True(feignedNow.WeightedInconsistency > feignedBefore.WeightedInconsistency + 2);
+        Assert.Equal(["CC", "II", "II"], new[] { "genuine", "feigned", "maximalist" }.Select(h => now.Evidence.Single(e => e.ItemId == target.ItemId).Ratings[h]));
+
+        // History is appended, never edited: the original ItemRecorded is still in the stream, followed by the re-rating.
+        var stream = await _h.Services.Store.ReadStreamAsync($"document-{target.DocumentId}", default);
+        Assert.Equal("narrative.item_rerated.v1", stream[^1].Type);
+        Assert.Contains(stream, e => e.Type == "narrative.item_recorded.v1" && e.DataJson.Contains(target.ItemId, StringComparison.Ordinal));
+        Assert.Empty(await _h.Services.Store.VerifyAsync(default));
+    }
+
+    [Fact]
+    public async Task a_rebuild_gives_exactly_the_read_model_that_incremental_processing_gave()
+    {
+        await LoadDocs();
+        var items = await ItemIds();
+        await Correct(items[3], new Dictionary<string, string> { ["genuine"] = "I", ["feigned"] = "C", ["maximalist"] = "C" }, 2, null);
+        await Correct(items[5], null, null, true);
+        await _h.CatchUpAsync();
+        var before = await Dump();
+
+        await ProjectionRebuilder.RebuildAsync(_h.Services.Store, _h.Services.Projection("analysis")!, null, default, batchSize: 17);
+        var after = await Dump();
+
+        Assert.Equal(before.Count, after.Count);
+        Assert.Equal(before, after);
+        Assert.Contains(after, l => l.StartsWith("item_versions", StringComparison.Ordinal) && l.Contains("test correction", StringComparison.Ordinal));
+    }
+
+    private async Task<List<string>> Dump()
+    {
+        var lines = new List<string>();
+        foreach (var (table, order) in new[] { ("sources", "source_id, position"), ("topics", "topic_id, position"), ("context_periods", "period_id, position"),
+                     ("documents", "document_id, position"), ("items", "item_id"), ("item_versions", "item_id, from_position") })
+        {
+            await using var cmd = _h.Services.DataSource.CreateCommand($"select t::text from rm_analysis.{table} t order by {order}");
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync()) lines.Add($"{table} {r.GetString(0)}");
+        }
+        return lines;
+    }
+}
