@@ -1,0 +1,228 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Narrative.Testing;
+
+namespace Narrative.Api.Tests;
+
+public sealed class SeededApi : IAsyncLifetime
+{
+    private readonly PostgresFixture _pg;
+
+    public SeededApi(PostgresFixture pg) => _pg = pg;
+
+    public ApiServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await ApiServer.StartAsync(_pg, ApiServer.SeedsFolder());
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
+{
+    private SeededApi _api = null!;
+    private HttpClient _ingest = null!;
+
+    public async Task InitializeAsync()
+    {
+        _api = new SeededApi(pg);
+        await _api.InitializeAsync();
+        _ingest = _api.Server.Client(ApiServer.IngestKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _ingest.Dispose();
+        await _api.DisposeAsync();
+    }
+
+    private async Task<long> EventCount()
+    {
+        await using var cmd = _api.Server.Services.DataSource.CreateCommand("select count(*) from events");
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private Task<HttpResponseMessage> Post(string path, JsonNode body, HttpClient? client = null) =>
+        (client ?? _ingest).PostAsync(path, new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+
+    [Fact]
+    public async Task every_validation_rule_answers_400_naming_its_field_and_writes_nothing()
+    {
+        var before = await EventCount();
+        foreach (var (name, breakIt, field, code) in Documents.Rules())
+        {
+            var doc = Documents.Valid($"rule-{Math.Abs(name.GetHashCode(StringComparison.Ordinal)) % 100000}");
+            breakIt(doc);
+            using var r = await Post("/api/documents", doc);
+            var body = await r.Content.ReadAsStringAsync();
+            Assert.True(r.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)r.StatusCode} {body}");
+            Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+            var problem = JsonNode.Parse(body)!;
+            Assert.True(problem["errors"]![field] is not null, $"{name}: field {field} not named in {body}");
+            Assert.Contains(problem["fieldErrors"]!.AsArray(), e => e!["field"]!.GetValue<string>() == field && e["code"]!.GetValue<string>() == code);
+        }
+        Assert.Equal(before, await EventCount());
+    }
+
+    [Fact]
+    public async Task two_hundred_generated_malformed_documents_are_all_rejected_and_the_log_is_unchanged()
+    {
+        var before = await EventCount();
+        var rules = Documents.Rules().Where(r => r.Code != "too_large").ToList();
+        var rng = new Random(7);
+        var rejected = 0;
+        for (var i = 0; i < 210; i++)
+        {
+            var doc = Documents.Valid($"gen-{i}");
+            // One to three rule breaks per document, plus some structurally broken bodies.
+            rules[rng.Next(rules.Count)].Break(doc);
+            foreach (var rule in Enumerable.Range(0, rng.Next(0, 3)).Select(_ => rules[rng.Next(rules.Count)]))
+            {
+                try { rule.Break(doc); }
+                catch (ArgumentOutOfRangeException) { } // an earlier break removed the items this one edits
+            }
+            var text = i % 15 == 0 ? doc.ToJsonString()[..^3] : i % 21 == 0 ? "[1,2,3]" : doc.ToJsonString();
+            using var r = await _ingest.PostAsync("/api/documents", new StringContent(text, System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(r.StatusCode == HttpStatusCode.BadRequest, $"document {i}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+            rejected++;
+        }
+        Assert.Equal(210, rejected);
+        Assert.Equal(before, await EventCount());
+    }
+
+    [Fact]
+    public async Task a_valid_document_is_201_and_the_same_again_is_200_writing_nothing()
+    {
+        var doc = Documents.Valid("twice-2024-03-01");
+        using var first = await Post("/api/documents", doc);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var created = await first.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("twice-2024-03-01", created!["documentId"]!.GetValue<string>());
+        Assert.Equal("document-twice-2024-03-01", created["stream"]!.GetValue<string>());
+        Assert.Equal(3, created["events"]!.GetValue<int>());
+        Assert.True(created["created"]!.GetValue<bool>());
+        var count = await EventCount();
+
+        using var again = await Post("/api/documents", doc);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.False((await again.Content.ReadFromJsonAsync<JsonObject>())!["created"]!.GetValue<bool>());
+        Assert.Equal(count, await EventCount());
+    }
+
+    [Fact]
+    public async Task sixteen_concurrent_posts_of_one_new_document_give_one_201_and_fifteen_200s()
+    {
+        var doc = Documents.Valid("race-2024-03-02");
+        var before = await EventCount();
+        var clients = Enumerable.Range(0, 16).Select(_ => _api.Server.Client(ApiServer.IngestKey)).ToList();
+        var codes = await Task.WhenAll(clients.Select(async c =>
+        {
+            using var r = await Post("/api/documents", doc, c);
+            return r.StatusCode;
+        }));
+        clients.ForEach(c => c.Dispose());
+
+        Assert.Equal(1, codes.Count(c => c == HttpStatusCode.Created));
+        Assert.Equal(15, codes.Count(c => c == HttpStatusCode.OK));
+        Assert.Equal(before + 3, await EventCount());
+    }
+
+    [Fact]
+    public async Task the_same_id_with_different_content_is_409_and_writes_nothing()
+    {
+        var doc = Documents.Valid("changed-2024-03-03");
+        using (var r = await Post("/api/documents", doc)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var count = await EventCount();
+        doc["title"] = "A different title";
+        using var conflict = await Post("/api/documents", doc);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.Equal("application/problem+json", conflict.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(count, await EventCount());
+    }
+
+    [Fact]
+    public async Task corrections_append_events_and_never_edit_history()
+    {
+        var doc = Documents.Valid("corrected-2024-03-04");
+        using (var r = await Post("/api/documents", doc)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var stream = "document-corrected-2024-03-04";
+        var original = await _api.Server.Services.Store.ReadStreamAsync(stream, default);
+
+        var correction = JsonNode.Parse("""
+            { "reason": "second source disagrees", "items": [
+              { "id": "corrected-2024-03-04-a", "ratings": { "genuine": "I", "feigned": "C", "maximalist": "C" }, "credibility": 2 },
+              { "id": "corrected-2024-03-04-b", "retracted": true } ] }
+            """)!;
+        using var ok = await Post("/api/documents/corrected-2024-03-04/corrections", correction);
+        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+
+        var after = await _api.Server.Services.Store.ReadStreamAsync(stream, default);
+        Assert.Equal(original.Count + 2, after.Count);
+        Assert.Equal(original.Select(e => (e.Position, e.DataJson, Convert.ToHexString(e.Hash))), after.Take(original.Count).Select(e => (e.Position, e.DataJson, Convert.ToHexString(e.Hash))));
+        Assert.Equal(["narrative.item_rerated.v1", "narrative.item_retracted.v1"], after.Skip(original.Count).Select(e => e.Type));
+        Assert.Empty(await _api.Server.Services.Store.VerifyAsync(default));
+
+        using var unknownItem = await Post("/api/documents/corrected-2024-03-04/corrections",
+            JsonNode.Parse("""{ "reason": "x", "items": [ { "id": "nyt-2023-12-23-backchannel", "credibility": 2 } ] }""")!);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownItem.StatusCode);
+        using var unknownDoc = await Post("/api/documents/no-such-doc/corrections", correction);
+        Assert.Equal(HttpStatusCode.NotFound, unknownDoc.StatusCode);
+    }
+
+    [Fact]
+    public async Task writes_need_a_key_of_the_right_role()
+    {
+        var doc = Documents.Valid("auth-2024-03-05");
+        using var anonymous = _api.Server.Client();
+        using var wrong = _api.Server.Client("not-a-key");
+        using var admin = _api.Server.Client(ApiServer.AdminKey);
+
+        using (var r = await Post("/api/documents", doc, anonymous)) Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        using (var r = await Post("/api/documents", doc, wrong)) Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        using (var r = await Post("/api/documents", doc, admin)) Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        using (var r = await _ingest.GetAsync("/api/admin/projections")) Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        using (var r = await anonymous.GetAsync("/api/admin/projections")) Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        using (var r = await admin.GetAsync("/api/admin/projections")) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        using (var r = await anonymous.GetAsync("/api/topics")) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+    }
+
+    [Fact]
+    public async Task topics_sources_and_context_periods_can_be_added_at_run_time()
+    {
+        using (var r = await Post("/api/sources", JsonNode.Parse("""{ "id": "test-wire", "name": "Test Wire", "kind": "wire", "reliability": "C", "rationale": "test" }""")!))
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        using (var r = await Post("/api/sources", JsonNode.Parse("""{ "id": "test-wire", "name": "Test Wire", "kind": "wire", "reliability": "C", "rationale": "test" }""")!))
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        using (var r = await Post("/api/sources", JsonNode.Parse("""{ "id": "test-wire", "name": "Test Wire", "kind": "wire", "reliability": "A" }""")!))
+            Assert.Equal(HttpStatusCode.Conflict, r.StatusCode);
+        using (var r = await Post("/api/topics", JsonNode.Parse("""
+            { "id": "test-topic", "title": "T", "period": { "start": "2024-01-01", "end": "2024-02-01" },
+              "hypotheses": [ { "id": "yes", "label": "Yes" }, { "id": "no", "label": "No" } ] }
+            """)!))
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        using (var r = await Post("/api/context-periods", JsonNode.Parse("""
+            { "id": "test-debate", "label": "A debate", "category": "aid-debate", "start": "2024-01-10", "end": "2024-01-20", "decisionAt": "2024-01-20" }
+            """)!))
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        using (var r = await Post("/api/context-periods", JsonNode.Parse("""{ "id": "bad", "label": "x", "category": "aid-debate", "start": "2024-02-10", "end": "2024-01-20" }""")!))
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+
+        var doc = new JsonObject
+        {
+            ["id"] = "test-topic-doc", ["source"] = "test-wire", ["publishedAt"] = "2024-01-15", ["title"] = "On the new topic",
+            ["items"] = new JsonArray(new JsonObject
+            {
+                ["id"] = "test-topic-doc-1", ["topic"] = "test-topic", ["type"] = "signal", ["summary"] = "s", ["credibility"] = 2,
+                ["ratings"] = new JsonObject { ["yes"] = "C", ["no"] = "I" },
+            }),
+        };
+        using (var r = await Post("/api/documents", doc)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        await _api.Server.CatchUpAsync();
+        var a = await _ingest.GetFromJsonAsync<JsonObject>("/api/topics/test-topic/assessment?asOf=2024-01-31");
+        Assert.Equal("yes", a!["leading"]!.GetValue<string>());
+        var c = await _ingest.GetFromJsonAsync<JsonObject>("/api/topics/test-topic/coincidence?asOf=2024-02-01");
+        Assert.Equal(1, c!["k"]!.GetValue<int>());
+    }
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Narrative.Testing;
+
+namespace Narrative.Api.Tests;
+
+/// <summary>The contract routes and shapes of DESIGN.md, over the seeded corpus.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
+{
+    private SeededApi _api = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _api = new SeededApi(pg);
+        await _api.InitializeAsync();
+        _http = _api.Server.Client();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _api.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task health_topics_and_openapi_answer()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health/ready")).StatusCode);
+        var topics = await _http.GetFromJsonAsync<JsonArray>("/api/topics");
+        Assert.Contains(topics!, t => t!["id"]!.GetValue<string>() == Documents.Topic);
+        var openapi = await _http.GetFromJsonAsync<JsonObject>("/openapi/v1.json");
+        Assert.NotNull(openapi!["paths"]!["/api/topics/{topic}/assessment"]);
+    }
+
+    [Fact]
+    public async Task the_assessment_has_the_contract_shape()
+    {
+        var a = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/assessment?asOf=2024-01-31"))!;
+        foreach (var field in new[] { "topic", "asOf", "knownAt", "position", "leading", "likelihood", "confidence", "hypotheses", "evidence" })
+            Assert.True(a[field] is not null, $"missing {field}");
+        Assert.StartsWith("2024-01-31T23:59:59", a["asOf"]!.GetValue<string>());
+        var h = a["hypotheses"]!.AsArray()[0]!;
+        foreach (var field in new[] { "id", "label", "inconsistency", "weightedInconsistency", "rank" }) Assert.True(h[field] is not null, $"hypothesis {field}");
+        var e = a["evidence"]!.AsArray().First(x => x!["itemId"]!.GetValue<string>() == "nyt-2023-12-23-backchannel")!;
+        foreach (var field in new[] { "itemId", "documentId", "source", "type", "claim", "publishedAt", "credibility", "reliability", "ratings", "diagnosticity", "derivative", "contested" })
+            Assert.True(e[field] is not null, $"evidence {field}");
+        Assert.Equal("2023-12-23", e["publishedAt"]!.GetValue<string>());
+        Assert.True(e["contested"]!.GetValue<bool>());
+        Assert.False(e["derivative"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task provenance_coincidence_timeline_changes_and_audit_answer_in_their_contract_shapes()
+    {
+        var p = (await _http.GetFromJsonAsync<JsonObject>("/api/claims/putin-private-openness-to-freeze/provenance?asOf=2024-02-29"))!;
+        Assert.Equal(2, p["independentOrigins"]!.GetValue<int>());
+        Assert.Equal("nyt", p["firstAppearance"]!["source"]!.GetValue<string>());
+        Assert.Contains(p["appearances"]!.AsArray(), x => x!["documentId"]!.GetValue<string>() == "moscow-times-2023-12-23-nyt-rereport"
+            && x["derivative"]!.GetValue<bool>() && x["derivedFrom"]!.GetValue<string>() == "nyt-2023-12-23-putin-signals");
+
+        var c = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/coincidence?asOf=2024-05-31"))!;
+        foreach (var field in new[] { "n", "k", "coverage", "lift", "pValue", "signals" }) Assert.True(c[field] is not null, $"coincidence {field}");
+        Assert.All(c["signals"]!.AsArray(), s => Assert.True(s!["daysToDecision"] is not null && s["periods"] is JsonArray));
+
+        var t = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/timeline?from=2023-12-01&to=2024-05-31&step=week"))!;
+        Assert.Equal("week", t["step"]!.GetValue<string>());
+        Assert.Equal(27, t["points"]!.AsArray().Count);
+        Assert.All(t["points"]!.AsArray(), x => Assert.True(x!["at"] is not null && x["leading"] is not null && x["scores"] is JsonObject && x["causes"] is JsonArray));
+
+        var ch = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/changes?from=2024-01-01&to=2024-02-29"))!;
+        Assert.Contains(ch["added"]!.AsArray(), x => x!["documentId"]!.GetValue<string>() == "bloomberg-2024-01-25-putin-us-signal");
+
+        var audit = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/audit?asOf=2023-12-31"))!;
+        Assert.True(audit["replayMatches"]!.GetValue<bool>());
+        Assert.True(audit["chainIntact"]!.GetValue<bool>());
+        Assert.All(audit["events"]!.AsArray(), x => Assert.Equal(64, x!["hash"]!.GetValue<string>().Length));
+    }
+
+    [Fact]
+    public async Task the_raw_log_pages_by_position()
+    {
+        var first = (await _http.GetFromJsonAsync<JsonObject>("/api/events?after=0&limit=10"))!;
+        var events = first["events"]!.AsArray();
+        Assert.Equal(10, events.Count);
+        Assert.Equal(events[^1]!["position"]!.GetValue<long>(), first["last"]!.GetValue<long>());
+        Assert.Equal("narrative.source_registered.v1", events[0]!["type"]!.GetValue<string>());
+        Assert.True(events[0]!["data"] is JsonObject && events[0]!["metadata"]!["actor"] is not null);
+        var next = (await _http.GetFromJsonAsync<JsonObject>($"/api/events?after={first["last"]}&limit=10"))!;
+        Assert.True(next["events"]!.AsArray()[0]!["position"]!.GetValue<long>() > first["last"]!.GetValue<long>());
+    }
+
+    [Theory]
+    [InlineData("/api/topics/putin-ceasefire-stance/assessment?asOf=not-a-date", 400)]
+    [InlineData("/api/topics/putin-ceasefire-stance/assessment?knownAt=2024-13-01", 400)]
+    [InlineData("/api/topics/no-such-topic/assessment", 404)]
+    [InlineData("/api/topics/putin-ceasefire-stance/timeline?step=month", 400)]
+    [InlineData("/api/topics/putin-ceasefire-stance/changes", 400)]
+    [InlineData("/api/claims/no-such-claim/provenance", 404)]
+    [InlineData("/api/events?limit=0", 400)]
+    public async Task bad_queries_get_problem_details(string url, int status)
+    {
+        using var r = await _http.GetAsync(url);
+        Assert.Equal(status, (int)r.StatusCode);
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task an_admin_can_rebuild_a_projection_and_follow_it_in_status()
+    {
+        using var admin = _api.Server.Client(ApiServer.AdminKey);
+        var before = await _http.GetStringAsync($"/api/topics/{Documents.Topic}/assessment?asOf=2024-05-31&knownAt=2099-01-01");
+        using (var r = await admin.PostAsync("/api/admin/projections/analysis/rebuild", null)) Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        using (var r = await admin.PostAsync("/api/admin/projections/nope/rebuild", null)) Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var status = (await admin.GetFromJsonAsync<JsonArray>("/api/admin/projections"))!.First(s => s!["name"]!.GetValue<string>() == "analysis")!;
+            if (status["rebuildProgress"] is null && status["lag"]!.GetValue<long>() == 0 && status["state"]!.GetValue<string>() == "running") break;
+            Assert.True(DateTime.UtcNow < until, status.ToJsonString());
+            await Task.Delay(100);
+        }
+        Assert.Equal(before, await _http.GetStringAsync($"/api/topics/{Documents.Topic}/assessment?asOf=2024-05-31&knownAt=2099-01-01"));
+    }
+}
