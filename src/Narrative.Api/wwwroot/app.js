@@ -38,6 +38,9 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// replaceChildren() would turn a null child into the text "null".
+const fill = (el, ...children) => el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+
 const toDay = (iso) => Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) / 1000;
 const fromDay = (secs) => new Date(secs * 1000).toISOString().slice(0, 10);
 const addDays = (iso, n) => fromDay(toDay(iso) + n * DAY);
@@ -88,7 +91,7 @@ async function api(kind, path, params = {}) {
 
 function setBanner(message, retry) {
   const b = $("#banner");
-  b.replaceChildren();
+  fill(b);
   if (!message) {
     b.hidden = true;
     return;
@@ -102,7 +105,7 @@ function showError(container, e) {
   if (isAbort(e)) return;
   console.error(e);
   if (e.status === 0) setBanner(e.message, () => redrawAll());
-  container.replaceChildren(h("p", { class: "error", text: e.message }));
+  fill(container, h("p", { class: "error", text: e.message }));
 }
 
 const commonParams = () => ({ knownAt: state.knownAt });
@@ -204,15 +207,15 @@ async function start() {
     state.topics = await api("topics", "/api/topics");
   } catch (e) {
     if (isAbort(e)) return;
-    $("#topic").replaceChildren(h("option", { text: "unavailable" }));
+    fill($("#topic"), h("option", { text: "unavailable" }));
     setBanner(e.status === 0 ? e.message : `Topics could not be loaded: ${e.message}`, () => location.reload());
     return;
   }
   const select = $("#topic");
-  select.replaceChildren(...state.topics.map((t) => h("option", { value: t.id, text: t.title })));
+  fill(select, ...state.topics.map((t) => h("option", { value: t.id, text: t.title })));
   select.disabled = state.topics.length === 0;
   if (state.topics.length === 0) {
-    select.replaceChildren(h("option", { text: "no topics yet" }));
+    fill(select, h("option", { text: "no topics yet" }));
     setBanner("No topics have been ingested yet. Ingest a corpus (POST /api/topics and /api/documents, or start with --seeds).");
     return;
   }
@@ -294,13 +297,13 @@ async function drawChart() {
   if (points.length === 0) {
     chart?.destroy();
     chart = null;
-    box.replaceChildren(h("p", { class: "empty", text: "No timeline for this period." }));
+    fill(box, h("p", { class: "empty", text: "No timeline for this period." }));
     return;
   }
   try {
     uPlotModule ??= (await import("./vendor/uPlot.esm.js")).default;
   } catch {
-    box.replaceChildren(h("p", { class: "error", text: "The chart library is missing: run ops/web-build (npm ci && npm run build in src/Narrative.Api/web)." }));
+    fill(box, h("p", { class: "error", text: "The chart library is missing: run ops/web-build (npm ci && npm run build in src/Narrative.Api/web)." }));
     return;
   }
   const uPlot = uPlotModule;
@@ -311,7 +314,7 @@ async function drawChart() {
     width: Math.max(320, box.clientWidth),
     height: chartHeight(),
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
-    legend: { show: true, mount: (u, el) => $("#chart-legend").replaceChildren(el) },
+    legend: { show: true, mount: (u, el) => fill($("#chart-legend"), el) },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
     axes: [{}, { label: "weighted inconsistency", size: 60 }],
@@ -322,7 +325,7 @@ async function drawChart() {
     hooks: { drawClear: [drawBands], draw: [drawMarkers] },
   };
   chart?.destroy();
-  box.replaceChildren();
+  fill(box);
   chart = new uPlot(opts, data, box);
   chart.over.addEventListener("click", () => {
     const v = chart.posToVal(chart.cursor.left, "x");
@@ -440,7 +443,7 @@ function renderChartNotes() {
         p.causes.map((c, i) => [i ? ", " : "", h("code", { text: c })])),
     );
   }
-  notes.replaceChildren(...items);
+  fill(notes, ...items);
 }
 
 let resizeTimer = null;
@@ -469,8 +472,8 @@ async function loadAssessment() {
     panel.dataset.asOf = "";
     panel.setAttribute("aria-busy", "false");
     for (const id of ["#leading", "#likelihood", "#confidence", "#evidence-count"]) $(id).textContent = "–";
-    $("#scores").replaceChildren();
-    $("#matrix").replaceChildren();
+    fill($("#scores"));
+    fill($("#matrix"));
     const note = $("#assessment-note");
     note.hidden = false;
     note.className = "error";
@@ -484,7 +487,7 @@ function renderAssessment(a) {
   const note = $("#assessment-note");
   note.className = "note";
   const leading = $("#leading");
-  leading.replaceChildren();
+  fill(leading);
   leading.dataset.hypothesis = a.leading;
   if (a.evidence.length === 0) {
     leading.append(h("span", { class: "muted", text: "none yet" }));
@@ -498,8 +501,8 @@ function renderAssessment(a) {
       " ",
       h("code", { text: a.leading }),
     );
-    $("#likelihood").replaceChildren(h("span", { class: "word", text: a.likelihood }), " ", h("small", { text: `p ≈ ${fmt(a.probability)}` }));
-    $("#confidence").replaceChildren(h("span", { class: "word", text: a.confidence }));
+    fill($("#likelihood"), h("span", { class: "word", text: a.likelihood }), " ", h("small", { text: `p ≈ ${fmt(a.probability)}` }));
+    fill($("#confidence"), h("span", { class: "word", text: a.confidence }));
     const [first, second] = [...a.hypotheses].sort((x, y) => x.rank - y.rank);
     const tied = second && Math.abs(first.weightedInconsistency - second.weightedInconsistency) < 1e-9;
     note.hidden = !tied;
@@ -507,10 +510,10 @@ function renderAssessment(a) {
   }
   $("#evidence-count").textContent = String(a.evidence.length);
   const scored = a.evidence.filter((e) => e.scored).length;
-  $("#scored-count").textContent = `(${scored} scored, ${a.evidence.length - scored} re-reports not scored)`;
+  $("#scored-count").textContent = `(${scored} scored; ${a.evidence.length - scored} repeat a claim scored once)`;
 
   const max = Math.max(1, ...a.hypotheses.map((x) => x.weightedInconsistency));
-  $("#scores").replaceChildren(
+  fill($("#scores"),
     h("thead", {}, h("tr", {}, h("th", { text: "rank" }), h("th", { text: "hypothesis" }), h("th", { text: "inconsistency" }), h("th", { text: "weighted" }))),
     h("tbody", {}, [...a.hypotheses].sort((x, y) => x.rank - y.rank).map((x) =>
       h("tr", { dataset: { hypothesis: x.id } },
@@ -529,7 +532,7 @@ function renderMatrix() {
   const empty = $("#matrix-empty");
   if (!a) return;
   if (a.evidence.length === 0) {
-    table.replaceChildren();
+    fill(table);
     empty.hidden = false;
     empty.textContent = "No evidence yet at this date.";
     return;
@@ -541,7 +544,7 @@ function renderMatrix() {
   if (state.sort === "diagnosticity") rows.sort((x, y) => y.diagnosticity - x.diagnosticity || x.publishedAt.localeCompare(y.publishedAt) || x.itemId.localeCompare(y.itemId));
   else rows.sort((x, y) => x.publishedAt.localeCompare(y.publishedAt) || x.itemId.localeCompare(y.itemId));
 
-  table.replaceChildren(
+  fill(table,
     h("thead", {},
       h("tr", {},
         h("th", { text: "published" }),
@@ -565,7 +568,7 @@ function renderMatrix() {
           h("a", { href: `?${new URLSearchParams({ topic: state.topic.id, asOf: state.asOf, claim: e.claim })}`, dataset: { claim: e.claim }, title: e.itemId, text: e.claim }),
           e.derivative ? h("span", { class: "badge derivative", title: `re-report of ${e.derivedFrom ?? "an earlier carrier"}`, text: "derivative" }) : null,
           e.contested ? h("span", { class: "badge contested", title: `contested by ${e.contestedBy.join(", ")}`, text: "contested" }) : null,
-          e.scored ? null : h("span", { class: "badge unscored-badge", title: "Counted once, at its origin", text: "not scored" })),
+          e.scored ? null : h("span", { class: "badge unscored-badge", title: "This claim is scored once; this appearance repeats it", text: "not scored" })),
         h("td", { class: "type", text: e.type }),
         ...hyps.map((id) => {
           const r = e.ratings[id] ?? "NA";
@@ -596,7 +599,7 @@ async function loadChanges() {
   const from = $("#changes-from").value;
   const to = $("#changes-to").value;
   if (!from || !to) {
-    body.replaceChildren(h("p", { class: "empty", text: "Pick two dates." }));
+    fill(body, h("p", { class: "empty", text: "Pick two dates." }));
     return;
   }
   try {
@@ -616,7 +619,7 @@ function renderChanges(c) {
         h("span", { class: "date", text: i.publishedAt }), " ", h("a", { href: "#", dataset: { claim: i.claim }, text: i.claim }),
         h("small", { text: ` ${i.documentId}` })))));
   const nothing = c.added.length + c.retracted.length + c.rerated.length === 0;
-  body.replaceChildren(
+  fill(body,
     h("p", { class: "lead-change" }, "Leading: ",
       h("span", { class: "hyp", style: `--c:${colourOf(c.leadingBefore)}`, text: labelOf(c.leadingBefore) }), " → ",
       h("span", { class: "hyp", style: `--c:${colourOf(c.leadingAfter)}`, text: labelOf(c.leadingAfter) }),
@@ -658,7 +661,7 @@ async function loadProvenance() {
     renderProvenance(p);
   } catch (e) {
     if (isAbort(e)) return;
-    if (e.status === 404) body.replaceChildren(h("h3", {}, h("code", { text: claim })), h("p", { class: "empty", text: `Not known as of ${state.asOf}: ${e.message}` }));
+    if (e.status === 404) fill(body, h("h3", {}, h("code", { text: claim })), h("p", { class: "empty", text: `Not known as of ${state.asOf}: ${e.message}` }));
     else showError(body, e);
   }
   panel.setAttribute("aria-busy", "false");
@@ -667,7 +670,7 @@ async function loadProvenance() {
 function renderProvenance(p) {
   const first = p.firstAppearance;
   const derivatives = p.appearances.filter((a) => a.derivative);
-  $("#provenance-body").replaceChildren(
+  fill($("#provenance-body"),
     h("h3", {}, h("code", { text: p.claim })),
     h("dl", { class: "facts" },
       h("div", {}, h("dt", { text: "independent origins" }), h("dd", { id: "independent-origins", text: p.independentOrigins })),
@@ -696,7 +699,7 @@ async function loadAudit() {
     const a = await api("audit", path, params);
     const ok = (b) => (b ? "verified" : "FAILED");
     const raw = `${path}?${new URLSearchParams(Object.entries(params).filter(([, v]) => v))}`;
-    body.replaceChildren(
+    fill(body,
       h("ul", { class: "checks" },
         h("li", { id: "audit-replay", class: a.replayMatches ? "pass" : "fail", dataset: { value: String(a.replayMatches) } },
           h("strong", { text: a.replayMatches ? "✓" : "✗" }), ` replay from the log matches the answer: ${ok(a.replayMatches)}`),
