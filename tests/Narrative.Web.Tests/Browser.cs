@@ -90,6 +90,8 @@ public sealed class Browser : IDisposable
             : Path.Combine(Path.GetFullPath(data), "screenshots");
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, name + ".png");
+        // A sticky header would otherwise be painted wherever the page happens to be scrolled.
+        Script("window.scrollTo(0, 0);");
         var width = Convert.ToInt64(Script("return document.documentElement.scrollWidth;"), CultureInfo.InvariantCulture);
         var height = Convert.ToInt64(Script("return document.documentElement.scrollHeight;"), CultureInfo.InvariantCulture);
         var shot = Driver.ExecuteCdpCommand("Page.captureScreenshot", new Dictionary<string, object?>
