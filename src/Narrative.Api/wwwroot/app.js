@@ -85,12 +85,15 @@ async function api(kind, path, params = {}) {
   const body = await res.json().catch(() => null);
   if (ctl.signal.aborted) throw new DOMException("stale", "AbortError");
   if (!res.ok) throw new ApiError(body?.detail ?? body?.title ?? `${res.status} ${res.statusText}`, res.status);
-  setBanner(null);
+  if (bannerKind === "offline") setBanner(null);
   return body;
 }
 
-function setBanner(message, retry) {
+// The banner says either that the API is unreachable (cleared by the next answer) or something that stays until replaced.
+let bannerKind = null;
+function setBanner(message, retry, kind = retry ? "offline" : "notice") {
   const b = $("#banner");
+  bannerKind = message ? kind : null;
   fill(b);
   if (!message) {
     b.hidden = true;
@@ -521,7 +524,7 @@ function renderAssessment(a) {
         h("td", { title: state.topic.hypotheses.find((t) => t.id === x.id)?.description ?? "" },
           h("span", { class: "hyp", style: `--c:${colourOf(x.id)}`, text: x.label })),
         h("td", { class: "num", text: fmt(x.inconsistency, 1) }),
-        h("td", { class: "num" }, h("span", { class: "bar", style: `--w:${(100 * x.weightedInconsistency) / max}%;--c:${colourOf(x.id)}` }), fmt(x.weightedInconsistency))),
+        h("td", { class: "num" }, h("span", { class: "meter", style: `width:${((6 * x.weightedInconsistency) / max).toFixed(2)}rem;--c:${colourOf(x.id)}` }), fmt(x.weightedInconsistency))),
     )),
   );
 }
