@@ -1,0 +1,121 @@
+using System.Globalization;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+
+namespace Narrative.Web.Tests;
+
+/// <summary>
+/// Headless Debian Chromium driven by its own chromedriver, with a throwaway profile.
+/// Paths are explicit so that Selenium Manager never tries to download a browser or a driver.
+/// </summary>
+public sealed class Browser : IDisposable
+{
+    private const string ChromiumBinary = "/usr/bin/chromium";
+    private const string DriverFolder = "/usr/bin";
+    private const string DriverFile = "chromedriver";
+
+    private readonly string _profile;
+
+    private Browser(ChromeDriver driver, string profile)
+    {
+        Driver = driver;
+        _profile = profile;
+    }
+
+    public ChromeDriver Driver { get; }
+
+    public static Browser Start()
+    {
+        if (!File.Exists(ChromiumBinary) || !File.Exists(Path.Combine(DriverFolder, DriverFile)))
+            throw new InvalidOperationException(
+                "Headless Chromium is missing: apt-get install -y chromium chromium-driver (or run ./ops/test, which installs it).");
+        var profile = Directory.CreateTempSubdirectory("narrative-chromium-").FullName;
+        var options = new ChromeOptions { BinaryLocation = ChromiumBinary };
+        options.AddArguments(
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1400,1000", $"--user-data-dir={profile}");
+        options.SetLoggingPreference(LogType.Browser, LogLevel.All);
+        var service = ChromeDriverService.CreateDefaultService(DriverFolder, DriverFile);
+        service.HideCommandPromptWindow = true;
+        service.SuppressInitialDiagnosticInformation = true;
+        var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(30));
+        driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(20);
+        return new Browser(driver, profile);
+    }
+
+    /// <summary>Polls until the condition holds; fails with what was last seen rather than hanging.</summary>
+    public T WaitFor<T>(Func<IWebDriver, T?> condition, string what, double seconds = 10)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        Exception? last = null;
+        while (true)
+        {
+            try
+            {
+                if (condition(Driver) is { } value && value is not false) return value;
+            }
+            catch (Exception e) when (e is NoSuchElementException or StaleElementReferenceException)
+            {
+                last = e;
+            }
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"Timed out after {seconds}s waiting for {what}.", last);
+            Thread.Sleep(50);
+        }
+    }
+
+    public IWebElement Find(string css) => Driver.FindElement(By.CssSelector(css));
+
+    /// <summary>The page's console messages so far, for the test output when something looks off.</summary>
+    public IEnumerable<string> ConsoleLog()
+    {
+        try
+        {
+            return [.. Driver.Manage().Logs.GetLog(LogType.Browser).Select(e => $"{e.Level} {e.Message}")];
+        }
+        catch (WebDriverException e)
+        {
+            return [$"(console log unavailable: {e.Message})"];
+        }
+    }
+
+    public object? Script(string js, params object[] args) => Driver.ExecuteScript(js, args);
+
+    /// <summary>Saves a full-page PNG (Chrome DevTools, beyond the viewport) and returns its path.</summary>
+    public string Screenshot(string name)
+    {
+        var data = Environment.GetEnvironmentVariable("NARRATIVE_DATA");
+        var folder = string.IsNullOrWhiteSpace(data)
+            ? Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots")
+            : Path.Combine(Path.GetFullPath(data), "screenshots");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name + ".png");
+        // A sticky header would otherwise be painted wherever the page happens to be scrolled.
+        Script("window.scrollTo(0, 0);");
+        var width = Convert.ToInt64(Script("return document.documentElement.scrollWidth;"), CultureInfo.InvariantCulture);
+        var height = Convert.ToInt64(Script("return document.documentElement.scrollHeight;"), CultureInfo.InvariantCulture);
+        var shot = Driver.ExecuteCdpCommand("Page.captureScreenshot", new Dictionary<string, object?>
+        {
+            ["format"] = "png",
+            ["captureBeyondViewport"] = true,
+            ["clip"] = new Dictionary<string, object> { ["x"] = 0, ["y"] = 0, ["width"] = width, ["height"] = height, ["scale"] = 1 },
+        });
+        var base64 = shot is Dictionary<string, object> d && d.TryGetValue("data", out var b) ? (string)b : Driver.GetScreenshot().AsBase64EncodedString;
+        File.WriteAllBytes(path, Convert.FromBase64String(base64));
+        return path;
+    }
+
+    public void Dispose()
+    {
+        Driver.Quit();
+        Driver.Dispose();
+        try
+        {
+            Directory.Delete(_profile, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Chromium may still hold a lock file for a moment; the temp folder is disposable anyway.
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using System.Text.Json;
+using Narrative.Testing;
+using OpenQA.Selenium;
+using Xunit.Abstractions;
+
+namespace Narrative.Web.Tests;
+
+/// <summary>
+/// The explorer page in headless Chromium against the real API over the seeded corpus. Each test compares what the
+/// page shows with what the API answers for the same question, so a page showing the wrong numbers fails.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Topic = "putin-ceasefire-stance";
+    private const string Claim = "putin-private-openness-to-freeze";
+
+    private ApiServer _server = null!;
+    private HttpClient _api = null!;
+    private Browser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        // Serve the page from the repository's wwwroot (the test binaries have no copy of their own).
+        var root = Directory.GetParent(ApiServer.SeedsFolder())!.FullName;
+        Environment.SetEnvironmentVariable("NARRATIVE_WEBROOT", Path.Combine(root, "src", "Narrative.Api", "wwwroot"));
+        var browser = Task.Run(Browser.Start);
+        _server = await ApiServer.StartAsync(pg, seeds: ApiServer.SeedsFolder());
+        _api = _server.Client();
+        _browser = await browser;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var entry in _browser?.ConsoleLog() ?? [])
+            output.WriteLine($"browser console: {entry}");
+        _browser?.Dispose();
+        _api?.Dispose();
+        if (_server is not null) await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task page_shows_the_apis_leading_hypothesis_and_evidence_count_for_the_date_typed_into_the_as_of_control()
+    {
+        Open("");
+        SetAsOfDate("2023-12-23");
+
+        var expected = await AssessmentAsync("2023-12-23");
+        AssertPageShows(expected);
+        Shot("asof-2023-12-23");
+    }
+
+    [Fact]
+    public async Task moving_the_slider_to_the_end_of_the_period_redraws_the_assessment_for_2024_05_31()
+    {
+        Open("asOf=2023-12-23");
+        WaitForAssessment("2023-12-23");
+        var before = await AssessmentAsync("2023-12-23");
+        AssertPageShows(before);
+
+        _browser.Find("#asof-range").SendKeys(Keys.End);
+        WaitForAssessment("2024-05-31");
+
+        var after = await AssessmentAsync("2024-05-31");
+        Assert.Equal("2024-05-31", _browser.Find("#asof").GetDomProperty("value"));
+        Assert.NotEqual(EvidenceCount(before), EvidenceCount(after));
+        AssertPageShows(after);
+        Shot("asof-2024-05-31");
+    }
+
+    [Fact]
+    public async Task clicking_a_claim_opens_its_provenance_with_the_derivative_re_reports_marked()
+    {
+        Open("asOf=2024-05-31");
+        WaitForAssessment("2024-05-31");
+
+        var link = _browser.Find($"#matrix a[data-claim='{Claim}']");
+        _browser.Script("arguments[0].scrollIntoView({ block: 'center' });", link);
+        link.Click();
+
+        using var doc = JsonDocument.Parse(await _api.GetStringAsync($"/api/claims/{Claim}/provenance?asOf=2024-05-31"));
+        var appearances = doc.RootElement.GetProperty("appearances").EnumerateArray().ToList();
+        _browser.WaitFor(d => d.FindElements(By.CssSelector("#provenance li[data-item-id]")).Count == appearances.Count,
+            $"{appearances.Count} appearances in the provenance panel");
+
+        var derivatives = appearances.Where(a => a.GetProperty("derivative").GetBoolean()).ToList();
+        Assert.NotEmpty(derivatives);
+        foreach (var a in appearances)
+        {
+            var row = _browser.Find($"#provenance li[data-item-id='{a.GetProperty("itemId").GetString()}']");
+            Assert.Equal(a.GetProperty("documentId").GetString(), row.GetDomAttribute("data-document-id"));
+            Assert.Contains(a.GetProperty("documentId").GetString()!, row.Text, StringComparison.Ordinal);
+            if (a.GetProperty("derivative").GetBoolean())
+            {
+                Assert.Equal("true", row.GetDomAttribute("data-derivative"));
+                Assert.Contains("derivative", row.Text, StringComparison.Ordinal);
+                Assert.Contains(a.GetProperty("derivedFrom").GetString()!, row.Text, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal("false", row.GetDomAttribute("data-derivative"));
+                Assert.Contains("independent origin", row.Text, StringComparison.Ordinal);
+            }
+        }
+        Assert.Equal(doc.RootElement.GetProperty("independentOrigins").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _browser.Find("#independent-origins").Text);
+        Assert.Equal(doc.RootElement.GetProperty("firstAppearance").GetProperty("documentId").GetString(),
+            _browser.Find("#first-appearance").GetDomAttribute("data-document-id"));
+        Shot("provenance-" + Claim);
+    }
+
+    [Fact]
+    public async Task audit_panel_reports_whether_the_events_behind_the_view_verify_and_the_alerts_indicator_settles()
+    {
+        Open("asOf=2024-05-31");
+        WaitForAssessment("2024-05-31");
+
+        using var doc = JsonDocument.Parse(await _api.GetStringAsync($"/api/topics/{Topic}/audit?asOf=2024-05-31"));
+        var audit = doc.RootElement;
+        _browser.WaitFor(d => d.FindElements(By.CssSelector("#audit-replay")).Count == 1, "the audit panel");
+        Assert.Equal(Bool(audit.GetProperty("replayMatches")), _browser.Find("#audit-replay").GetDomAttribute("data-value"));
+        Assert.Equal(Bool(audit.GetProperty("chainIntact")), _browser.Find("#audit-chain").GetDomAttribute("data-value"));
+        Assert.Contains($"{audit.GetProperty("events").GetArrayLength()} events", _browser.Find("#audit").Text, StringComparison.Ordinal);
+
+        // The alerts stream may not exist yet (404): the indicator must then say so instead of hanging on "connecting".
+        var state = _browser.WaitFor(d => d.FindElement(By.Id("alerts-status")).GetDomAttribute("data-state") is "live" or "offline"
+            ? d.FindElement(By.Id("alerts-status")).GetDomAttribute("data-state") : null, "the alerts indicator to settle");
+        using var stream = await _api.GetAsync("/api/alerts/stream", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(stream.IsSuccessStatusCode ? "live" : "offline", state);
+        Shot("audit-2024-05-31");
+    }
+
+    private static string Bool(JsonElement e) => e.GetBoolean() ? "true" : "false";
+
+    private static int EvidenceCount(JsonElement assessment) => assessment.GetProperty("evidence").GetArrayLength();
+
+    private void Open(string query)
+    {
+        _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={Topic}&{query}"));
+    }
+
+    private void SetAsOfDate(string date)
+    {
+        // A date input's typed format depends on the browser locale; set the value and fire the event a user's edit fires.
+        _browser.WaitFor(d => d.FindElement(By.Id("topic")).Enabled, "the topic list");
+        _browser.Script(
+            "const el = document.getElementById('asof'); el.value = arguments[0]; el.dispatchEvent(new Event('change', { bubbles: true }));", date);
+        WaitForAssessment(date);
+    }
+
+    private void WaitForAssessment(string date) =>
+        _browser.WaitFor(d =>
+        {
+            var panel = d.FindElement(By.Id("assessment"));
+            return panel.GetDomAttribute("data-as-of") == date && panel.GetDomAttribute("aria-busy") == "false";
+        }, $"the assessment as of {date}");
+
+    private async Task<JsonElement> AssessmentAsync(string date)
+    {
+        using var doc = JsonDocument.Parse(await _api.GetStringAsync($"/api/topics/{Topic}/assessment?asOf={date}"));
+        return doc.RootElement.Clone();
+    }
+
+    private void AssertPageShows(JsonElement expected)
+    {
+        var leading = expected.GetProperty("leading").GetString()!;
+        var label = expected.GetProperty("hypotheses").EnumerateArray().Single(h => h.GetProperty("id").GetString() == leading)
+            .GetProperty("label").GetString()!;
+        var shown = _browser.Find("#leading");
+        Assert.Equal(leading, shown.GetDomAttribute("data-hypothesis"));
+        Assert.Contains(label, shown.Text, StringComparison.Ordinal);
+        Assert.Contains(leading, shown.Text, StringComparison.Ordinal);
+
+        Assert.Equal(EvidenceCount(expected).ToString(System.Globalization.CultureInfo.InvariantCulture), _browser.Find("#evidence-count").Text);
+        Assert.StartsWith(expected.GetProperty("likelihood").GetString()!, _browser.Find("#likelihood").Text, StringComparison.Ordinal);
+        Assert.Equal(expected.GetProperty("confidence").GetString(), _browser.Find("#confidence").Text);
+
+        var expectedItems = expected.GetProperty("evidence").EnumerateArray().Select(e => e.GetProperty("itemId").GetString()).Order().ToList();
+        var shownItems = _browser.Driver.FindElements(By.CssSelector("#matrix tbody tr[data-item-id]"))
+            .Select(r => r.GetDomAttribute("data-item-id")).Order().ToList();
+        Assert.Equal(expectedItems, shownItems);
+    }
+
+    private void Shot(string name)
+    {
+        var path = _browser.Screenshot(name);
+        output.WriteLine($"screenshot: {path}");
+        Console.WriteLine($"screenshot: {path}");
+    }
+}
