@@ -763,6 +763,8 @@ function connectAlerts() {
 }
 
 function addAlert(a, type) {
+  // The stream sends the outbox envelope {id, kind, payload, createdAt}; the alert itself is the payload.
+  if (a && a.payload && typeof a.payload === "object") a = { ...a.payload, at: a.payload.at ?? a.createdAt, id: a.id };
   const list = $("#alerts");
   $("#alerts-empty").hidden = true;
   const text = a.message ?? a.title ?? a.summary ?? a.kind ?? type;
