@@ -51,8 +51,6 @@ public sealed class WorldSlice(NpgsqlDataSource db)
                     { Parameters = { new() { Value = knownAt } } },
                 new($"select period_id, position, recorded_at, label, category, start_date, end_date, decision_at from {S}.context_periods where recorded_at <= $1 order by position")
                     { Parameters = { new() { Value = knownAt } } },
-                new($"select document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash from {S}.documents where recorded_at <= $1 order by position")
-                    { Parameters = { new() { Value = knownAt } } },
                 new(itemSql) { Parameters = { new() { Value = key }, new() { Value = asOf }, new() { Value = knownAt } } },
             },
         };
@@ -78,17 +76,37 @@ public sealed class WorldSlice(NpgsqlDataSource db)
                         r.IsDBNull(7) ? null : r.GetFieldValue<DateOnly>(7))));
             await r.NextResultAsync(ct);
             while (await r.ReadAsync(ct))
-                Add(documents, r.GetString(0), new Versioned<DocumentIngested>(r.GetInt64(1), At(r, 2),
-                    new DocumentIngested(r.GetString(0), r.GetString(3), r.GetFieldValue<DateOnly>(4), r.GetString(5), Text(r, 6),
-                        r.GetFieldValue<string[]>(7), r.GetFieldValue<string[]>(8), r.GetFieldValue<string[]>(9), r.GetString(10))));
-            await r.NextResultAsync(ct);
-            while (await r.ReadAsync(ct))
             {
                 var item = new ItemRecorded(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(6), r.GetString(3), r.GetString(4),
                     r.GetString(5), r.GetString(9), Text(r, 10), Text(r, 11), r.IsDBNull(12) ? null : r.GetFieldValue<DateOnly>(12),
                     0, ImmutableDictionary<string, string>.Empty, r.GetFieldValue<string[]>(13), Text(r, 14));
                 recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(15) ? null : r.GetInt64(15), r.IsDBNull(16) ? null : At(r, 16), Text(r, 17)));
             }
+        }
+
+        // Documents: those of the loaded items and everything they cite, transitively (for derivative appearances).
+        var wanted = recorded.Select(x => x.Item.DocumentId).ToHashSet(StringComparer.Ordinal);
+        var loaded = new HashSet<string>(StringComparer.Ordinal);
+        while (wanted.Count > 0)
+        {
+            await using var d = new NpgsqlCommand($"""
+                select document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash
+                from {S}.documents where document_id = any($1) and recorded_at <= $2 order by position
+                """, conn, tx);
+            d.Parameters.Add(new() { Value = wanted.ToArray() });
+            d.Parameters.Add(new() { Value = knownAt });
+            loaded.UnionWith(wanted);
+            var next = new HashSet<string>(StringComparer.Ordinal);
+            await using (var r = await d.ExecuteReaderAsync(ct))
+                while (await r.ReadAsync(ct))
+                {
+                    var cites = r.GetFieldValue<string[]>(8);
+                    Add(documents, r.GetString(0), new Versioned<DocumentIngested>(r.GetInt64(1), At(r, 2),
+                        new DocumentIngested(r.GetString(0), r.GetString(3), r.GetFieldValue<DateOnly>(4), r.GetString(5), Text(r, 6),
+                            r.GetFieldValue<string[]>(7), cites, r.GetFieldValue<string[]>(9), r.GetString(10))));
+                    next.UnionWith(cites.Where(c => !loaded.Contains(c)));
+                }
+            wanted = next;
         }
 
         var versions = new Dictionary<string, List<ItemVersion>>(StringComparer.Ordinal);
