@@ -17,7 +17,7 @@ public sealed class ReactionsHarness : IAsyncDisposable
     public static readonly Dictionary<string, string> Open = new() { ["genuine"] = "C", ["feigned"] = "C", ["maximalist"] = "I" };
     public static readonly Dictionary<string, string> Closed = new() { ["genuine"] = "I", ["feigned"] = "C", ["maximalist"] = "C" };
 
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
     private Task _reactions = Task.CompletedTask;
 
     public AnalysisHarness Analysis { get; private set; } = null!;
@@ -27,13 +27,7 @@ public sealed class ReactionsHarness : IAsyncDisposable
     public static async Task<ReactionsHarness> StartAsync(PostgresFixture pg, bool withTopic = true)
     {
         var h = new ReactionsHarness { Analysis = await AnalysisHarness.StartAsync(pg, daemon: false) };
-        var subscriptions = h.Registry.CreateSubscriptions(h.Services.Store.Types, new HandlerOptions
-        {
-            RetryBaseDelay = TimeSpan.FromMilliseconds(10), RetryMaxDelay = TimeSpan.FromMilliseconds(50),
-        });
-        h._reactions = new SubscriptionDaemon(h.Services.Store, subscriptions,
-            new SubscriptionOptions { PollInterval = TimeSpan.FromMilliseconds(50), BatchSize = 50, MaxBackoff = TimeSpan.FromMilliseconds(300) })
-            .RunAsync(h._stop.Token);
+        h.RunReactions();
         if (withTopic)
         {
             await h.Ok(h.Services.Ingestion.OpenTopicAsync(new TopicInput(Topic, "Stance", new PeriodInput("2024-01-01", "2024-12-31"),
@@ -42,6 +36,35 @@ public sealed class ReactionsHarness : IAsyncDisposable
                 await h.Ok(h.Services.Ingestion.RegisterSourceAsync(new SourceInput(s, s, "news", "B", null), AnalysisHarness.Tests, default));
         }
         return h;
+    }
+
+    private void RunReactions()
+    {
+        var subscriptions = Registry.CreateSubscriptions(Services.Store.Types, new HandlerOptions
+        {
+            RetryBaseDelay = TimeSpan.FromMilliseconds(10), RetryMaxDelay = TimeSpan.FromMilliseconds(50),
+        });
+        _reactions = new SubscriptionDaemon(Services.Store, subscriptions,
+            new SubscriptionOptions { PollInterval = TimeSpan.FromMilliseconds(50), BatchSize = 50, MaxBackoff = TimeSpan.FromMilliseconds(300) })
+            .RunAsync(_stop.Token);
+    }
+
+    /// <summary>
+    /// Stops the reactions, forgets that they handled anything (inbox rows, checkpoints), and starts them again: every
+    /// event is delivered a second time, as after a lost inbox.
+    /// </summary>
+    public async Task RedeliverEverythingAsync()
+    {
+        await _stop.CancelAsync();
+        await _reactions;
+        _stop.Dispose();
+        await using (var cmd = Services.DataSource.CreateCommand("""
+            delete from handler_inbox where handler like 'reaction.%';
+            update checkpoints set position = 0, tx_id = 0 where name like 'reaction.%';
+            """))
+            await cmd.ExecuteNonQueryAsync();
+        _stop = new CancellationTokenSource();
+        RunReactions();
     }
 
     public async Task Ok(Task<IngestResult> ingest)
