@@ -1,0 +1,29 @@
+using Narrative.Domain;
+using Narrative.Testing;
+using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;
+
+namespace Narrative.Analysis.Tests.Reactions;
+
+[Collection(PostgresCollection.Name)]
+public sealed class CoincidenceDetectorTests(PostgresFixture pg)
+{
+    [Fact]
+    public async Task a_signal_inside_an_aid_debate_window_is_flagged_and_one_outside_is_not()
+    {
+        await using var h = await StartAsync(pg);
+        await h.Period("aid-jan", "aid-debate", "2024-01-01", "2024-01-31", "2024-02-10");
+        await h.Period("vote-mar", "election", "2024-03-01", "2024-03-31", null);
+        await h.Document("doc-inside", "origin", "2024-01-31", [],
+            Item("sig-inside", "signal", "claim-a", Open),
+            Item("stmt-inside", "statement", "claim-b", Closed, occurredAt: "2024-01-01"));
+        await h.Document("doc-outside", "origin", "2024-03-05", [], Item("sig-outside", "signal", "claim-c", Open));
+        await h.SettleAsync();
+
+        var flag = Assert.Single(await h.EventsAsync<CoincidenceFlagged>());
+        Assert.Equal("topic-stance", flag.Stored.StreamId);
+        Assert.Equal(new CoincidenceFlagged(Topic, "sig-inside", "doc-inside", new DateOnly(2024, 1, 31), flag.Data.Periods, 10), flag.Data);
+        Assert.Equal(["aid-jan"], flag.Data.Periods);
+        Assert.Equal(await h.EventIdOf<ItemRecorded>(i => i.ItemId == "sig-inside"), flag.Metadata.CausationId);
+        Assert.Equal("handler:reaction.coincidence", flag.Metadata.Actor);
+    }
+}

@@ -1,0 +1,36 @@
+using Narrative.Domain;
+using Narrative.Domain.Corpus;
+using Narrative.Testing;
+using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;
+
+namespace Narrative.Analysis.Tests.Reactions;
+
+[Collection(PostgresCollection.Name)]
+public sealed class RedeliveryTests(PostgresFixture pg)
+{
+    [Fact]
+    public async Task delivering_every_event_again_appends_no_reaction_event_twice()
+    {
+        await using var h = await StartAsync(pg);
+        await h.Period("aid", "aid-debate", "2024-03-01", "2024-03-31", "2024-04-01");
+        await h.Document("signal-doc", "origin", "2024-03-01", [], Item("signal", "signal", "openness", Open));
+        await h.Document("statement-doc", "outlet", "2024-03-05", ["signal-doc"],
+            Item("said", "statement", "no-deal", Closed), Item("again", "signal", "openness", Open),
+            Item("denial", "rebuttal", "denied", Closed, rebuts: ["signal"]));
+        await h.Correct("statement-doc", new CorrectionItemInput("said", new Dictionary<string, string> { ["genuine"] = "II", ["feigned"] = "C", ["maximalist"] = "CC" }, null, null));
+        await h.SettleAsync();
+        var (before, _) = await h.Services.Store.HeadAsync(default);
+        var reactions = (await h.EventsAsync<object>()).Count(e => e.Stored.Type.Contains("flagged", StringComparison.Ordinal)
+            || e.Stored.Type.Contains("linked", StringComparison.Ordinal) || e.Stored.Type.Contains("contested", StringComparison.Ordinal)
+            || e.Stored.Type.Contains("shifted", StringComparison.Ordinal));
+        Assert.True(reactions >= 5, $"only {reactions} reaction events");
+
+        await h.RedeliverEverythingAsync();
+        await h.SettleAsync();
+        await using (var handled = h.Services.DataSource.CreateCommand("select count(*) from handler_inbox where handler = 'reaction.assessment-watch'"))
+            Assert.Equal(5L, (long)(await handled.ExecuteScalarAsync())!); // 4 items and 1 re-rating handled again
+
+        // The handlers decide the same from the log at each trigger and derive the same event ids, so the store skips them.
+        Assert.Equal(before, (await h.Services.Store.HeadAsync(default)).Head);
+    }
+}
