@@ -2,6 +2,7 @@ using Narrative.Analysis.Audit;
 using Narrative.Analysis.Ingestion;
 using Narrative.Analysis.Queries;
 using Narrative.Analysis.ReadModel;
+using Narrative.Analysis.Reactions;
 using Narrative.EventStore;
 using Narrative.EventStore.Handlers;
 using Narrative.EventStore.Outbox;
@@ -23,8 +24,8 @@ public sealed class NarrativeServices : IAsyncDisposable
         Queries = new AnalysisQueries(db);
         Audit = new AuditService(Store, Queries);
         Projections = [new AnalysisProjection()];
-        Handlers = new HandlerRegistry();
-        DeadLetters = new DeadLetters(Store, Handlers);
+        Handlers = NarrativeReactions.Register(new HandlerRegistry());
+        DeadLetters = new DeadLetters(Store, Handlers, new HandlerOptions { Time = clock });
         Outbox = new OutboxFeed(db);
     }
 
@@ -45,7 +46,7 @@ public sealed class NarrativeServices : IAsyncDisposable
 
     /// <summary>Projections and handlers, as the daemon runs them.</summary>
     public IReadOnlyList<ISubscription> Subscriptions(HandlerOptions? options = null) =>
-        [.. Projections, .. Handlers.CreateSubscriptions(Store.Types, options)];
+        [.. Projections, .. Handlers.CreateSubscriptions(Store.Types, options ?? new HandlerOptions { Time = Clock })];
 
     /// <summary>Opens the database and applies migrations (safe to run concurrently from several processes).</summary>
     public static async Task<NarrativeServices> OpenAsync(string connectionString, CancellationToken ct, TimeProvider? clock = null)
