@@ -36,7 +36,7 @@ var machine = await Machine.DescribeAsync(ctx, database.Description, ct);
 Console.WriteLine(machine);
 Console.WriteLine();
 
-Scenario[] scenarios = [.. EventStoreScenarios.All()];
+Scenario[] scenarios = [.. EventStoreScenarios.All(), .. AnalysisScenarios.All()];
 var results = await Runner.RunAsync(ctx, scenarios, ct);
 
 Console.WriteLine();

@@ -16,8 +16,10 @@ public static class Report
         foreach (var r in results)
         {
             var ratio = r.Ratio is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
-            var target = r.Target is { } t
-                ? $"≥ {t.ToString("0.0#", CultureInfo.InvariantCulture)} {(r.MeetsTarget == true ? "ok" : "MISSED")}"
+            var target = r.Limit is { } l
+                ? $"≤ {l.ToString("0.#", CultureInfo.InvariantCulture)} {r.Unit} {(r.MeetsTarget == true ? "ok" : "MISSED")}"
+                : r.Target is { } t
+                ? $"ratio ≥ {t.ToString("0.0#", CultureInfo.InvariantCulture)} {(r.MeetsTarget == true ? "ok" : "MISSED")}"
                 : "-";
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {r.Unit} | {Runner.Format(r.Value)} | {Runner.Format(r.BaselineValue)} | {ratio} | {target} |");
         }

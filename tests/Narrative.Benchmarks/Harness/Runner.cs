@@ -28,7 +28,7 @@ public static class Runner
             }
             var o = Median(ours);
             var r = Median(raw);
-            results.Add(new ScenarioResult(s.Name, s.Unit, o, r, ScenarioResult.RatioOf(o, r, s.Direction), s.Target, s.Direction, ours, raw));
+            results.Add(new ScenarioResult(s.Name, s.Unit, o, r, ScenarioResult.RatioOf(o, r, s.Direction), s.Target, s.Direction, ours, raw, s.Limit));
         }
         return results;
     }

@@ -20,6 +20,9 @@ public abstract class Scenario
     /// <summary>The minimum acceptable <see cref="ScenarioResult.Ratio"/>, or null when the row only informs.</summary>
     public virtual double? Target => null;
 
+    /// <summary>An absolute ceiling on our value (latency rows: "≤ 20 ms"), or null.</summary>
+    public virtual double? Limit => null;
+
     /// <summary>A one-line description of the work, printed under the table.</summary>
     public abstract string Describe(BenchOptions options);
 
@@ -41,9 +44,9 @@ public abstract class Scenario
 /// better in both directions: ours ÷ raw for throughputs, raw ÷ ours for latencies.
 /// </summary>
 public sealed record ScenarioResult(string Name, string Unit, double Value, double BaselineValue, double? Ratio,
-    double? Target, Direction Direction, IReadOnlyList<double> OursRuns, IReadOnlyList<double> RawRuns)
+    double? Target, Direction Direction, IReadOnlyList<double> OursRuns, IReadOnlyList<double> RawRuns, double? Limit = null)
 {
-    public bool? MeetsTarget => Target is { } t && Ratio is { } r ? r >= t : null;
+    public bool? MeetsTarget => Limit is { } l ? Value <= l : Target is { } t && Ratio is { } r ? r >= t : null;
 
     public static double? RatioOf(double ours, double raw, Direction direction) => direction switch
     {

@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Narrative.Analysis.ReadModel;
+using Narrative.Benchmarks.Harness;
+using Narrative.Domain;
+using Narrative.Domain.Replay;
+using Narrative.EventStore;
+using Narrative.EventStore.Handlers;
+using Narrative.EventStore.Subscriptions;
+using Npgsql;
+
+namespace Narrative.Benchmarks.Scenarios;
+
+public static class AnalysisScenarios
+{
+    public static IEnumerable<Scenario> All() =>
+    [
+        new RebuildScenario(),
+        // Runs after the rebuild, which leaves the read model populated.
+        new QueryAssessmentScenario(),
+        new LagScenario("projection.lag.p99", handler: false, limitMs: 200),
+        new LagScenario("handler.lag.p99", handler: true, limitMs: 100),
+    ];
+
+    internal static double Percentile(List<double> values, double p)
+    {
+        values.Sort();
+        return values.Count == 0 ? 0 : values[Math.Clamp((int)Math.Ceiling(p * values.Count) - 1, 0, values.Count - 1)];
+    }
+}
+
+/// <summary>rebuild.assessment: events/s replayed into fresh read-model tables and swapped in, against a raw read of the same events.</summary>
+public sealed class RebuildScenario : Scenario
+{
+    public override string Name => "rebuild.assessment";
+    public override string Unit => "events/s";
+    public override double? Target => 0.5;
+
+    public override string Describe(BenchOptions o) =>
+        $"ProjectionRebuilder over the synthetic corpus ({o.Size(110_000, 1_000_000):N0} events: replay, write rm_analysis, swap) vs a raw ordered read + deserialisation of the same events";
+
+    public override async Task SetupAsync(BenchContext ctx, CancellationToken ct) => await AnalysisBench.GetAsync(ctx, ct);
+
+    public override async Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var b = await AnalysisBench.GetAsync(ctx, ct);
+        var sw = Stopwatch.StartNew();
+        await ProjectionRebuilder.RebuildAsync(b.Services.Store, b.Services.Projection(AnalysisProjection.ProjectionName)!, null, ct, batchSize: 5000);
+        return b.Events / sw.Elapsed.TotalSeconds;
+    }
+
+    public override async Task<double> RunRawAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var b = await AnalysisBench.GetAsync(ctx, ct);
+        var sw = Stopwatch.StartNew();
+        long n = 0;
+        await using var cmd = b.Services.DataSource.CreateCommand("select type, data::text from events order by position");
+        cmd.CommandTimeout = 0;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            if (b.Services.Store.Types.TypeOf(r.GetString(0)) is { } t) _ = JsonSerializer.Deserialize(r.GetString(1), t, b.Services.Store.Types.Json);
+            n++;
+        }
+        return n / sw.Elapsed.TotalSeconds;
+    }
+}
+
+/// <summary>
+/// query.assessment.p95: an assessment of the 10,000-item topic at random dates. Raw: the same point-in-time rows
+/// (items and their valid versions) read with one hand-written query, without computing anything.
+/// </summary>
+public sealed class QueryAssessmentScenario : Scenario
+{
+    public override string Name => "query.assessment.p95";
+    public override string Unit => "ms";
+    public override Direction Direction => Direction.LowerIsBetter;
+    public override double? Limit => 20;
+
+    private int Queries(BenchOptions o) => o.Size(40, 200);
+
+    public override string Describe(BenchOptions o) =>
+        $"{Queries(o)} assessments of a 10,000-item topic at random asOf in a {o.Size(110_000, 1_000_000):N0}-event store (p95) vs a raw read of the same rows";
+
+    public override async Task SetupAsync(BenchContext ctx, CancellationToken ct) => await (await AnalysisBench.GetAsync(ctx, ct)).CatchUpAsync(ct);
+
+    public override async Task WarmUpAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var b = await AnalysisBench.GetAsync(ctx, ct);
+        for (var i = 0; i < 3; i++) await b.Services.Queries.AssessAsync(AnalysisBench.MainTopic, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, ct);
+    }
+
+    private static IEnumerable<DateTimeOffset> Dates(int n)
+    {
+        var r = new Random(7);
+        var days = AnalysisBench.PeriodEnd.DayNumber - AnalysisBench.PeriodStart.DayNumber;
+        return Enumerable.Range(0, n).Select(_ => WorldQueries.EndOfDay(AnalysisBench.PeriodStart.AddDays(r.Next(days))));
+    }
+
+    public override async Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var b = await AnalysisBench.GetAsync(ctx, ct);
+        var times = new List<double>();
+        foreach (var asOf in Dates(Queries(ctx.Options)))
+        {
+            var sw = Stopwatch.StartNew();
+            var a = await b.Services.Queries.AssessAsync(AnalysisBench.MainTopic, asOf, DateTimeOffset.UtcNow, ct);
+            times.Add(sw.Elapsed.TotalMilliseconds);
+            if (a is null) throw new InvalidOperationException("bench topic missing");
+        }
+        return AnalysisScenarios.Percentile(times, 0.95);
+    }
+
+    public override async Task<double> RunRawAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var b = await AnalysisBench.GetAsync(ctx, ct);
+        var times = new List<double>();
+        foreach (var asOf in Dates(Queries(ctx.Options)))
+        {
+            var sw = Stopwatch.StartNew();
+            await using var cmd = b.Services.DataSource.CreateCommand("""
+                select i.item_id, i.document_id, i.source, i.type, i.claim, i.published_at, i.position, i.rebuts, v.ratings::text, v.credibility
+                from rm_analysis.items i join rm_analysis.item_versions v on v.item_id = i.item_id
+                where i.topic = $1 and i.published_at <= $2 and v.from_recorded_at <= $3 and (v.to_recorded_at is null or v.to_recorded_at > $3)
+                """);
+            cmd.Parameters.Add(new() { Value = AnalysisBench.MainTopic });
+            cmd.Parameters.Add(new() { Value = DateOnly.FromDateTime(asOf.UtcDateTime) });
+            cmd.Parameters.Add(new() { Value = DateTimeOffset.UtcNow });
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                for (var c = 0; c < r.FieldCount; c++) _ = r.GetValue(c);
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        return AnalysisScenarios.Percentile(times, 0.95);
+    }
+}
+
+/// <summary>
+/// projection.lag.p99 / handler.lag.p99: a steady 500 appends/s; for each event, the time from its append's commit
+/// until a poller (every 2 ms) sees its effect: the read-model row (projection) or the handler's effect row. Raw: the
+/// same poller watching the events table itself, i.e. the floor set by commit visibility and polling.
+/// </summary>
+public sealed class LagScenario(string name, bool handler, double limitMs) : Scenario
+{
+    public override string Name => name;
+    public override string Unit => "ms";
+    public override Direction Direction => Direction.LowerIsBetter;
+    public override double? Limit => limitMs;
+
+    private static int Seconds(BenchOptions o) => o.Size(6, 20);
+
+    public override string Describe(BenchOptions o) =>
+        $"500 appends/s for {Seconds(o)} s; p99 of commit → {(handler ? "handler effect (inbox + effect row, daemon in-process)" : "rm_analysis row (daemon in-process)")} vs commit → visible in events";
+
+    public override async Task SetupAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var b = await AnalysisBench.GetAsync(ctx, ct);
+        await using var cmd = b.Services.DataSource.CreateCommand("create table if not exists bench_effects (item_id text primary key, at timestamptz default clock_timestamp())");
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public override Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct) => RunAsync(ctx, ours: true, ct);
+
+    public override Task<double> RunRawAsync(BenchContext ctx, CancellationToken ct) => RunAsync(ctx, ours: false, ct);
+
+    private async Task<double> RunAsync(BenchContext ctx, bool ours, CancellationToken ct)
+    {
+        var b = await AnalysisBench.GetAsync(ctx, ct);
+        var s = b.Services;
+        if (ours && !handler) await b.CatchUpAsync(ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var options = new SubscriptionOptions { PollInterval = TimeSpan.FromMilliseconds(500), NodeId = "bench" };
+        Task daemon = Task.CompletedTask;
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        if (ours)
+        {
+            IReadOnlyList<ISubscription> subs = handler
+                ? new HandlerRegistry().Add($"bench.effects.{tag}", () => new EffectHandler()).CreateSubscriptions(s.Store.Types)
+                : s.Projections;
+            if (handler)
+            {
+                // A new handler starts at position 0: place its checkpoint at the head so it only sees the run's events.
+                var (head, _) = await s.Store.HeadAsync(ct);
+                await using var cp = s.DataSource.CreateCommand("insert into checkpoints (name, kind, tx_id, position) values ($1, 'handler', $2, $3)");
+                cp.Parameters.Add(new() { Value = $"bench.effects.{tag}" });
+                cp.Parameters.Add(new() { Value = head.TxId });
+                cp.Parameters.Add(new() { Value = head.Position });
+                await cp.ExecuteNonQueryAsync(ct);
+            }
+            daemon = new SubscriptionDaemon(s.Store, subs, options).RunAsync(stop.Token);
+            await Task.Delay(300, ct);
+        }
+
+        var committed = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        var total = 500 * Seconds(ctx.Options);
+        var (startPosition, _) = await s.Store.HeadAsync(ct);
+        var poller = Task.Run(async () =>
+        {
+            // Each poll reads only rows past the last one seen (by position), through an index.
+            var sql = !ours ? "select data->>'itemId', position from events where position > $1 order by position"
+                : handler ? "select e.item_id, 0::bigint from bench_effects e where e.item_id like $2"
+                : "select item_id, position from rm_analysis.items where topic = 'bench-lag' and position > $1";
+            long last = startPosition.Position;
+            await using var conn = await s.DataSource.OpenConnectionAsync(ct);
+            while (seen.Count < total && !stop.IsCancellationRequested)
+            {
+                await using (var q = new NpgsqlCommand(sql, conn))
+                {
+                    q.Parameters.Add(new() { Value = last });
+                    q.Parameters.Add(new() { Value = $"lag-{tag}-%" });
+                    await using var r = await q.ExecuteReaderAsync(ct);
+                    var now = Stopwatch.GetTimestamp();
+                    while (await r.ReadAsync(ct))
+                    {
+                        if (!r.IsDBNull(0)) seen.TryAdd(r.GetString(0), now);
+                        // Positions can commit out of order; only advance past what is certainly complete (handled by re-reading a margin).
+                        last = Math.Max(last, r.GetInt64(1) - 200);
+                    }
+                }
+                await Task.Delay(2, ct);
+            }
+        }, ct);
+
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < total; i++)
+        {
+            var due = started + (long)(i * Stopwatch.Frequency / 500.0);
+            while (Stopwatch.GetTimestamp() < due) await Task.Delay(1, ct);
+            var id = $"lag-{tag}-{i}";
+            var item = new ItemRecorded(id, "lag-doc", "s0", AnalysisBench.PeriodEnd, "bench-lag", "report", id, "lag probe", null, null, null, 3,
+                new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "N", ["maximalist"] = "N" }, [], null);
+            await s.Store.AppendAsync($"lag-{tag}-{i % 50}", ExpectedVersion.Any, [new EventData(Guid.NewGuid(), item, DateTimeOffset.UtcNow)], ct);
+            committed[id] = Stopwatch.GetTimestamp();
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (seen.Count < total && DateTime.UtcNow < deadline) await Task.Delay(20, ct);
+        await stop.CancelAsync();
+        try { await poller; } catch (OperationCanceledException) { }
+        await daemon;
+        if (seen.Count < total) throw new InvalidOperationException($"{Name}: only {seen.Count} of {total} effects seen");
+        var lags = committed.Select(kv => (seen[kv.Key] - kv.Value) * 1000.0 / Stopwatch.Frequency).Select(x => Math.Max(0, x)).ToList();
+        return AnalysisScenarios.Percentile(lags, 0.99);
+    }
+
+    /// <summary>The handler under test: one effect row per item, in the handler's transaction.</summary>
+    public sealed class EffectHandler
+    {
+        public async Task Handle(ItemRecorded e, HandlerContext ctx, CancellationToken ct)
+        {
+            await using var cmd = new NpgsqlCommand("insert into bench_effects (item_id) values ($1) on conflict do nothing", ctx.Connection, ctx.Transaction);
+            cmd.Parameters.Add(new() { Value = e.ItemId });
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+    }
+}
