@@ -20,20 +20,33 @@ public sealed class WorldSlice(NpgsqlDataSource db)
     /// <summary>Items of a topic plus those sharing their claims or rebutting them (for provenance and contested flags).</summary>
     public Task<NarrativeWorld> ForTopicAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         LoadAsync($"""
-            with t as (select item_id, claim from {S}.items where topic = $1 and published_at <= $2 and recorded_at <= $3)
-            select {ItemColumns} from {S}.items i
+            with t as (select item_id, claim from {S}.items where topic = $1 and published_at <= $2 and recorded_at <= $3),
+            ids as (
+                select item_id from t
+                union
+                select i.item_id from {S}.items i where i.claim in (select distinct claim from t) and i.published_at <= $2 and i.recorded_at <= $3
+                union
+                select r.item_id from {S}.rebuttals r join t on t.item_id = r.target)
+            select {ItemColumns} from ids join {S}.items i using (item_id) {VersionJoin}
             where i.published_at <= $2 and i.recorded_at <= $3
-              and (i.topic = $1 or i.claim in (select claim from t)
-                   or (i.type = 'rebuttal' and i.rebuts && (select coalesce(array_agg(item_id), array[]::text[]) from t)))
+            order by i.item_id, v.from_position
             """, topic, asOf, knownAt, ct);
 
     public Task<NarrativeWorld> ForClaimAsync(string claim, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
-        LoadAsync($"select {ItemColumns} from {S}.items i where i.claim = $1 and i.published_at <= $2 and i.recorded_at <= $3",
-            claim, asOf, knownAt, ct);
+        LoadAsync($"""
+            select {ItemColumns} from {S}.items i {VersionJoin}
+            where i.claim = $1 and i.published_at <= $2 and i.recorded_at <= $3
+            order by i.item_id, v.from_position
+            """, claim, asOf, knownAt, ct);
 
+    // Every version recorded by knownAt: the replay counts earlier versions among the events an answer used.
+    private const string VersionJoin = $"join {S}.item_versions v on v.item_id = i.item_id and v.from_recorded_at <= $3";
+
+    // Summaries, quotes and notes are not part of any computed answer, so the hot path does not fetch them.
     private const string ItemColumns = """
-        i.item_id, i.document_id, i.source, i.topic, i.type, i.claim, i.published_at, i.position, i.recorded_at, i.summary, i.quote,
-        i.attributed_to, i.occurred_at, i.rebuts, i.note, i.retracted_position, i.retracted_at, i.retraction_reason
+        i.item_id, i.document_id, i.source, i.topic, i.type, i.claim, i.published_at, i.position, i.recorded_at, '', null::text,
+        null::text, i.occurred_at, i.rebuts, null::text, i.retracted_position, i.retracted_at, i.retraction_reason,
+        v.from_position, v.from_recorded_at, v.to_position, v.to_recorded_at, v.ratings::text, v.credibility, v.reason
         """;
 
     private async Task<NarrativeWorld> LoadAsync(string itemSql, string key, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct)
@@ -41,6 +54,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync(ct);
         // One snapshot for all reads, so the slice is consistent even while the daemon writes.
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using (var settings = new NpgsqlCommand("set local work_mem = '64MB'", conn, tx)) await settings.ExecuteNonQueryAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx)
         {
             BatchCommands =
@@ -59,6 +73,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         var periods = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<ContextPeriodRecorded>>>(StringComparer.Ordinal);
         var documents = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<DocumentIngested>>>(StringComparer.Ordinal);
         var recorded = new List<(ItemRecorded Item, long Position, DateTimeOffset At, long? RetractedPosition, DateTimeOffset? RetractedAt, string? Reason)>();
+        var versions = new Dictionary<string, List<ItemVersion>>(StringComparer.Ordinal);
         await using (var r = await batch.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
@@ -77,10 +92,19 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             await r.NextResultAsync(ct);
             while (await r.ReadAsync(ct))
             {
-                var item = new ItemRecorded(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(6), r.GetString(3), r.GetString(4),
+                var id = r.GetString(0);
+                var version = new ItemVersion(r.GetInt64(18), At(r, 19), r.IsDBNull(20) ? null : r.GetInt64(20), r.IsDBNull(21) ? null : At(r, 21),
+                    RatingsJson.Parse(r.GetString(22)), r.GetInt32(23), Text(r, 24));
+                if (recorded.Count > 0 && recorded[^1].Item.ItemId == id)
+                {
+                    versions[id].Add(version);
+                    continue;
+                }
+                var item = new ItemRecorded(id, r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(6), r.GetString(3), r.GetString(4),
                     r.GetString(5), r.GetString(9), Text(r, 10), Text(r, 11), r.IsDBNull(12) ? null : r.GetFieldValue<DateOnly>(12),
                     0, ImmutableDictionary<string, string>.Empty, r.GetFieldValue<string[]>(13), Text(r, 14));
                 recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(15) ? null : r.GetInt64(15), r.IsDBNull(16) ? null : At(r, 16), Text(r, 17)));
+                versions[id] = [version];
             }
         }
 
@@ -109,23 +133,6 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             wanted = next;
         }
 
-        var versions = new Dictionary<string, List<ItemVersion>>(StringComparer.Ordinal);
-        await using (var v = new NpgsqlCommand($"""
-            select item_id, from_position, from_recorded_at, to_position, to_recorded_at, ratings::text, credibility, reason
-            from {S}.item_versions where item_id = any($1) and from_recorded_at <= $2 order by item_id, from_position
-            """, conn, tx))
-        {
-            v.Parameters.Add(new() { Value = recorded.Select(x => x.Item.ItemId).ToArray() });
-            v.Parameters.Add(new() { Value = knownAt });
-            await using var r = await v.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                if (!versions.TryGetValue(r.GetString(0), out var list)) versions[r.GetString(0)] = list = [];
-                list.Add(new ItemVersion(r.GetInt64(1), At(r, 2), r.IsDBNull(3) ? null : r.GetInt64(3), r.IsDBNull(4) ? null : At(r, 4),
-                    JsonSerializer.Deserialize<ImmutableSortedDictionary<string, string>>(r.GetString(5), NarrativeEvents.Json)!,
-                    r.GetInt32(6), Text(r, 7)));
-            }
-        }
         await tx.CommitAsync(ct);
 
         var items = ImmutableDictionary.CreateBuilder<string, ItemHistory>(StringComparer.Ordinal);

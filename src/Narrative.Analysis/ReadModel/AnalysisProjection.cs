@@ -22,6 +22,9 @@ public sealed class AnalysisProjection : IRebuildableProjection
     public string Kind => "projection";
     public string Schema => LiveSchema;
 
+    /// <summary>Bumped whenever the tables change shape; a live model of another version is rebuilt at start-up.</summary>
+    public string Version => "analysis-v2";
+
     public async Task CreateTablesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
     {
         var s = schema;
@@ -42,6 +45,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
                 rebuts text[] not null, note text, retracted_position bigint, retracted_at timestamptz, retraction_reason text);
             create index on {s}.items (topic, published_at, recorded_at);
             create index on {s}.items (claim);
+            create table {s}.rebuttals (target text not null, item_id text not null, primary key (target, item_id));
             create table {s}.item_versions (item_id text not null, from_position bigint not null, from_recorded_at timestamptz not null,
                 to_position bigint, to_recorded_at timestamptz, ratings jsonb not null, credibility integer not null, reason text,
                 primary key (item_id, from_position));
@@ -74,6 +78,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
                     writer.Items.Add([i.ItemId, i.DocumentId, i.Source, i.Topic, i.Type, i.Claim, i.PublishedAt, e.Position, e.RecordedAt,
                         i.Summary, i.Quote, i.AttributedTo, i.OccurredAt, i.Rebuts.ToArray(), i.Note]);
                     writer.Versions.Add([i.ItemId, e.Position, e.RecordedAt, Ratings(i.Ratings), i.Credibility]);
+                    foreach (var target in i.Rebuts.Distinct()) writer.Rebuttals.Add([target, i.ItemId]);
                     break;
                 case ItemRerated r:
                     await writer.FlushAsync(ct);
@@ -127,7 +132,10 @@ public sealed class AnalysisProjection : IRebuildableProjection
 
     private static string Ratings(IReadOnlyDictionary<string, string> ratings) => JsonSerializer.Serialize(ratings, NarrativeEvents.Json);
 
-    /// <summary>Buffers inserts and writes each table with one multi-row statement per batch.</summary>
+    /// <summary>
+    /// Buffers rows and writes each table with one binary COPY per batch: the fastest way into PostgreSQL, which is what
+    /// makes rebuilds quick. An item already held (a repeated ItemRecorded) is skipped, as the pure replay skips it.
+    /// </summary>
     private sealed class Writer(NpgsqlConnection conn, NpgsqlTransaction tx, string schema)
     {
         public List<object?[]> Sources { get; } = [];
@@ -136,47 +144,69 @@ public sealed class AnalysisProjection : IRebuildableProjection
         public List<object?[]> Documents { get; } = [];
         public List<object?[]> Items { get; } = [];
         public List<object?[]> Versions { get; } = [];
+        public List<object?[]> Rebuttals { get; } = [];
+
+        private static readonly NpgsqlDbType[] SourceTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text];
+        private static readonly NpgsqlDbType[] TopicTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Date, NpgsqlDbType.Jsonb];
+        private static readonly NpgsqlDbType[] PeriodTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Date, NpgsqlDbType.Date];
+        private static readonly NpgsqlDbType[] DocumentTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Text, NpgsqlDbType.Text,
+            NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Text];
+        private static readonly NpgsqlDbType[] ItemTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Date,
+            NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Text];
+        private static readonly NpgsqlDbType[] VersionTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Jsonb, NpgsqlDbType.Integer];
+        private static readonly NpgsqlDbType[] RebuttalTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text];
 
         public async Task FlushAsync(CancellationToken ct)
         {
-            await Insert("sources", "text,bigint,timestamptz,text,text,text,text", Sources, "", ct);
-            await Insert("topics", "text,bigint,timestamptz,text,date,date,jsonb", Topics, "", ct);
-            await Insert("context_periods", "text,bigint,timestamptz,text,text,date,date,date", Periods, "", ct);
-            await Insert("documents", "text,bigint,timestamptz,text,date,text,text,text[],text[],text[],text", Documents, "", ct);
-            // A repeated ItemRecorded for a held item changes nothing (as in the pure replay).
-            await Insert("items (item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note)",
-                "text,text,text,text,text,text,date,bigint,timestamptz,text,text,text,date,text[],text", Items, " on conflict (item_id) do nothing", ct);
-            await Insert("item_versions (item_id, from_position, from_recorded_at, ratings, credibility)", "text,bigint,timestamptz,jsonb,integer", Versions,
-                " on conflict do nothing", ct);
+            await SkipHeldItemsAsync(ct);
+            await Copy("sources (source_id, position, recorded_at, name, kind, reliability, rationale)", SourceTypes, Sources, ct);
+            await Copy("topics (topic_id, position, recorded_at, title, period_start, period_end, hypotheses)", TopicTypes, Topics, ct);
+            await Copy("context_periods (period_id, position, recorded_at, label, category, start_date, end_date, decision_at)", PeriodTypes, Periods, ct);
+            await Copy("documents (document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash)", DocumentTypes, Documents, ct);
+            await Copy("items (item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note)",
+                ItemTypes, Items, ct);
+            await Copy("item_versions (item_id, from_position, from_recorded_at, ratings, credibility)", VersionTypes, Versions, ct);
+            await Copy("rebuttals (target, item_id)", RebuttalTypes, Rebuttals, ct);
         }
 
-        private async Task Insert(string table, string types, List<object?[]> rows, string suffix, CancellationToken ct)
+        private async Task SkipHeldItemsAsync(CancellationToken ct)
         {
-            // PostgreSQL takes at most 65,535 parameters per statement.
-            const int chunk = 2000;
-            for (var i = 0; i < rows.Count; i += chunk)
-                await InsertChunk(table, types, rows.GetRange(i, Math.Min(chunk, rows.Count - i)), suffix, ct);
-            rows.Clear();
-        }
-
-        private async Task InsertChunk(string table, string types, List<object?[]> rows, string suffix, CancellationToken ct)
-        {
-            var cols = types.Split(',');
-            // One statement of N rows: values ($1,$2,...),(...) with typed parameters.
-            var sql = new System.Text.StringBuilder($"insert into {schema}.{table} values ");
-            await using var cmd = new NpgsqlCommand { Connection = conn, Transaction = tx };
-            for (var r = 0; r < rows.Count; r++)
+            if (Items.Count == 0) return;
+            var held = new HashSet<string>(StringComparer.Ordinal);
+            await using (var cmd = new NpgsqlCommand($"select item_id from {schema}.items where item_id = any($1)", conn, tx))
             {
-                sql.Append(r == 0 ? "(" : ",(");
-                for (var c = 0; c < cols.Length; c++)
-                {
-                    cmd.Parameters.Add(new NpgsqlParameter { Value = rows[r][c] ?? DBNull.Value, DataTypeName = cols[c] });
-                    sql.Append(c == 0 ? "" : ",").Append('$').Append(cmd.Parameters.Count);
-                }
-                sql.Append(')');
+                cmd.Parameters.Add(new() { Value = Items.Select(r => (string)r[0]!).ToArray() });
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct)) held.Add(r.GetString(0));
             }
-            cmd.CommandText = sql.Append(suffix).ToString();
-            await cmd.ExecuteNonQueryAsync(ct);
+            var keep = new HashSet<(string, long)>();
+            foreach (var row in Items)
+                if (held.Add((string)row[0]!)) keep.Add(((string)row[0]!, (long)row[7]!));
+            if (keep.Count == Items.Count) return;
+            Items.RemoveAll(row => !keep.Contains(((string)row[0]!, (long)row[7]!)));
+            Versions.RemoveAll(row => !keep.Contains(((string)row[0]!, (long)row[1]!)));
+            var kept = Items.Select(i => (string)i[0]!).ToHashSet(StringComparer.Ordinal);
+            Rebuttals.RemoveAll(row => !kept.Contains((string)row[1]!));
+        }
+
+        private async Task Copy(string table, NpgsqlDbType[] types, List<object?[]> rows, CancellationToken ct)
+        {
+            if (rows.Count == 0) return;
+            await using (var copy = await conn.BeginBinaryImportAsync($"copy {schema}.{table} from stdin (format binary)", ct))
+            {
+                foreach (var row in rows)
+                {
+                    await copy.StartRowAsync(ct);
+                    for (var c = 0; c < types.Length; c++)
+                    {
+                        var value = row[c] is DateTimeOffset d ? d.UtcDateTime : row[c];
+                        if (value is null) await copy.WriteNullAsync(ct);
+                        else await copy.WriteAsync(value, types[c], ct);
+                    }
+                }
+                await copy.CompleteAsync(ct);
+            }
+            rows.Clear();
         }
     }
 }

@@ -22,6 +22,9 @@ public interface IRebuildableProjection : ISubscription
     /// <summary>The schema that holds the live read model.</summary>
     string Schema { get; }
 
+    /// <summary>The shape of the read model. A live schema built by another version is rebuilt before use.</summary>
+    string Version => "1";
+
     /// <summary>Creates the read-model tables inside <paramref name="schema"/> (which exists and is empty).</summary>
     Task CreateTablesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct);
 }

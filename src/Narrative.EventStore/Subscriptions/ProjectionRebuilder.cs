@@ -17,14 +17,31 @@ public static class ProjectionRebuilder
 {
     public static async Task EnsureCreatedAsync(EventStore store, IRebuildableProjection projection, CancellationToken ct)
     {
-        await using var conn = await store.DataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        bool outdated;
+        await using (var conn = await store.DataSource.OpenConnectionAsync(ct))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            outdated = await EnsureSchemaAsync(conn, tx, projection, ct);
+            await tx.CommitAsync(ct);
+        }
+        if (outdated)
+        {
+            Log.Warning("The read model of {Projection} was built by another version; rebuilding it", projection.Name);
+            await RebuildAsync(store, projection, null, ct);
+        }
+    }
+
+    /// <summary>Creates the live schema if missing; true when it exists but was built for another <see cref="IRebuildableProjection.Version"/>.</summary>
+    private static async Task<bool> EnsureSchemaAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IRebuildableProjection projection, CancellationToken ct)
+    {
         await Exec(conn, tx, $"select pg_advisory_xact_lock({SubscriptionRunner.BatchLockKey(projection.Name)})", ct);
-        await using var exists = new NpgsqlCommand("select 1 from pg_namespace where nspname = $1", conn, tx);
+        await using var exists = new NpgsqlCommand("select coalesce(obj_description(oid, 'pg_namespace'), '') from pg_namespace where nspname = $1", conn, tx);
         exists.Parameters.Add(new() { Value = projection.Schema });
-        if (await exists.ExecuteScalarAsync(ct) is null)
+        var version = await exists.ExecuteScalarAsync(ct) as string;
+        if (version is not null) return version != projection.Version;
         {
             await Exec(conn, tx, $"create schema {Ident(projection.Schema)}", ct);
+            await Exec(conn, tx, $"comment on schema {Ident(projection.Schema)} is '{projection.Version.Replace("'", "", StringComparison.Ordinal)}'", ct);
             await projection.CreateTablesAsync(conn, tx, projection.Schema, ct);
             await using var cp = new NpgsqlCommand(
                 "insert into checkpoints (name, kind) values ($1, $2) on conflict (name) do update set tx_id = 0, position = 0", conn, tx);
@@ -32,13 +49,18 @@ public static class ProjectionRebuilder
             cp.Parameters.Add(new() { Value = projection.Kind });
             await cp.ExecuteNonQueryAsync(ct);
         }
-        await tx.CommitAsync(ct);
+        return false;
     }
 
     public static async Task RebuildAsync(EventStore store, IRebuildableProjection projection, IProgress<RebuildProgress>? progress,
         CancellationToken ct, int batchSize = 2000)
     {
-        await EnsureCreatedAsync(store, projection, ct);
+        await using (var c = await store.DataSource.OpenConnectionAsync(ct))
+        await using (var t = await c.BeginTransactionAsync(ct))
+        {
+            await EnsureSchemaAsync(c, t, projection, ct);
+            await t.CommitAsync(ct);
+        }
         var shadow = projection.Schema + "_rebuild";
         await using var conn = await store.DataSource.OpenConnectionAsync(ct);
         long total;
@@ -46,6 +68,7 @@ public static class ProjectionRebuilder
         {
             await Exec(conn, tx, $"drop schema if exists {Ident(shadow)} cascade", ct);
             await Exec(conn, tx, $"create schema {Ident(shadow)}", ct);
+            await Exec(conn, tx, $"comment on schema {Ident(shadow)} is '{projection.Version.Replace("'", "", StringComparison.Ordinal)}'", ct);
             await projection.CreateTablesAsync(conn, tx, shadow, ct);
             await using var count = new NpgsqlCommand("select count(*) from events", conn, tx);
             total = (long)(await count.ExecuteScalarAsync(ct))!;
@@ -67,6 +90,15 @@ public static class ProjectionRebuilder
             var p = new RebuildProgress(processed, Math.Max(total, processed));
             progress?.Report(p);
             await SetProgressAsync(store, projection.Name, p.Fraction, ct);
+        }
+
+        // Fresh tables have no statistics; without them the planner picks sequential scans for every point-in-time query.
+        await using (var tables = new NpgsqlCommand("select tablename from pg_tables where schemaname = $1", conn) { Parameters = { new() { Value = shadow } } })
+        {
+            var names = new List<string>();
+            await using (var r = await tables.ExecuteReaderAsync(ct))
+                while (await r.ReadAsync(ct)) names.Add(r.GetString(0));
+            foreach (var t in names) await Exec(conn, null, $"analyze {Ident(shadow)}.{Ident(t)}", ct);
         }
 
         await using (var tx = await conn.BeginTransactionAsync(ct))
@@ -125,7 +157,7 @@ public static class ProjectionRebuilder
             ? name
             : throw new ArgumentException($"Not a safe identifier: {name}");
 
-    private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
         await cmd.ExecuteNonQueryAsync(ct);
