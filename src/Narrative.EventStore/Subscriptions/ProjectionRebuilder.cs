@@ -76,12 +76,32 @@ public static class ProjectionRebuilder
         }
         Log.Information("Rebuilding {Projection} from {Total} events", projection.Name, total);
 
+        // Reading and writing overlap: one connection streams the log while this one writes batches into the shadow schema.
         var cursor = GlobalCursor.Start;
         long processed = 0;
-        while (true)
+        var batches = System.Threading.Channels.Channel.CreateBounded<List<StoredEvent>>(4);
+        var reader = Task.Run(async () =>
         {
-            var events = await store.ReadAllAsync(conn, null, cursor, batchSize, ct);
-            if (events.Count == 0) break;
+            try
+            {
+                var batch = new List<StoredEvent>(batchSize);
+                await foreach (var e in store.StreamAllAsync(GlobalCursor.Start, ct))
+                {
+                    batch.Add(e);
+                    if (batch.Count < batchSize) continue;
+                    await batches.Writer.WriteAsync(batch, ct);
+                    batch = new List<StoredEvent>(batchSize);
+                }
+                if (batch.Count > 0) await batches.Writer.WriteAsync(batch, ct);
+                batches.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                batches.Writer.Complete(ex);
+            }
+        }, ct);
+        await foreach (var events in batches.Reader.ReadAllAsync(ct))
+        {
             await using var tx = await conn.BeginTransactionAsync(ct);
             await projection.HandleAsync(new SubscriptionBatch(conn, tx, store, events, shadow), ct);
             await tx.CommitAsync(ct);
@@ -91,6 +111,7 @@ public static class ProjectionRebuilder
             progress?.Report(p);
             await SetProgressAsync(store, projection.Name, p.Fraction, ct);
         }
+        await reader;
 
         // Fresh tables have no statistics; without them the planner picks sequential scans for every point-in-time query.
         await using (var tables = new NpgsqlCommand("select tablename from pg_tables where schemaname = $1", conn) { Parameters = { new() { Value = shadow } } })
