@@ -40,7 +40,8 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             """, claim, asOf, knownAt, ct);
 
     // Every version recorded by knownAt: the replay counts earlier versions among the events an answer used.
-    private const string VersionJoin = $"join {S}.item_versions v on v.item_id = i.item_id and v.from_recorded_at <= $3";
+    // A lateral join, so the planner looks versions up by primary key per item instead of hashing the whole table.
+    private const string VersionJoin = $"cross join lateral (select * from {S}.item_versions v where v.item_id = i.item_id and v.from_recorded_at <= $3) v";
 
     // Summaries, quotes and notes are not part of any computed answer, so the hot path does not fetch them.
     private const string ItemColumns = """

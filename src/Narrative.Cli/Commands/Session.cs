@@ -46,7 +46,8 @@ public sealed class Session : IAsyncDisposable
 
     public static void Print<T>(T value, bool json, Action<T> table)
     {
-        if (json) Console.WriteLine(JsonSerializer.Serialize(value, new JsonSerializerOptions(NarrativeEvents.Json) { WriteIndented = true }));
+        // Raw JSON through the console's writer (not markup), so it can be piped, and captured in tests.
+        if (json) AnsiConsole.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, new JsonSerializerOptions(NarrativeEvents.Json) { WriteIndented = true }));
         else table(value);
     }
 
