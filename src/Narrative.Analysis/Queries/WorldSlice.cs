@@ -41,7 +41,8 @@ public sealed class WorldSlice(NpgsqlDataSource db)
 
     // Every version recorded by knownAt: the replay counts earlier versions among the events an answer used.
     // A lateral join, so the planner looks versions up by primary key per item instead of hashing the whole table.
-    private const string VersionJoin = $"cross join lateral (select * from {S}.item_versions v where v.item_id = i.item_id and v.from_recorded_at <= $3) v";
+    // (offset 0 keeps the planner from flattening it back into a hash join over every version of every topic.)
+    private const string VersionJoin = $"cross join lateral (select * from {S}.item_versions v where v.item_id = i.item_id and v.from_recorded_at <= $3 offset 0) v";
 
     // Summaries, quotes and notes are not part of any computed answer, so the hot path does not fetch them.
     private const string ItemColumns = """
@@ -55,7 +56,9 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync(ct);
         // One snapshot for all reads, so the slice is consistent even while the daemon writes.
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        await using (var settings = new NpgsqlCommand("set local work_mem = '64MB'", conn, tx)) await settings.ExecuteNonQueryAsync(ct);
+        // A point query over a few thousand rows: parallel workers cost more than they save on a small machine.
+        await using (var settings = new NpgsqlCommand("set local work_mem = '64MB'; set local max_parallel_workers_per_gather = 0", conn, tx))
+            await settings.ExecuteNonQueryAsync(ct);
         await using var batch = new NpgsqlBatch(conn, tx)
         {
             BatchCommands =

@@ -123,7 +123,7 @@ public sealed class QueryAssessmentScenario : Scenario
                 select i.item_id, i.document_id, i.source, i.type, i.claim, i.published_at, i.position, i.rebuts, v.ratings::text, v.credibility
                 from rm_analysis.items i
                 cross join lateral (select * from rm_analysis.item_versions v where v.item_id = i.item_id
-                    and v.from_recorded_at <= $3 and (v.to_recorded_at is null or v.to_recorded_at > $3)) v
+                    and v.from_recorded_at <= $3 and (v.to_recorded_at is null or v.to_recorded_at > $3) offset 0) v
                 where i.topic = $1 and i.published_at <= $2
                 """);
             cmd.Parameters.Add(new() { Value = AnalysisBench.MainTopic });
@@ -219,7 +219,8 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
                     await using var r = await q.ExecuteReaderAsync(ct);
                     var now = Stopwatch.GetTimestamp();
                     while (await r.ReadAsync(ct))
-                        if (!r.IsDBNull(0) && seen.TryAdd(r.GetString(0), now)) last = Math.Max(last, r.GetInt64(1) - 200);
+                        if (!r.IsDBNull(0) && r.GetString(0).StartsWith($"lag-{tag}-", StringComparison.Ordinal) && seen.TryAdd(r.GetString(0), now))
+                            last = Math.Max(last, r.GetInt64(1) - 200);
                 }
                 await Task.Delay(2, ct);
             }
