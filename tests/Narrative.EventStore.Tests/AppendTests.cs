@@ -4,29 +4,19 @@ using Npgsql;
 namespace Narrative.EventStore.Tests;
 
 [Collection(PostgresCollection.Name)]
-public sealed class AppendTests(PostgresFixture pg) : IAsyncLifetime
+public sealed class AppendTests(PostgresFixture pg) : StoreTest(pg)
 {
-    private NpgsqlDataSource _db = null!;
-    private EventStore _store = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await pg.CreateStoreDatabaseAsync();
-        _store = new EventStore(_db, TestEvents.Registry);
-    }
-
-    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     [Fact]
     public async Task two_writers_with_the_same_expected_version_exactly_one_succeeds()
     {
-        await _store.AppendAsync("s-1", ExpectedVersion.NoStream, [TestEvents.Note("first")], default);
+        await Store.AppendAsync("s-1", ExpectedVersion.NoStream, [TestEvents.Note("first")], default);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 2).Select(async i =>
         {
             try
             {
-                await _store.AppendAsync("s-1", ExpectedVersion.Exactly(1), [TestEvents.Note($"writer {i}")], default);
+                await Store.AppendAsync("s-1", ExpectedVersion.Exactly(1), [TestEvents.Note($"writer {i}")], default);
                 return "ok";
             }
             catch (ConcurrencyException e)
@@ -38,19 +28,19 @@ public sealed class AppendTests(PostgresFixture pg) : IAsyncLifetime
 
         Assert.Equal(1, results.Count(r => r == "ok"));
         Assert.Equal(1, results.Count(r => r == "conflict"));
-        Assert.Equal(2, (await _store.ReadStreamAsync("s-1", default)).Count);
+        Assert.Equal(2, (await Store.ReadStreamAsync("s-1", default)).Count);
     }
 
     [Fact]
     public async Task concurrent_writers_in_separate_transactions_conflict_through_the_unique_key()
     {
         // Both transactions read version 0 before either inserts, so only the (stream, version) key can catch it.
-        await using var c1 = await _db.OpenConnectionAsync();
-        await using var c2 = await _db.OpenConnectionAsync();
+        await using var c1 = await Db.OpenConnectionAsync();
+        await using var c2 = await Db.OpenConnectionAsync();
         await using var t1 = await c1.BeginTransactionAsync();
         await using var t2 = await c2.BeginTransactionAsync();
-        await _store.AppendAsync(c1, t1, "race", ExpectedVersion.NoStream, [TestEvents.Note("a")], default);
-        var second = _store.AppendAsync(c2, t2, "race", ExpectedVersion.NoStream, [TestEvents.Note("b")], default);
+        await Store.AppendAsync(c1, t1, "race", ExpectedVersion.NoStream, [TestEvents.Note("a")], default);
+        var second = Store.AppendAsync(c2, t2, "race", ExpectedVersion.NoStream, [TestEvents.Note("b")], default);
         await Task.Delay(200);
         await t1.CommitAsync();
 
@@ -70,7 +60,7 @@ public sealed class AppendTests(PostgresFixture pg) : IAsyncLifetime
                 // Half of the appends share four streams, half go to the writer's own stream.
                 var stream = i % 2 == 0 ? $"shared-{i % 8 / 2}" : $"own-{w}";
                 var e = TestEvents.Note($"{w}/{i}", i);
-                await _store.AppendAsync(stream, ExpectedVersion.Any, [e], default);
+                await Store.AppendAsync(stream, ExpectedVersion.Any, [e], default);
                 ids.Add(e.EventId);
             }
         })));
@@ -79,7 +69,7 @@ public sealed class AppendTests(PostgresFixture pg) : IAsyncLifetime
         var cursor = GlobalCursor.Start;
         while (true)
         {
-            var page = await _store.ReadAllAsync(cursor, 1000, default);
+            var page = await Store.ReadAllAsync(cursor, 1000, default);
             if (page.Count == 0) break;
             all.AddRange(page);
             cursor = page[^1].Cursor;
@@ -90,73 +80,73 @@ public sealed class AppendTests(PostgresFixture pg) : IAsyncLifetime
         Assert.Equal(all.Count, all.Select(e => e.Position).Distinct().Count());
         foreach (var stream in all.GroupBy(e => e.StreamId))
             Assert.Equal(Enumerable.Range(1, stream.Count()), stream.Select(e => e.Version).OrderBy(v => v));
-        Assert.Empty(await _store.VerifyAsync(default));
+        Assert.Empty(await Store.VerifyAsync(default));
     }
 
     [Fact]
     public async Task appending_a_known_event_id_again_writes_nothing()
     {
         var e = TestEvents.Note("once");
-        var first = await _store.AppendAsync("idem", ExpectedVersion.NoStream, [e], default);
-        var again = await _store.AppendAsync("idem", ExpectedVersion.NoStream, [e], default);
+        var first = await Store.AppendAsync("idem", ExpectedVersion.NoStream, [e], default);
+        var again = await Store.AppendAsync("idem", ExpectedVersion.NoStream, [e], default);
 
         Assert.True(first.Created);
         Assert.False(again.Created);
         Assert.Equal(1, again.Version);
-        Assert.Single(await _store.ReadStreamAsync("idem", default));
+        Assert.Single(await Store.ReadStreamAsync("idem", default));
     }
 
     [Fact]
     public async Task an_append_repeating_only_some_known_ids_is_refused()
     {
         var e = TestEvents.Note("once");
-        await _store.AppendAsync("partial", ExpectedVersion.Any, [e], default);
+        await Store.AppendAsync("partial", ExpectedVersion.Any, [e], default);
         await Assert.ThrowsAsync<PartialDuplicateException>(() =>
-            _store.AppendAsync("partial", ExpectedVersion.Any, [e, TestEvents.Note("new")], default));
-        Assert.Single(await _store.ReadStreamAsync("partial", default));
+            Store.AppendAsync("partial", ExpectedVersion.Any, [e, TestEvents.Note("new")], default));
+        Assert.Single(await Store.ReadStreamAsync("partial", default));
     }
 
     [Fact]
     public async Task append_with_stale_version_is_rejected()
     {
-        await _store.AppendAsync("stale", ExpectedVersion.NoStream, [TestEvents.Note("a"), TestEvents.Note("b")], default);
+        await Store.AppendAsync("stale", ExpectedVersion.NoStream, [TestEvents.Note("a"), TestEvents.Note("b")], default);
         var ex = await Assert.ThrowsAsync<ConcurrencyException>(() =>
-            _store.AppendAsync("stale", ExpectedVersion.Exactly(1), [TestEvents.Note("c")], default));
+            Store.AppendAsync("stale", ExpectedVersion.Exactly(1), [TestEvents.Note("c")], default));
         Assert.Equal(2, ex.Actual);
         await Assert.ThrowsAsync<ConcurrencyException>(() =>
-            _store.AppendAsync("stale", ExpectedVersion.NoStream, [TestEvents.Note("d")], default));
-        Assert.Equal(2, (await _store.ReadStreamAsync("stale", default)).Count);
+            Store.AppendAsync("stale", ExpectedVersion.NoStream, [TestEvents.Note("d")], default));
+        Assert.Equal(2, (await Store.ReadStreamAsync("stale", default)).Count);
     }
 
     [Fact]
     public async Task a_missing_stream_reads_as_empty()
     {
-        Assert.Empty(await _store.ReadStreamAsync("never-written", default));
+        Assert.Empty(await Store.ReadStreamAsync("never-written", default));
     }
 
     [Fact]
     public async Task a_stream_reads_from_and_up_to_a_version_and_up_to_a_recorded_time()
     {
-        await _store.AppendAsync("ranges", ExpectedVersion.Any, [TestEvents.Note("1", 1), TestEvents.Note("2", 2)], default);
-        var firstBatch = await _store.ReadStreamAsync("ranges", default);
+        await Store.AppendAsync("ranges", ExpectedVersion.Any, [TestEvents.Note("1", 1), TestEvents.Note("2", 2)], default);
+        var firstBatch = await Store.ReadStreamAsync("ranges", default);
         await Task.Delay(50);
-        await _store.AppendAsync("ranges", ExpectedVersion.Any, [TestEvents.Note("3", 3)], default);
+        await Store.AppendAsync("ranges", ExpectedVersion.Any, [TestEvents.Note("3", 3)], default);
 
-        Assert.Equal([2, 3], (await _store.ReadStreamAsync("ranges", default, fromVersion: 2)).Select(e => e.Version));
-        Assert.Equal([1, 2], (await _store.ReadStreamAsync("ranges", default, toVersion: 2)).Select(e => e.Version));
-        Assert.Equal([1, 2], (await _store.ReadStreamAsync("ranges", default, recordedUntil: firstBatch[^1].RecordedAt)).Select(e => e.Version));
+        Assert.Equal([2, 3], (await Store.ReadStreamAsync("ranges", default, fromVersion: 2)).Select(e => e.Version));
+        Assert.Equal([1, 2], (await Store.ReadStreamAsync("ranges", default, toVersion: 2)).Select(e => e.Version));
+        Assert.Equal([1, 2], (await Store.ReadStreamAsync("ranges", default, recordedUntil: firstBatch[^1].RecordedAt)).Select(e => e.Version));
     }
 
     [Fact]
     public async Task events_round_trip_type_name_data_metadata_and_world_time()
     {
         var e = TestEvents.Note("round trip", 7);
-        await _store.AppendAsync("trip", ExpectedVersion.NoStream, [e], default);
-        var stored = Assert.Single(await _store.ReadStreamAsync("trip", default));
+        await Store.AppendAsync("trip", ExpectedVersion.NoStream, [e], default);
+        var stored = Assert.Single(await Store.ReadStreamAsync("trip", default));
 
         Assert.Equal("test.noted.v1", stored.Type);
-        Assert.Equal(new Noted("round trip", 7), _store.Types.Deserialize(stored));
-        Assert.Equal("corr-1", _store.Types.ReadMetadata(stored).CorrelationId);
+        Assert.Equal(new Noted("round trip", 7), Store.Types.Deserialize(stored));
+        Assert.Equal("corr-1", Store.Types.ReadMetadata(stored).CorrelationId);
         Assert.Equal(EventHash.Truncate(e.OccurredAt), stored.OccurredAt);
         Assert.Equal(32, stored.Hash.Length);
     }
@@ -165,17 +155,17 @@ public sealed class AppendTests(PostgresFixture pg) : IAsyncLifetime
     public async Task an_update_of_one_row_is_reported_by_verify_and_nothing_else()
     {
         for (var i = 0; i < 5; i++)
-            await _store.AppendAsync(i % 2 == 0 ? "chain-a" : "chain-b", ExpectedVersion.Any, [TestEvents.Note($"e{i}", i)], default);
-        var victim = (await _store.ReadStreamAsync("chain-a", default))[1];
-        Assert.Empty(await _store.VerifyAsync(default));
+            await Store.AppendAsync(i % 2 == 0 ? "chain-a" : "chain-b", ExpectedVersion.Any, [TestEvents.Note($"e{i}", i)], default);
+        var victim = (await Store.ReadStreamAsync("chain-a", default))[1];
+        Assert.Empty(await Store.VerifyAsync(default));
 
-        await using (var cmd = _db.CreateCommand("update events set data = '{\"text\":\"forged\",\"n\":2}' where position = $1"))
+        await using (var cmd = Db.CreateCommand("update events set data = '{\"text\":\"forged\",\"n\":2}' where position = $1"))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = victim.Position });
             await cmd.ExecuteNonQueryAsync();
         }
 
-        var failure = Assert.Single(await _store.VerifyAsync(default));
+        var failure = Assert.Single(await Store.VerifyAsync(default));
         Assert.Equal(victim.Position, failure.Position);
         Assert.Equal("chain-a", failure.StreamId);
     }
@@ -183,14 +173,14 @@ public sealed class AppendTests(PostgresFixture pg) : IAsyncLifetime
     [Fact]
     public async Task a_deleted_row_breaks_the_chain_at_its_successor()
     {
-        for (var i = 0; i < 3; i++) await _store.AppendAsync("del", ExpectedVersion.Any, [TestEvents.Note($"e{i}", i)], default);
-        var events = await _store.ReadStreamAsync("del", default);
-        await using (var cmd = _db.CreateCommand("delete from events where position = $1"))
+        for (var i = 0; i < 3; i++) await Store.AppendAsync("del", ExpectedVersion.Any, [TestEvents.Note($"e{i}", i)], default);
+        var events = await Store.ReadStreamAsync("del", default);
+        await using (var cmd = Db.CreateCommand("delete from events where position = $1"))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = events[1].Position });
             await cmd.ExecuteNonQueryAsync();
         }
-        var failures = await _store.VerifyAsync(default);
+        var failures = await Store.VerifyAsync(default);
         Assert.Contains(failures, f => f.Position == events[2].Position);
     }
 }

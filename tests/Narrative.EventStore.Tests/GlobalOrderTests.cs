@@ -4,18 +4,8 @@ using Npgsql;
 namespace Narrative.EventStore.Tests;
 
 [Collection(PostgresCollection.Name)]
-public sealed class GlobalOrderTests(PostgresFixture pg) : IAsyncLifetime
+public sealed class GlobalOrderTests(PostgresFixture pg) : StoreTest(pg)
 {
-    private NpgsqlDataSource _db = null!;
-    private EventStore _store = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await pg.CreateStoreDatabaseAsync();
-        _store = new EventStore(_db, TestEvents.Registry);
-    }
-
-    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     [Fact]
     public async Task a_subscriber_never_skips_an_event_committed_after_later_positions()
@@ -26,38 +16,38 @@ public sealed class GlobalOrderTests(PostgresFixture pg) : IAsyncLifetime
         {
             while (true)
             {
-                var page = await _store.ReadAllAsync(cursor, 3, default);
+                var page = await Store.ReadAllAsync(cursor, 3, default);
                 if (page.Count == 0) return;
                 seen.AddRange(page);
                 cursor = page[^1].Cursor;
             }
         }
 
-        await _store.AppendAsync("before", ExpectedVersion.Any, [TestEvents.Note("before")], default);
+        await Store.AppendAsync("before", ExpectedVersion.Any, [TestEvents.Note("before")], default);
 
         // Hold one append open: it owns the lowest position of what follows.
-        await using var heldConn = await _db.OpenConnectionAsync();
+        await using var heldConn = await Db.OpenConnectionAsync();
         await using var held = await heldConn.BeginTransactionAsync();
         var heldEvent = TestEvents.Note("held");
-        var heldResult = await _store.AppendAsync(heldConn, held, "held", ExpectedVersion.Any, [heldEvent], default);
+        var heldResult = await Store.AppendAsync(heldConn, held, "held", ExpectedVersion.Any, [heldEvent], default);
 
         // Later appends commit; others roll back.
         var committed = new List<Guid>();
         for (var i = 0; i < 5; i++)
         {
             var e = TestEvents.Note($"later {i}", i);
-            await _store.AppendAsync($"later-{i % 2}", ExpectedVersion.Any, [e], default);
+            await Store.AppendAsync($"later-{i % 2}", ExpectedVersion.Any, [e], default);
             committed.Add(e.EventId);
 
-            await using var rc = await _db.OpenConnectionAsync();
+            await using var rc = await Db.OpenConnectionAsync();
             await using var rollback = await rc.BeginTransactionAsync();
-            await _store.AppendAsync(rc, rollback, "rolled-back", ExpectedVersion.Any, [TestEvents.Note($"never {i}")], default);
+            await Store.AppendAsync(rc, rollback, "rolled-back", ExpectedVersion.Any, [TestEvents.Note($"never {i}")], default);
             await rollback.RollbackAsync();
             await Poll();
         }
 
         // The later events have higher positions than the held one, yet the subscriber has not moved past it.
-        await using (var max = _db.CreateCommand("select max(position) from events"))
+        await using (var max = Db.CreateCommand("select max(position) from events"))
             Assert.True(heldResult.FirstPosition < (long)(await max.ExecuteScalarAsync())!);
         Assert.Equal(["before"], seen.Select(e => e.StreamId));
 
@@ -74,15 +64,15 @@ public sealed class GlobalOrderTests(PostgresFixture pg) : IAsyncLifetime
     [Fact]
     public async Task a_rolled_back_held_transaction_releases_the_subscriber_without_a_gap_problem()
     {
-        await using var heldConn = await _db.OpenConnectionAsync();
+        await using var heldConn = await Db.OpenConnectionAsync();
         await using var held = await heldConn.BeginTransactionAsync();
-        await _store.AppendAsync(heldConn, held, "held", ExpectedVersion.Any, [TestEvents.Note("held")], default);
-        await _store.AppendAsync("after", ExpectedVersion.Any, [TestEvents.Note("after")], default);
+        await Store.AppendAsync(heldConn, held, "held", ExpectedVersion.Any, [TestEvents.Note("held")], default);
+        await Store.AppendAsync("after", ExpectedVersion.Any, [TestEvents.Note("after")], default);
 
-        Assert.Empty(await _store.ReadAllAsync(GlobalCursor.Start, 10, default));
+        Assert.Empty(await Store.ReadAllAsync(GlobalCursor.Start, 10, default));
         await held.RollbackAsync();
 
-        var page = await _store.ReadAllAsync(GlobalCursor.Start, 10, default);
+        var page = await Store.ReadAllAsync(GlobalCursor.Start, 10, default);
         Assert.Equal(["after"], page.Select(e => e.StreamId));
     }
 }

@@ -31,29 +31,19 @@ public sealed class SeenProjection(string name = "seen") : IRebuildableProjectio
 }
 
 [Collection(PostgresCollection.Name)]
-public sealed class SubscriptionTests(PostgresFixture pg) : IAsyncLifetime
+public sealed class SubscriptionTests(PostgresFixture pg) : StoreTest(pg)
 {
     private static readonly SubscriptionOptions Fast = new() { PollInterval = TimeSpan.FromMilliseconds(100), BatchSize = 7 };
-    private NpgsqlDataSource _db = null!;
-    private EventStore _store = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = await pg.CreateStoreDatabaseAsync();
-        _store = new EventStore(_db, TestEvents.Registry);
-    }
-
-    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     private async Task AppendMany(int count, string prefix)
     {
         for (var i = 0; i < count; i++)
-            await _store.AppendAsync($"{prefix}-{i % 5}", ExpectedVersion.Any, [TestEvents.Note($"{prefix} {i}", i)], default);
+            await Store.AppendAsync($"{prefix}-{i % 5}", ExpectedVersion.Any, [TestEvents.Note($"{prefix} {i}", i)], default);
     }
 
     private async Task<long> Scalar(string sql)
     {
-        await using var cmd = _db.CreateCommand(sql);
+        await using var cmd = Db.CreateCommand(sql);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -72,15 +62,15 @@ public sealed class SubscriptionTests(PostgresFixture pg) : IAsyncLifetime
     {
         await AppendMany(60, "a");
         using var cts = new CancellationTokenSource();
-        var d1 = new SubscriptionDaemon(_store, [new SeenProjection()], Fast with { NodeId = "node-1" }).RunAsync(cts.Token);
-        var d2 = new SubscriptionDaemon(_store, [new SeenProjection()], Fast with { NodeId = "node-2" }).RunAsync(cts.Token);
+        var d1 = new SubscriptionDaemon(Store, [new SeenProjection()], Fast with { NodeId = "node-1" }).RunAsync(cts.Token);
+        var d2 = new SubscriptionDaemon(Store, [new SeenProjection()], Fast with { NodeId = "node-2" }).RunAsync(cts.Token);
         await AppendMany(60, "b");
 
         await WaitFor(async () => await Scalar("select count(*) from rm_seen.seen") >= 120);
         await Task.Delay(300);
         Assert.Equal(120, await Scalar("select count(*) from rm_seen.seen"));
         Assert.Equal(120, await Scalar("select count(distinct position) from rm_seen.seen"));
-        var status = Assert.Single(await SubscriptionStatusQuery.ReadAsync(_db, default));
+        var status = Assert.Single(await SubscriptionStatusQuery.ReadAsync(Db, default));
         Assert.Equal(0, status.Lag);
         Assert.Contains(status.Owner, new[] { "node-1", "node-2" });
         await cts.CancelAsync();
@@ -92,18 +82,18 @@ public sealed class SubscriptionTests(PostgresFixture pg) : IAsyncLifetime
     {
         using var owner = new CancellationTokenSource();
         using var standby = new CancellationTokenSource();
-        var d1 = new SubscriptionRunner(_store, new SeenProjection(), Fast with { NodeId = "owner" });
-        await ProjectionRebuilder.EnsureCreatedAsync(_store, new SeenProjection(), default);
+        var d1 = new SubscriptionRunner(Store, new SeenProjection(), Fast with { NodeId = "owner" });
+        await ProjectionRebuilder.EnsureCreatedAsync(Store, new SeenProjection(), default);
         var t1 = d1.RunAsync(owner.Token);
         await AppendMany(10, "a");
         await WaitFor(async () => await Scalar("select count(*) from rm_seen.seen") == 10);
-        var t2 = new SubscriptionRunner(_store, new SeenProjection(), Fast with { NodeId = "standby" }).RunAsync(standby.Token);
+        var t2 = new SubscriptionRunner(Store, new SeenProjection(), Fast with { NodeId = "standby" }).RunAsync(standby.Token);
 
         await owner.CancelAsync();
         await t1;
         await AppendMany(10, "b");
         await WaitFor(async () => await Scalar("select count(*) from rm_seen.seen") == 20);
-        Assert.Equal("standby", (await SubscriptionStatusQuery.ReadAsync(_db, default)).Single().Owner);
+        Assert.Equal("standby", (await SubscriptionStatusQuery.ReadAsync(Db, default)).Single().Owner);
         await standby.CancelAsync();
         await t2;
     }
@@ -112,7 +102,7 @@ public sealed class SubscriptionTests(PostgresFixture pg) : IAsyncLifetime
     public async Task a_rebuild_gives_exactly_what_incremental_processing_gave()
     {
         using var cts = new CancellationTokenSource();
-        var daemon = new SubscriptionDaemon(_store, [new SeenProjection()], Fast).RunAsync(cts.Token);
+        var daemon = new SubscriptionDaemon(Store, [new SeenProjection()], Fast).RunAsync(cts.Token);
         await AppendMany(50, "a");
         await WaitFor(async () => await Scalar("select count(*) from rm_seen.seen") == 50);
         var before = await Dump();
@@ -120,7 +110,7 @@ public sealed class SubscriptionTests(PostgresFixture pg) : IAsyncLifetime
         var reports = new List<RebuildProgress>();
         // Appends keep arriving while the rebuild runs.
         var writer = AppendMany(20, "during");
-        await ProjectionRebuilder.RebuildAsync(_store, new SeenProjection(), new SyncProgress(reports), default, batchSize: 10);
+        await ProjectionRebuilder.RebuildAsync(Store, new SeenProjection(), new SyncProgress(reports), default, batchSize: 10);
         await writer;
         await WaitFor(async () => await Scalar("select count(*) from rm_seen.seen") == 70);
 
@@ -139,11 +129,11 @@ public sealed class SubscriptionTests(PostgresFixture pg) : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource();
         var flaky = new FlakyProjection(failures: 2);
-        var run = new SubscriptionDaemon(_store, [flaky], Fast).RunAsync(cts.Token);
+        var run = new SubscriptionDaemon(Store, [flaky], Fast).RunAsync(cts.Token);
         await AppendMany(3, "x");
-        await WaitFor(async () => (await SubscriptionStatusQuery.ReadAsync(_db, default)).SingleOrDefault()?.LastError is not null);
-        Assert.Contains("boom", (await SubscriptionStatusQuery.ReadAsync(_db, default)).Single().LastError);
-        await WaitFor(async () => (await SubscriptionStatusQuery.ReadAsync(_db, default)).Single() is { Lag: 0, LastError: null });
+        await WaitFor(async () => (await SubscriptionStatusQuery.ReadAsync(Db, default)).SingleOrDefault()?.LastError is not null);
+        Assert.Contains("boom", (await SubscriptionStatusQuery.ReadAsync(Db, default)).Single().LastError);
+        await WaitFor(async () => (await SubscriptionStatusQuery.ReadAsync(Db, default)).Single() is { Lag: 0, LastError: null });
         Assert.Equal(3, flaky.Handled);
         await cts.CancelAsync();
         await run;
@@ -152,7 +142,7 @@ public sealed class SubscriptionTests(PostgresFixture pg) : IAsyncLifetime
     private async Task<List<string>> Dump()
     {
         var rows = new List<string>();
-        await using var cmd = _db.CreateCommand("select text, position from rm_seen.seen order by position");
+        await using var cmd = Db.CreateCommand("select text, position from rm_seen.seen order by position");
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync()) rows.Add($"{r.GetString(0)}@{r.GetInt64(1)}");
         return rows;
