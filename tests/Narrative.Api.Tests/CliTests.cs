@@ -15,6 +15,7 @@ public sealed class CliTests(PostgresFixture pg)
         var writer = new StringWriter();
         var previous = AnsiConsole.Console;
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        AnsiConsole.Console.Profile.Width = 200;
         try
         {
             var exit = await CliApp.Build().Parse(args).InvokeAsync();

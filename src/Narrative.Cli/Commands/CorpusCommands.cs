@@ -49,11 +49,15 @@ public static class CorpusCommands
     private static int Report(IReadOnlyList<CorpusOutcome> outcomes, string okWord)
     {
         var failed = outcomes.Where(o => o.Result.Status is IngestStatus.Invalid or IngestStatus.Conflict or IngestStatus.NotFound).ToList();
+        // One plain, unwrapped line per problem (file, id, field, code, message), so it can be grepped and clicked.
+        var writer = AnsiConsole.Profile.Out.Writer;
         foreach (var f in failed)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(Path.GetRelativePath(Environment.CurrentDirectory, f.Entry.File))}[/] ({Markup.Escape(f.Entry.Id)}): {f.Result.Status}");
-            foreach (var e in f.Result.Errors) AnsiConsole.MarkupLine($"  [yellow]{Markup.Escape(e.Field)}[/] {Markup.Escape(e.Code)}: {Markup.Escape(e.Message)}");
-            if (f.Result.Message is { } m) AnsiConsole.MarkupLine($"  {Markup.Escape(m)}");
+            var file = Path.GetRelativePath(Environment.CurrentDirectory, f.Entry.File);
+            if (file.StartsWith("..", StringComparison.Ordinal)) file = f.Entry.File;
+            writer.WriteLine($"{file} ({f.Entry.Id}): {f.Result.Status}");
+            foreach (var e in f.Result.Errors) writer.WriteLine($"  {file}: {e.Field} {e.Code}: {e.Message}");
+            if (f.Result.Message is { } m) writer.WriteLine($"  {m}");
         }
         var table = new Table().AddColumns("kind", okWord, "unchanged", "rejected");
         foreach (var g in outcomes.GroupBy(o => o.Entry.Kind))
