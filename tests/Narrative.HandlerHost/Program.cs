@@ -4,8 +4,9 @@ using Narrative.EventStore.Subscriptions;
 using Npgsql;
 using Serilog;
 
-// Usage: Narrative.HandlerHost <connection string> [--node name] [--sleep-ms 20] [--batch-size 10] [--poll-ms 100]
+// Usage: Narrative.HandlerHost <connection string> [--node name] [--sleep-ms 20] [--batch-size 10] [--poll-ms 100] [--projection]
 // Runs the "effects" handler until killed: per event it inserts a row into handler_effects and sleeps, so a batch takes time.
+// With --projection it runs the "seen" projection instead (one row per event in rm_seen.seen, same sleep).
 if (args.Length < 1)
 {
     await Console.Error.WriteLineAsync("usage: Narrative.HandlerHost <connection string> [--node name] [--sleep-ms n] [--batch-size n] [--poll-ms n]");
@@ -32,7 +33,10 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 Console.WriteLine($"ready {node}");
 var options = new SubscriptionOptions { NodeId = node, BatchSize = batch, PollInterval = TimeSpan.FromMilliseconds(poll), MaxBackoff = TimeSpan.FromSeconds(1) };
-await new SubscriptionDaemon(store, handlers.CreateSubscriptions(store.Types), options).RunAsync(stop.Token);
+IReadOnlyList<ISubscription> subscriptions = args.Contains("--projection")
+    ? [new SeenProjection(node, sleep)]
+    : handlers.CreateSubscriptions(store.Types);
+await new SubscriptionDaemon(store, subscriptions, options).RunAsync(stop.Token);
 await Log.CloseAndFlushAsync();
 return 0;
 
@@ -50,5 +54,32 @@ internal sealed class EffectsHandler(string node, int sleepMs)
         cmd.Parameters.Add(new() { Value = node });
         await cmd.ExecuteNonQueryAsync(ct);
         await Task.Delay(sleepMs, ct);
+    }
+}
+
+/// <summary>A projection with no unique key in its table: a batch applied twice would show as duplicate rows.</summary>
+internal sealed class SeenProjection(string node, int sleepMs) : IRebuildableProjection
+{
+    public string Name => "seen";
+    public string Kind => "projection";
+    public string Schema => "rm_seen";
+
+    public async Task CreateTablesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"create table {schema}.seen (event_id uuid not null, position bigint not null, node text not null)", conn, tx);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task HandleAsync(SubscriptionBatch batch, CancellationToken ct)
+    {
+        foreach (var e in batch.Events)
+        {
+            await using var cmd = new NpgsqlCommand($"insert into {batch.Schema}.seen values ($1, $2, $3)", batch.Connection, batch.Transaction);
+            cmd.Parameters.Add(new() { Value = e.EventId });
+            cmd.Parameters.Add(new() { Value = e.Position });
+            cmd.Parameters.Add(new() { Value = node });
+            await cmd.ExecuteNonQueryAsync(ct);
+            await Task.Delay(sleepMs, ct);
+        }
     }
 }

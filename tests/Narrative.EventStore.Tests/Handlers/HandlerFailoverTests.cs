@@ -47,6 +47,36 @@ public sealed class HandlerFailoverTests(PostgresFixture pg)
     }
 
     [Fact]
+    public async Task two_processes_running_the_projection_daemon_write_the_read_model_once_even_when_the_owner_is_killed()
+    {
+        await using var db = await pg.CreateStoreDatabaseAsync();
+        var store = new EventStore(db, TestEvents.Registry);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 100; i++)
+        {
+            var e = TestEvents.Note($"n{i}", i);
+            ids.Add(e.EventId);
+            await store.AppendAsync($"notes-{i % 7}", ExpectedVersion.Any, [e], default);
+        }
+
+        await using var a = HostProcess.Start(db.ConnectionString, "proj-a", "--projection");
+        await using var b = HostProcess.Start(db.ConnectionString, "proj-b", "--projection");
+        await WaitFor(async () => await Scalar(db, "select count(*) from pg_tables where schemaname = 'rm_seen'") == 1 &&
+                                  await Scalar(db, "select count(*) from rm_seen.seen") >= 10, what: "one host projecting");
+        var owner = (await Narrative.EventStore.Subscriptions.SubscriptionStatusQuery.ReadAsync(db, default)).Single(s => s.Name == "seen").Owner;
+        var (killed, survivor) = owner == "proj-a" ? (a, "proj-b") : (b, "proj-a");
+        await WaitFor(async () => await Scalar(db, $"select count(*) from pg_stat_activity where application_name = '{owner}' and backend_xid is not null") == 1,
+            what: "the owner inside a batch");
+        killed.Kill();
+
+        await WaitFor(async () => await Scalar(db, "select count(*) from rm_seen.seen") >= 100, what: "the whole log projected");
+        await Task.Delay(300);
+        Assert.Equal(100, await Scalar(db, "select count(*) from rm_seen.seen"));
+        Assert.Equal(100, await Scalar(db, "select count(distinct event_id) from rm_seen.seen where event_id = any($1)", ids.ToArray()));
+        Assert.True(await Scalar(db, $"select count(*) from rm_seen.seen where node = '{survivor}'") > 0);
+    }
+
+    [Fact]
     public async Task after_a_postgres_restart_while_events_flow_the_runtime_recovers_and_handles_every_event_once()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"narrative-test-restart-{Guid.NewGuid():N}");
@@ -106,7 +136,7 @@ public sealed class HandlerFailoverTests(PostgresFixture pg)
 
         private HostProcess(Process process) => _process = process;
 
-        public static HostProcess Start(string connectionString, string node)
+        public static HostProcess Start(string connectionString, string node, params string[] extra)
         {
             // tests/Narrative.EventStore.Tests/bin/<Configuration>/net10.0/ -> tests/Narrative.HandlerHost/bin/<Configuration>/net10.0/
             var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -115,7 +145,7 @@ public sealed class HandlerFailoverTests(PostgresFixture pg)
             if (!File.Exists(dll)) throw new FileNotFoundException("Build tests/Narrative.HandlerHost first", dll);
             var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath) ? hostPath : "dotnet";
             var info = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { dll, connectionString, "--node", node, "--sleep-ms", "15", "--batch-size", "10", "--poll-ms", "50" })
+            foreach (var arg in new[] { dll, connectionString, "--node", node, "--sleep-ms", "15", "--batch-size", "10", "--poll-ms", "50" }.Concat(extra))
                 info.ArgumentList.Add(arg);
             var host = new HostProcess(new Process { StartInfo = info });
             host._process.OutputDataReceived += (_, e) =>
