@@ -227,7 +227,7 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
     }
 
     /// <summary>The newest cursor a subscriber could reach now (for lag).</summary>
-    public async Task<(GlobalCursor Head, long Count)> HeadAsync(CancellationToken ct)
+    public async Task<GlobalCursor> HeadAsync(CancellationToken ct)
     {
         await using var cmd = DataSource.CreateCommand("""
             select coalesce(max(tx_id), 0), coalesce(max(position), 0) from events
@@ -235,8 +235,14 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
             """);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        var head = new GlobalCursor(reader.GetInt64(0), reader.GetInt64(1));
-        return (head, head.Position);
+        return new GlobalCursor(reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>How many events the log holds (positions have gaps where appends rolled back, so this is not the head).</summary>
+    public async Task<long> CountAsync(CancellationToken ct)
+    {
+        await using var cmd = DataSource.CreateCommand("select count(*) from events");
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     public async Task<IReadOnlyList<StoredEvent>> ReadByIdsAsync(IReadOnlyCollection<long> positions, CancellationToken ct)

@@ -28,9 +28,9 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
     [Fact]
     public async Task the_whole_corpus_validates_and_a_second_ingest_writes_nothing()
     {
-        var (before, _) = await _h.Services.Store.HeadAsync(default);
+        var before = await _h.Services.Store.HeadAsync(default);
         var again = await _h.IngestSeedsAsync();
-        var (after, _) = await _h.Services.Store.HeadAsync(default);
+        var after = await _h.Services.Store.HeadAsync(default);
 
         Assert.All(again, o => Assert.Equal(IngestStatus.Unchanged, o.Result.Status));
         Assert.Equal(before, after);

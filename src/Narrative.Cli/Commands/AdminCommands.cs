@@ -101,7 +101,7 @@ public static class AdminCommands
         verify.SetAction(async (p, ct) =>
         {
             await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), ct);
-            var (_, total) = await s.Services.Store.HeadAsync(ct);
+            var total = await s.Services.Store.CountAsync(ct);
             IReadOnlyList<Narrative.EventStore.VerificationFailure> failures = [];
             await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
                 .StartAsync(async ctx =>

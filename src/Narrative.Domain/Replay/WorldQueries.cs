@@ -21,14 +21,10 @@ public static class WorldQueries
 
     public static AssessmentResult? Assess(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
     {
-        ArgumentNullException.ThrowIfNull(world);
-        var topicVersion = world.TopicAt(topic, knownAt);
-        if (topicVersion is null)
+        if (Open(world, topic, asOf, knownAt) is not var (topicVersion, view))
         {
             return null;
         }
-        var view = new View(world, WorldDate(asOf), knownAt);
-        view.Used.Add(topicVersion.Position);
         var evidence = view.TopicItems(topic);
         var score = AchScoring.Score(topicVersion.Value.Hypotheses, evidence);
         var scoredIds = score.Scored.Select(s => s.ItemId).ToHashSet(StringComparer.Ordinal);
@@ -59,6 +55,19 @@ public static class WorldQueries
             Confidence.Assess(score, i => derived[i.ItemId] is not null), score.Hypotheses, list, positions);
     }
 
+    /// <summary>The topic in force at knownAt and the view at (asOf, knownAt), with the topic's event counted as used.</summary>
+    private static (Versioned<TopicOpened> Topic, View View)? Open(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        if (world.TopicAt(topic, knownAt) is not { } topicVersion)
+        {
+            return null;
+        }
+        var view = new View(world, WorldDate(asOf), knownAt);
+        view.Used.Add(topicVersion.Position);
+        return (topicVersion, view);
+    }
+
     public static ProvenanceResult Provenance(NarrativeWorld world, string claim, DateTimeOffset asOf, DateTimeOffset knownAt)
     {
         ArgumentNullException.ThrowIfNull(world);
@@ -73,14 +82,10 @@ public static class WorldQueries
 
     public static CoincidenceResult? Coincidence(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
     {
-        ArgumentNullException.ThrowIfNull(world);
-        var topicVersion = world.TopicAt(topic, knownAt);
-        if (topicVersion is null)
+        if (Open(world, topic, asOf, knownAt) is not var (topicVersion, view))
         {
             return null;
         }
-        var view = new View(world, WorldDate(asOf), knownAt);
-        view.Used.Add(topicVersion.Position);
         var derived = view.DerivedFrom;
         var signals = view.TopicItems(topic)
             .Where(i => i.Type == "signal" && derived[i.ItemId] is null)

@@ -186,7 +186,7 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
             if (handler)
             {
                 // A new handler starts at position 0: place its checkpoint at the head so it only sees the run's events.
-                var (head, _) = await s.Store.HeadAsync(ct);
+                var head = await s.Store.HeadAsync(ct);
                 await using var cp = s.DataSource.CreateCommand("insert into checkpoints (name, kind, tx_id, position) values ($1, 'handler', $2, $3)");
                 cp.Parameters.Add(new() { Value = $"bench.effects.{tag}" });
                 cp.Parameters.Add(new() { Value = head.TxId });
@@ -200,7 +200,7 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
         var committed = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var total = 500 * Seconds(ctx.Options);
-        var (startPosition, _) = await s.Store.HeadAsync(ct);
+        var startPosition = await s.Store.HeadAsync(ct);
         var poller = Task.Run(async () =>
         {
             // Each poll reads only rows past the last one seen (by position), through an index.
