@@ -124,8 +124,26 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         var items = await ItemIds();
         await Correct(items[3], new Dictionary<string, string> { ["genuine"] = "I", ["feigned"] = "C", ["maximalist"] = "C" }, 2, null);
         await Correct(items[5], null, null, true);
+        // A chain: re-rated twice, then retracted; and a credibility-only re-rating.
+        foreach (var (item, ratings, credibility, retract) in new (string, Dictionary<string, string>?, int?, bool?)[]
+                 {
+                     (items[8], new() { ["genuine"] = "II", ["feigned"] = "C", ["maximalist"] = "N" }, null, null),
+                     (items[8], new() { ["genuine"] = "I", ["feigned"] = "CC", ["maximalist"] = "N" }, 4, null),
+                     (items[8], null, null, true), (items[9], null, 5, null),
+                 })
+        {
+            var result = await Correct(item, ratings, credibility, retract);
+            Assert.True(result.Events > 0, $"{result.Status} {result.Message} {string.Join("; ", result.Errors)}");
+        }
+        // A repeated ItemRecorded (appended straight to the log, as no API would): both paths keep the first.
+        var original = (await _h.Services.Store.ReadStreamAsync($"document-{DocumentOf(items[10])}", default))
+            .First(e => e.Type == "narrative.item_recorded.v1" && e.DataJson.Contains($"\"{items[10]}\"", StringComparison.Ordinal));
+        var repeat = (Narrative.Domain.ItemRecorded)_h.Services.Store.Types.Deserialize(original)!;
+        await _h.Services.Store.AppendAsync("test-repeated-item", Narrative.EventStore.ExpectedVersion.Any,
+            [new Narrative.EventStore.EventData(Guid.NewGuid(), repeat with { Claim = "a-different-claim", Rebuts = [items[0]] }, DateTimeOffset.UtcNow)], default);
         await _h.CatchUpAsync();
         var before = await Dump();
+        var indexes = await Indexes("rm_analysis");
 
         await ProjectionRebuilder.RebuildAsync(_h.Services.Store, _h.Services.Projection("analysis")!, null, default, batchSize: 17);
         var after = await Dump();
@@ -133,13 +151,28 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         Assert.Equal(before.Count, after.Count);
         Assert.Equal(before, after);
         Assert.Contains(after, l => l.StartsWith("item_versions", StringComparison.Ordinal) && l.Contains("test correction", StringComparison.Ordinal));
+        Assert.Equal(2, after.Count(l => l.StartsWith("item_versions", StringComparison.Ordinal) && l.Contains(items[8], StringComparison.Ordinal)));
+        Assert.DoesNotContain(after, l => l.Contains("a-different-claim", StringComparison.Ordinal));
+        // The rebuild loads without indexes and builds them afterwards: the swapped-in schema has the same ones.
+        Assert.Equal(9, indexes.Count);
+        Assert.Equal(indexes, await Indexes("rm_analysis"));
+    }
+
+    private async Task<List<string>> Indexes(string schema)
+    {
+        await using var cmd = _h.Services.DataSource.CreateCommand("select indexdef from pg_indexes where schemaname = $1 order by indexdef");
+        cmd.Parameters.Add(new() { Value = schema });
+        var list = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) list.Add(r.GetString(0));
+        return list;
     }
 
     private async Task<List<string>> Dump()
     {
         var lines = new List<string>();
         foreach (var (table, order) in new[] { ("sources", "source_id, position"), ("topics", "topic_id, position"), ("context_periods", "period_id, position"),
-                     ("documents", "document_id, position"), ("items", "item_id"), ("item_versions", "item_id, from_position") })
+                     ("documents", "document_id, position"), ("items", "item_id"), ("item_versions", "item_id, from_position"), ("rebuttals", "target, item_id") })
         {
             await using var cmd = _h.Services.DataSource.CreateCommand($"select t::text from rm_analysis.{table} t order by {order}");
             await using var r = await cmd.ExecuteReaderAsync();

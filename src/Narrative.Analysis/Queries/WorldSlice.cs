@@ -27,28 +27,22 @@ public sealed class WorldSlice(NpgsqlDataSource db)
                 select i.item_id from {S}.items i where i.claim in (select distinct claim from t) and i.published_at <= $2 and i.recorded_at <= $3
                 union
                 select r.item_id from {S}.rebuttals r join t on t.item_id = r.target)
-            select {ItemColumns} from ids join {S}.items i using (item_id) {VersionJoin}
+            select {ItemColumns} from ids join {S}.items i using (item_id)
             where i.published_at <= $2 and i.recorded_at <= $3
-            order by i.item_id, v.from_position
             """, topic, asOf, knownAt, ct);
 
     public Task<NarrativeWorld> ForClaimAsync(string claim, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         LoadAsync($"""
-            select {ItemColumns} from {S}.items i {VersionJoin}
+            select {ItemColumns} from {S}.items i
             where i.claim = $1 and i.published_at <= $2 and i.recorded_at <= $3
-            order by i.item_id, v.from_position
             """, claim, asOf, knownAt, ct);
 
-    // Every version recorded by knownAt: the replay counts earlier versions among the events an answer used.
-    // A lateral join, so the planner looks versions up by primary key per item instead of hashing the whole table.
-    // (offset 0 keeps the planner from flattening it back into a hash join over every version of every topic.)
-    private const string VersionJoin = $"cross join lateral (select * from {S}.item_versions v where v.item_id = i.item_id and v.from_recorded_at <= $3 offset 0) v";
-
     // Summaries, quotes and notes are not part of any computed answer, so the hot path does not fetch them.
+    // The item's own ratings are its first version; re-ratings are read separately (they are rare).
     private const string ItemColumns = """
         i.item_id, i.document_id, i.source, i.topic, i.type, i.claim, i.published_at, i.position, i.recorded_at, '', null::text,
         null::text, i.occurred_at, i.rebuts, null::text, i.retracted_position, i.retracted_at, i.retraction_reason,
-        v.from_position, v.from_recorded_at, v.to_position, v.to_recorded_at, v.ratings::text, v.credibility, v.reason
+        i.ratings::text, i.credibility
         """;
 
     private async Task<NarrativeWorld> LoadAsync(string itemSql, string key, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct)
@@ -77,7 +71,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         var periods = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<ContextPeriodRecorded>>>(StringComparer.Ordinal);
         var documents = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<DocumentIngested>>>(StringComparer.Ordinal);
         var recorded = new List<(ItemRecorded Item, long Position, DateTimeOffset At, long? RetractedPosition, DateTimeOffset? RetractedAt, string? Reason)>();
-        var versions = new Dictionary<string, List<ItemVersion>>(StringComparer.Ordinal);
+        var rerated = new Dictionary<string, List<(long Position, DateTimeOffset At, IReadOnlyDictionary<string, string> Ratings, int Credibility, string? Reason)>>(StringComparer.Ordinal);
         await using (var r = await batch.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
@@ -96,19 +90,27 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             await r.NextResultAsync(ct);
             while (await r.ReadAsync(ct))
             {
-                var id = r.GetString(0);
-                var version = new ItemVersion(r.GetInt64(18), At(r, 19), r.IsDBNull(20) ? null : r.GetInt64(20), r.IsDBNull(21) ? null : At(r, 21),
-                    RatingsJson.Parse(r.GetString(22)), r.GetInt32(23), Text(r, 24));
-                if (recorded.Count > 0 && recorded[^1].Item.ItemId == id)
-                {
-                    versions[id].Add(version);
-                    continue;
-                }
-                var item = new ItemRecorded(id, r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(6), r.GetString(3), r.GetString(4),
+                var item = new ItemRecorded(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(6), r.GetString(3), r.GetString(4),
                     r.GetString(5), r.GetString(9), Text(r, 10), Text(r, 11), r.IsDBNull(12) ? null : r.GetFieldValue<DateOnly>(12),
-                    0, ImmutableDictionary<string, string>.Empty, r.GetFieldValue<string[]>(13), Text(r, 14));
+                    r.GetInt32(19), RatingsJson.Parse(r.GetString(18)), r.GetFieldValue<string[]>(13), Text(r, 14));
                 recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(15) ? null : r.GetInt64(15), r.IsDBNull(16) ? null : At(r, 16), Text(r, 17)));
-                versions[id] = [version];
+            }
+        }
+
+        // Re-ratings recorded by knownAt (every one counts among the events an answer used, as in the replay).
+        await using (var v = new NpgsqlCommand($"""
+            select item_id, from_position, from_recorded_at, ratings::text, credibility, reason from {S}.item_versions
+            where item_id = any($1) and from_recorded_at <= $2 order by item_id, from_position
+            """, conn, tx))
+        {
+            v.Parameters.Add(new() { Value = recorded.Select(x => x.Item.ItemId).ToArray() });
+            v.Parameters.Add(new() { Value = knownAt });
+            await using var r = await v.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var id = r.GetString(0);
+                if (!rerated.TryGetValue(id, out var list)) rerated[id] = list = [];
+                list.Add((r.GetInt64(1), At(r, 2), RatingsJson.Parse(r.GetString(3)), r.GetInt32(4), Text(r, 5)));
             }
         }
 
@@ -142,11 +144,17 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         var items = ImmutableDictionary.CreateBuilder<string, ItemHistory>(StringComparer.Ordinal);
         foreach (var (item, position, at, retractedPosition, retractedAt, reason) in recorded)
         {
-            var history = versions.GetValueOrDefault(item.ItemId) ?? [];
-            var first = history.FirstOrDefault();
-            var recordedItem = first is null ? item : item with { Ratings = first.Ratings, Credibility = first.Credibility };
-            items[item.ItemId] = new ItemHistory(recordedItem, position, at, [.. history],
-                retractedPosition is { } rp ? new ItemRetraction(rp, retractedAt!.Value, reason ?? "") : null);
+            // The versions as the replay builds them: each is closed by the next one, the last by the retraction if any.
+            var versions = ImmutableList.CreateBuilder<ItemVersion>();
+            versions.Add(new ItemVersion(position, at, null, null, item.Ratings, item.Credibility, null));
+            foreach (var rr in rerated.GetValueOrDefault(item.ItemId) ?? [])
+            {
+                versions[^1] = versions[^1] with { ToPosition = rr.Position, ToRecordedAt = rr.At };
+                versions.Add(new ItemVersion(rr.Position, rr.At, null, null, rr.Ratings, rr.Credibility, rr.Reason));
+            }
+            if (retractedPosition is { } rp) versions[^1] = versions[^1] with { ToPosition = rp, ToRecordedAt = retractedAt };
+            items[item.ItemId] = new ItemHistory(item, position, at, versions.ToImmutable(),
+                retractedPosition is { } p ? new ItemRetraction(p, retractedAt!.Value, reason ?? "") : null);
         }
         return new NarrativeWorld(sources.ToImmutable(), topics.ToImmutable(), periods.ToImmutable(), documents.ToImmutable(), items.ToImmutable(), 0);
     }

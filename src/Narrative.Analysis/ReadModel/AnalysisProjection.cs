@@ -11,6 +11,8 @@ namespace Narrative.Analysis.ReadModel;
 /// The bitemporal read model behind every analysis query. World time is in the rows (published_at, period dates);
 /// system time is the validity of each row: recorded_at/position of the event that created it and, for item
 /// versions, the event that closed it (a re-rating or a retraction). Rows are only ever inserted or closed.
+/// An item's first version (its ratings as recorded) lives in its items row, valid until the first re-rating;
+/// item_versions holds only re-ratings, so the common case (never re-rated) is one row per item.
 /// Rebuildable: <see cref="ProjectionRebuilder"/> replays the log into a fresh schema and swaps it in.
 /// </summary>
 public sealed class AnalysisProjection : IRebuildableProjection
@@ -23,85 +25,117 @@ public sealed class AnalysisProjection : IRebuildableProjection
     public string Schema => LiveSchema;
 
     /// <summary>Bumped whenever the tables change shape; a live model of another version is rebuilt at start-up.</summary>
-    public string Version => "analysis-v2";
+    public string Version => "analysis-v3";
 
     public async Task CreateTablesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
     {
         var s = schema;
         await using var cmd = new NpgsqlCommand($"""
             create table {s}.sources (source_id text not null, position bigint not null, recorded_at timestamptz not null,
-                name text not null, kind text not null, reliability text not null, rationale text, primary key (source_id, position));
+                name text not null, kind text not null, reliability text not null, rationale text);
             create table {s}.topics (topic_id text not null, position bigint not null, recorded_at timestamptz not null,
-                title text not null, period_start date not null, period_end date not null, hypotheses jsonb not null, primary key (topic_id, position));
+                title text not null, period_start date not null, period_end date not null, hypotheses jsonb not null);
             create table {s}.context_periods (period_id text not null, position bigint not null, recorded_at timestamptz not null,
-                label text not null, category text not null, start_date date not null, end_date date not null, decision_at date,
-                primary key (period_id, position));
+                label text not null, category text not null, start_date date not null, end_date date not null, decision_at date);
             create table {s}.documents (document_id text not null, position bigint not null, recorded_at timestamptz not null,
                 source text not null, published_at date not null, title text not null, url text, authors text[] not null,
-                cites text[] not null, item_ids text[] not null, content_hash text not null, primary key (document_id, position));
-            create table {s}.items (item_id text primary key, document_id text not null, source text not null, topic text not null,
+                cites text[] not null, item_ids text[] not null, content_hash text not null);
+            create table {s}.items (item_id text not null, document_id text not null, source text not null, topic text not null,
                 type text not null, claim text not null, published_at date not null, position bigint not null,
                 recorded_at timestamptz not null, summary text not null, quote text, attributed_to text, occurred_at date,
-                rebuts text[] not null, note text, retracted_position bigint, retracted_at timestamptz, retraction_reason text);
-            create index on {s}.items (topic, published_at, recorded_at);
-            create index on {s}.items (claim);
-            create table {s}.rebuttals (target text not null, item_id text not null, primary key (target, item_id));
+                rebuts text[] not null, note text, ratings jsonb not null, credibility integer not null,
+                retracted_position bigint, retracted_at timestamptz, retraction_reason text);
+            create table {s}.rebuttals (target text not null, item_id text not null);
             create table {s}.item_versions (item_id text not null, from_position bigint not null, from_recorded_at timestamptz not null,
-                to_position bigint, to_recorded_at timestamptz, ratings jsonb not null, credibility integer not null, reason text,
-                primary key (item_id, from_position));
+                to_position bigint, to_recorded_at timestamptz, ratings jsonb not null, credibility integer not null, reason text);
             """, conn, tx);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    public IReadOnlyList<string> IndexStatements(string schema) =>
+    [
+        // The big ones first, so that the parallel builds of a rebuild finish together.
+        $"alter table {schema}.items add primary key (item_id)",
+        $"alter table {schema}.item_versions add primary key (item_id, from_position)",
+        $"create index on {schema}.items (topic, published_at, recorded_at)",
+        $"create index on {schema}.items (claim)",
+        $"alter table {schema}.rebuttals add primary key (target, item_id)",
+        $"alter table {schema}.documents add primary key (document_id, position)",
+        $"alter table {schema}.sources add primary key (source_id, position)",
+        $"alter table {schema}.topics add primary key (topic_id, position)",
+        $"alter table {schema}.context_periods add primary key (period_id, position)",
+    ];
+
     public async Task HandleAsync(SubscriptionBatch batch, CancellationToken ct)
     {
-        var writer = new Writer(batch.Connection, batch.Transaction, batch.Schema);
+        var writer = new Writer(batch.Connection, batch.Schema);
         foreach (var e in batch.Events)
         {
             switch (batch.Store.Types.Deserialize(e))
             {
-                case SourceRegistered s:
-                    writer.Sources.Add([s.SourceId, e.Position, e.RecordedAt, s.Name, s.Kind, s.Reliability, s.Rationale]);
-                    break;
-                case TopicOpened t:
-                    writer.Topics.Add([t.TopicId, e.Position, e.RecordedAt, t.Title, t.PeriodStart, t.PeriodEnd,
-                        JsonSerializer.Serialize(t.Hypotheses, NarrativeEvents.Json)]);
-                    break;
-                case ContextPeriodRecorded c:
-                    writer.Periods.Add([c.PeriodId, e.Position, e.RecordedAt, c.Label, c.Category, c.Start, c.End, c.DecisionAt]);
-                    break;
-                case DocumentIngested d:
-                    writer.Documents.Add([d.DocumentId, e.Position, e.RecordedAt, d.Source, d.PublishedAt, d.Title, d.Url,
-                        d.Authors.ToArray(), d.Cites.ToArray(), d.ItemIds.ToArray(), d.ContentHash]);
-                    break;
-                case ItemRecorded i:
-                    writer.Items.Add([i.ItemId, i.DocumentId, i.Source, i.Topic, i.Type, i.Claim, i.PublishedAt, e.Position, e.RecordedAt,
-                        i.Summary, i.Quote, i.AttributedTo, i.OccurredAt, i.Rebuts.ToArray(), i.Note]);
-                    writer.Versions.Add([i.ItemId, e.Position, e.RecordedAt, Ratings(i.Ratings), i.Credibility]);
-                    foreach (var target in i.Rebuts.Distinct()) writer.Rebuttals.Add([target, i.ItemId]);
-                    break;
                 case ItemRerated r:
-                    await writer.FlushAsync(ct);
+                    await writer.FlushAsync(ct, skipHeld: true, batch.Transaction);
                     await RerateAsync(batch, r, e, ct);
                     break;
                 case ItemRetracted x:
-                    await writer.FlushAsync(ct);
+                    await writer.FlushAsync(ct, skipHeld: true, batch.Transaction);
                     await RetractAsync(batch, x, e, ct);
+                    break;
+                case var data:
+                    writer.Add(data, e);
                     break;
             }
         }
-        await writer.FlushAsync(ct);
+        await writer.FlushAsync(ct, skipHeld: true, batch.Transaction);
+    }
+
+    public IRebuildLoader CreateRebuildLoader() => new Loader();
+
+    /// <summary>
+    /// The rebuild path: the same rows as <see cref="HandleAsync"/>, written into tables without indexes. Items already
+    /// held are recognised from memory (the loader sees the whole log), and re-ratings and retractions, which look rows up
+    /// by key, wait for the indexes. Applying them last gives the same rows: each refers to an item recorded before it, and
+    /// only that item's own earlier events decide its outcome.
+    /// </summary>
+    private sealed class Loader : IRebuildLoader
+    {
+        private readonly HashSet<string> _items = new(StringComparer.Ordinal);
+        private readonly List<(object Data, StoredEvent Event)> _deferred = [];
+
+        public async Task LoadAsync(SubscriptionBatch batch, CancellationToken ct)
+        {
+            var writer = new Writer(batch.Connection, batch.Schema);
+            foreach (var e in batch.Events)
+            {
+                var data = batch.Store.Types.Deserialize(e);
+                if (data is ItemRerated or ItemRetracted) _deferred.Add((data, e));
+                else if (data is not ItemRecorded i || _items.Add(i.ItemId)) writer.Add(data, e);
+            }
+            await writer.FlushAsync(ct, skipHeld: false, batch.Transaction);
+        }
+
+        public async Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct)
+        {
+            foreach (var (data, e) in _deferred)
+            {
+                if (data is ItemRerated r) await RerateAsync(batch, r, e, ct);
+                else if (data is ItemRetracted x) await RetractAsync(batch, x, e, ct);
+            }
+        }
     }
 
     private static async Task RerateAsync(SubscriptionBatch b, ItemRerated r, StoredEvent e, CancellationToken ct)
     {
-        // Ratings named in a re-rating overlay the current ones; an omitted credibility keeps the current one.
+        // The current version is the open re-rating row or, before any, the item's own ratings. Ratings named in a
+        // re-rating overlay it; an omitted credibility keeps the current one. A retracted item is not re-rated.
         await using var cmd = new NpgsqlCommand($"""
             with cur as (
+                select coalesce(v.ratings, i.ratings) as ratings, coalesce(v.credibility, i.credibility) as credibility
+                from {b.Schema}.items i left join {b.Schema}.item_versions v on v.item_id = i.item_id and v.to_position is null
+                where i.item_id = $1 and i.retracted_position is null),
+            closed as (
                 update {b.Schema}.item_versions v set to_position = $2, to_recorded_at = $3
-                where v.item_id = $1 and v.to_position is null
-                  and not exists (select 1 from {b.Schema}.items i where i.item_id = $1 and i.retracted_position is not null)
-                returning v.ratings, v.credibility)
+                where v.item_id = $1 and v.to_position is null and exists (select 1 from cur))
             insert into {b.Schema}.item_versions (item_id, from_position, from_recorded_at, ratings, credibility, reason)
             select $1, $2, $3, cur.ratings || $4::jsonb, coalesce($5, cur.credibility), $6 from cur
             """, b.Connection, b.Transaction);
@@ -134,17 +168,42 @@ public sealed class AnalysisProjection : IRebuildableProjection
 
     /// <summary>
     /// Buffers rows and writes each table with one binary COPY per batch: the fastest way into PostgreSQL, which is what
-    /// makes rebuilds quick. An item already held (a repeated ItemRecorded) is skipped, as the pure replay skips it.
+    /// makes rebuilds quick. Values are written with their exact types, so Npgsql need not inspect each one.
     /// </summary>
-    private sealed class Writer(NpgsqlConnection conn, NpgsqlTransaction tx, string schema)
+    private sealed class Writer(NpgsqlConnection conn, string schema)
     {
-        public List<object?[]> Sources { get; } = [];
-        public List<object?[]> Topics { get; } = [];
-        public List<object?[]> Periods { get; } = [];
-        public List<object?[]> Documents { get; } = [];
-        public List<object?[]> Items { get; } = [];
-        public List<object?[]> Versions { get; } = [];
-        public List<object?[]> Rebuttals { get; } = [];
+        private readonly List<object?[]> _sources = [];
+        private readonly List<object?[]> _topics = [];
+        private readonly List<object?[]> _periods = [];
+        private readonly List<object?[]> _documents = [];
+        private readonly List<object?[]> _items = [];
+        private readonly List<object?[]> _rebuttals = [];
+
+        public void Add(object? data, StoredEvent e)
+        {
+            switch (data)
+            {
+                case SourceRegistered s:
+                    _sources.Add([s.SourceId, e.Position, e.RecordedAt, s.Name, s.Kind, s.Reliability, s.Rationale]);
+                    break;
+                case TopicOpened t:
+                    _topics.Add([t.TopicId, e.Position, e.RecordedAt, t.Title, t.PeriodStart, t.PeriodEnd,
+                        JsonSerializer.Serialize(t.Hypotheses, NarrativeEvents.Json)]);
+                    break;
+                case ContextPeriodRecorded c:
+                    _periods.Add([c.PeriodId, e.Position, e.RecordedAt, c.Label, c.Category, c.Start, c.End, c.DecisionAt]);
+                    break;
+                case DocumentIngested d:
+                    _documents.Add([d.DocumentId, e.Position, e.RecordedAt, d.Source, d.PublishedAt, d.Title, d.Url,
+                        d.Authors.ToArray(), d.Cites.ToArray(), d.ItemIds.ToArray(), d.ContentHash]);
+                    break;
+                case ItemRecorded i:
+                    _items.Add([i.ItemId, i.DocumentId, i.Source, i.Topic, i.Type, i.Claim, i.PublishedAt, e.Position, e.RecordedAt,
+                        i.Summary, i.Quote, i.AttributedTo, i.OccurredAt, i.Rebuts.ToArray(), i.Note, Ratings(i.Ratings), i.Credibility]);
+                    foreach (var target in i.Rebuts.Distinct()) _rebuttals.Add([target, i.ItemId]);
+                    break;
+            }
+        }
 
         private static readonly NpgsqlDbType[] SourceTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text];
         private static readonly NpgsqlDbType[] TopicTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Date, NpgsqlDbType.Jsonb];
@@ -152,41 +211,41 @@ public sealed class AnalysisProjection : IRebuildableProjection
         private static readonly NpgsqlDbType[] DocumentTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Text, NpgsqlDbType.Text,
             NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Text];
         private static readonly NpgsqlDbType[] ItemTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Date,
-            NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Text];
-        private static readonly NpgsqlDbType[] VersionTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Jsonb, NpgsqlDbType.Integer];
+            NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Text,
+            NpgsqlDbType.Jsonb, NpgsqlDbType.Integer];
         private static readonly NpgsqlDbType[] RebuttalTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text];
 
-        public async Task FlushAsync(CancellationToken ct)
+        /// <param name="skipHeld">Drop items the tables already hold (the incremental path; a rebuild knows them from memory).</param>
+        public async Task FlushAsync(CancellationToken ct, bool skipHeld, NpgsqlTransaction tx)
         {
-            await SkipHeldItemsAsync(ct);
-            await Copy("sources (source_id, position, recorded_at, name, kind, reliability, rationale)", SourceTypes, Sources, ct);
-            await Copy("topics (topic_id, position, recorded_at, title, period_start, period_end, hypotheses)", TopicTypes, Topics, ct);
-            await Copy("context_periods (period_id, position, recorded_at, label, category, start_date, end_date, decision_at)", PeriodTypes, Periods, ct);
-            await Copy("documents (document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash)", DocumentTypes, Documents, ct);
-            await Copy("items (item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note)",
-                ItemTypes, Items, ct);
-            await Copy("item_versions (item_id, from_position, from_recorded_at, ratings, credibility)", VersionTypes, Versions, ct);
-            await Copy("rebuttals (target, item_id)", RebuttalTypes, Rebuttals, ct);
+            if (skipHeld) await SkipHeldItemsAsync(tx, ct);
+            await Copy("sources (source_id, position, recorded_at, name, kind, reliability, rationale)", SourceTypes, _sources, ct);
+            await Copy("topics (topic_id, position, recorded_at, title, period_start, period_end, hypotheses)", TopicTypes, _topics, ct);
+            await Copy("context_periods (period_id, position, recorded_at, label, category, start_date, end_date, decision_at)", PeriodTypes, _periods, ct);
+            await Copy("documents (document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash)", DocumentTypes, _documents, ct);
+            await Copy("items (item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note, ratings, credibility)",
+                ItemTypes, _items, ct);
+            await Copy("rebuttals (target, item_id)", RebuttalTypes, _rebuttals, ct);
         }
 
-        private async Task SkipHeldItemsAsync(CancellationToken ct)
+        /// <summary>An item already held (a repeated ItemRecorded) is skipped, as the pure replay skips it.</summary>
+        private async Task SkipHeldItemsAsync(NpgsqlTransaction tx, CancellationToken ct)
         {
-            if (Items.Count == 0) return;
+            if (_items.Count == 0) return;
             var held = new HashSet<string>(StringComparer.Ordinal);
             await using (var cmd = new NpgsqlCommand($"select item_id from {schema}.items where item_id = any($1)", conn, tx))
             {
-                cmd.Parameters.Add(new() { Value = Items.Select(r => (string)r[0]!).ToArray() });
+                cmd.Parameters.Add(new() { Value = _items.Select(r => (string)r[0]!).ToArray() });
                 await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct)) held.Add(r.GetString(0));
             }
             var keep = new HashSet<(string, long)>();
-            foreach (var row in Items)
+            foreach (var row in _items)
                 if (held.Add((string)row[0]!)) keep.Add(((string)row[0]!, (long)row[7]!));
-            if (keep.Count == Items.Count) return;
-            Items.RemoveAll(row => !keep.Contains(((string)row[0]!, (long)row[7]!)));
-            Versions.RemoveAll(row => !keep.Contains(((string)row[0]!, (long)row[1]!)));
-            var kept = Items.Select(i => (string)i[0]!).ToHashSet(StringComparer.Ordinal);
-            Rebuttals.RemoveAll(row => !kept.Contains((string)row[1]!));
+            if (keep.Count == _items.Count) return;
+            _items.RemoveAll(row => !keep.Contains(((string)row[0]!, (long)row[7]!)));
+            var kept = _items.Select(i => (string)i[0]!).ToHashSet(StringComparer.Ordinal);
+            _rebuttals.RemoveAll(row => !kept.Contains((string)row[1]!));
         }
 
         private async Task Copy(string table, NpgsqlDbType[] types, List<object?[]> rows, CancellationToken ct)
@@ -196,17 +255,28 @@ public sealed class AnalysisProjection : IRebuildableProjection
             {
                 foreach (var row in rows)
                 {
-                    await copy.StartRowAsync(ct);
-                    for (var c = 0; c < types.Length; c++)
-                    {
-                        var value = row[c] is DateTimeOffset d ? d.UtcDateTime : row[c];
-                        if (value is null) await copy.WriteNullAsync(ct);
-                        else await copy.WriteAsync(value, types[c], ct);
-                    }
+                    // Synchronous per-value writes: they only fill Npgsql's buffer, which is flushed when full.
+                    copy.StartRow();
+                    for (var c = 0; c < types.Length; c++) WriteValue(copy, row[c], types[c]);
                 }
                 await copy.CompleteAsync(ct);
             }
             rows.Clear();
+        }
+
+        private static void WriteValue(NpgsqlBinaryImporter copy, object? value, NpgsqlDbType type)
+        {
+            switch (value)
+            {
+                case null: copy.WriteNull(); break;
+                case string v: copy.Write(v, type); break;
+                case long v: copy.Write(v, type); break;
+                case int v: copy.Write(v, type); break;
+                case DateTimeOffset v: copy.Write(v.UtcDateTime, type); break;
+                case DateOnly v: copy.Write(v, type); break;
+                case string[] v: copy.Write(v, type); break;
+                default: copy.Write(value, type); break;
+            }
         }
     }
 }
