@@ -17,32 +17,34 @@ public sealed class WorldSlice(NpgsqlDataSource db)
 {
     private const string S = AnalysisProjection.LiveSchema;
 
-    /// <summary>Items of a topic plus those sharing their claims or rebutting them (for provenance and contested flags).</summary>
+    /// <summary>
+    /// Items of a topic plus those of other topics that share their claims or rebut them (for provenance and contested
+    /// flags). The topic's own rows come from one range scan of (topic, published_at, recorded_at) and are not fetched twice.
+    /// </summary>
     public Task<NarrativeWorld> ForTopicAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         LoadAsync($"""
-            with t as (select item_id, claim from {S}.items where topic = $1 and published_at <= $2 and recorded_at <= $3),
-            ids as (
-                select item_id from t
-                union
-                select i.item_id from {S}.items i where i.claim in (select distinct claim from t) and i.published_at <= $2 and i.recorded_at <= $3
+            with t as materialized (select {ItemColumns} from {S}.items where topic = $1 and published_at <= $2 and recorded_at <= $3),
+            others as (
+                select i.item_id from {S}.items i where i.claim in (select distinct claim from t) and i.topic <> $1
                 union
                 select r.item_id from {S}.rebuttals r join t on t.item_id = r.target)
-            select {ItemColumns} from ids join {S}.items i using (item_id)
-            where i.published_at <= $2 and i.recorded_at <= $3
+            select * from t
+            union all
+            select {ItemColumns} from {S}.items
+            where item_id in (select item_id from others) and topic <> $1 and published_at <= $2 and recorded_at <= $3
             """, topic, asOf, knownAt, ct);
 
     public Task<NarrativeWorld> ForClaimAsync(string claim, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         LoadAsync($"""
-            select {ItemColumns} from {S}.items i
-            where i.claim = $1 and i.published_at <= $2 and i.recorded_at <= $3
+            select {ItemColumns} from {S}.items
+            where claim = $1 and published_at <= $2 and recorded_at <= $3
             """, claim, asOf, knownAt, ct);
 
     // Summaries, quotes and notes are not part of any computed answer, so the hot path does not fetch them.
     // The item's own ratings are its first version; re-ratings are read separately (they are rare).
     private const string ItemColumns = """
-        i.item_id, i.document_id, i.source, i.topic, i.type, i.claim, i.published_at, i.position, i.recorded_at, '', null::text,
-        null::text, i.occurred_at, i.rebuts, null::text, i.retracted_position, i.retracted_at, i.retraction_reason,
-        i.ratings::text, i.credibility
+        item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, occurred_at, rebuts,
+        retracted_position, retracted_at, retraction_reason, ratings::text as ratings, credibility
         """;
 
     private async Task<NarrativeWorld> LoadAsync(string itemSql, string key, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct)
@@ -91,9 +93,9 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             while (await r.ReadAsync(ct))
             {
                 var item = new ItemRecorded(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(6), r.GetString(3), r.GetString(4),
-                    r.GetString(5), r.GetString(9), Text(r, 10), Text(r, 11), r.IsDBNull(12) ? null : r.GetFieldValue<DateOnly>(12),
-                    r.GetInt32(19), RatingsJson.Parse(r.GetString(18)), r.GetFieldValue<string[]>(13), Text(r, 14));
-                recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(15) ? null : r.GetInt64(15), r.IsDBNull(16) ? null : At(r, 16), Text(r, 17)));
+                    r.GetString(5), "", null, null, r.IsDBNull(9) ? null : r.GetFieldValue<DateOnly>(9),
+                    r.GetInt32(15), RatingsJson.Parse(r.GetString(14)), r.GetFieldValue<string[]>(10), null);
+                recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(11) ? null : r.GetInt64(11), r.IsDBNull(12) ? null : At(r, 12), Text(r, 13)));
             }
         }
 

@@ -49,7 +49,7 @@ public static class WorldQueries
             })
             .ToList();
         view.UseRetractedTopicItems(topic);
-        var positions = view.Used.ToImmutableArray();
+        var positions = view.Used.Order().ToImmutableArray();
         return new AssessmentResult(
             topic, asOf, knownAt, positions.Length == 0 ? 0 : positions[^1], score.Leading, Likelihood.Word(probability), probability,
             Confidence.Assess(score, i => derived[i.ItemId] is not null), score.Hypotheses, list, positions);
@@ -77,7 +77,7 @@ public static class WorldQueries
         {
             view.UseItem(a.ItemId);
         }
-        return new ProvenanceResult(claim, asOf, knownAt, view.Used.Count == 0 ? 0 : view.Used.Max, independent, first, appearances);
+        return new ProvenanceResult(claim, asOf, knownAt, view.Used.Count == 0 ? 0 : view.Used.Max(), independent, first, appearances);
     }
 
     public static CoincidenceResult? Coincidence(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
@@ -101,7 +101,7 @@ public static class WorldQueries
         }
         var t = topicVersion.Value;
         return CoincidenceAnalysis.Compute(
-            topic, t.PeriodStart, t.PeriodEnd, asOf, view.AsOf, signals, periods.Select(p => p.Value), knownAt, view.Used.Max);
+            topic, t.PeriodStart, t.PeriodEnd, asOf, view.AsOf, signals, periods.Select(p => p.Value), knownAt, view.Used.Max());
     }
 
     public static TimelineResult? Timeline(NarrativeWorld world, string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt)
@@ -237,7 +237,8 @@ public static class WorldQueries
 
         public IReadOnlyDictionary<string, IReadOnlyList<string>> Cites { get; }
 
-        public SortedSet<long> Used { get; } = [];
+        /// <summary>Positions of the events the answer drew on (sorted once, when the answer is built).</summary>
+        public HashSet<long> Used { get; } = [];
 
         public IReadOnlyDictionary<string, string?> DerivedFrom => _derived ??= ProvenanceAnalysis.DerivedFrom(Visible, Cites);
 
@@ -256,9 +257,12 @@ public static class WorldQueries
         {
             var h = _world.Items[itemId];
             Used.Add(h.Position);
-            foreach (var v in h.Versions.Where(v => v.FromRecordedAt <= _knownAt))
+            foreach (var v in h.Versions)
             {
-                Used.Add(v.FromPosition);
+                if (v.FromRecordedAt <= _knownAt)
+                {
+                    Used.Add(v.FromPosition);
+                }
             }
             if (_world.SourceAt(h.Recorded.Source, _knownAt) is { } s)
             {
