@@ -73,6 +73,13 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         var periods = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<ContextPeriodRecorded>>>(StringComparer.Ordinal);
         var documents = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<DocumentIngested>>>(StringComparer.Ordinal);
         var recorded = new List<(ItemRecorded Item, long Position, DateTimeOffset At, long? RetractedPosition, DateTimeOffset? RetractedAt, string? Reason)>();
+        // Items share a few hundred distinct ratings objects; each is parsed once (the parsed maps are immutable).
+        var parsed = new Dictionary<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
+        ImmutableSortedDictionary<string, string> Ratings(string json)
+        {
+            if (!parsed.TryGetValue(json, out var ratings)) parsed[json] = ratings = RatingsJson.Parse(json);
+            return ratings;
+        }
         var rerated = new Dictionary<string, List<(long Position, DateTimeOffset At, IReadOnlyDictionary<string, string> Ratings, int Credibility, string? Reason)>>(StringComparer.Ordinal);
         await using (var r = await batch.ExecuteReaderAsync(ct))
         {
@@ -94,7 +101,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             {
                 var item = new ItemRecorded(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(6), r.GetString(3), r.GetString(4),
                     r.GetString(5), "", null, null, r.IsDBNull(9) ? null : r.GetFieldValue<DateOnly>(9),
-                    r.GetInt32(15), RatingsJson.Parse(r.GetString(14)), r.GetFieldValue<string[]>(10), null);
+                    r.GetInt32(15), Ratings(r.GetString(14)), r.GetFieldValue<string[]>(10), null);
                 recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(11) ? null : r.GetInt64(11), r.IsDBNull(12) ? null : At(r, 12), Text(r, 13)));
             }
         }
@@ -112,7 +119,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             {
                 var id = r.GetString(0);
                 if (!rerated.TryGetValue(id, out var list)) rerated[id] = list = [];
-                list.Add((r.GetInt64(1), At(r, 2), RatingsJson.Parse(r.GetString(3)), r.GetInt32(4), Text(r, 5)));
+                list.Add((r.GetInt64(1), At(r, 2), Ratings(r.GetString(3)), r.GetInt32(4), Text(r, 5)));
             }
         }
 

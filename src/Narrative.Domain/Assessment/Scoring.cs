@@ -49,8 +49,16 @@ public static class AchScoring
     public static double Diagnosticity(IReadOnlyDictionary<string, string> ratings)
     {
         ArgumentNullException.ThrowIfNull(ratings);
-        var values = ratings.Values.Select(RatingValue).OfType<int>().ToList();
-        return values.Count == 0 ? 0 : values.Max() - values.Min();
+        int max = int.MinValue, min = int.MaxValue;
+        foreach (var (_, rating) in ratings)
+        {
+            if (RatingValue(rating) is { } v)
+            {
+                max = Math.Max(max, v);
+                min = Math.Min(min, v);
+            }
+        }
+        return max == int.MinValue ? 0 : max - min;
     }
 
     private static int? RatingValue(string rating) => rating switch
@@ -68,11 +76,21 @@ public static class AchScoring
     private static double TieKey(double weighted) => Math.Round(weighted, 9);
 
     /// <summary>The first appearance of each claim among <paramref name="items"/> (which exclude retracted items).</summary>
-    public static IReadOnlyList<EvidenceItem> FirstAppearances(IEnumerable<EvidenceItem> items) =>
-        [.. items
-            .GroupBy(i => i.Claim, StringComparer.Ordinal)
-            .Select(g => g.Order(EvidenceItem.AppearanceOrder).First())
-            .Order(EvidenceItem.AppearanceOrder)];
+    public static IReadOnlyList<EvidenceItem> FirstAppearances(IEnumerable<EvidenceItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var first = new Dictionary<string, EvidenceItem>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (!first.TryGetValue(item.Claim, out var held) || EvidenceItem.AppearanceOrder.Compare(item, held) < 0)
+            {
+                first[item.Claim] = item;
+            }
+        }
+        var list = first.Values.ToList();
+        list.Sort(EvidenceItem.AppearanceOrder);
+        return list;
+    }
 
     /// <summary>
     /// Scores every hypothesis over the claims of <paramref name="items"/>. Leading = lowest weighted score;

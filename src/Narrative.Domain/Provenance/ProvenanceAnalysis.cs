@@ -28,15 +28,34 @@ public static class ProvenanceAnalysis
             .GroupBy(i => i.Claim, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(i => i.DocumentId).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        // The documents reachable from each document, in breadth-first discovery order, are walked once per document;
+        // an item's nearest carrier is the first of them that carries its claim.
+        var reachable = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            result[item.ItemId] = NearestCarrier(item.DocumentId, carriers[item.Claim], cites);
+            if (!reachable.TryGetValue(item.DocumentId, out var order))
+            {
+                reachable[item.DocumentId] = order = Reachable(item.DocumentId, cites);
+            }
+            var claimCarriers = carriers[item.Claim];
+            string? nearest = null;
+            foreach (var document in order)
+            {
+                if (claimCarriers.Contains(document))
+                {
+                    nearest = document;
+                    break;
+                }
+            }
+            result[item.ItemId] = nearest;
         }
         return result;
     }
 
-    private static string? NearestCarrier(string start, HashSet<string> carriers, IReadOnlyDictionary<string, IReadOnlyList<string>> cites)
+    /// <summary>The documents <paramref name="start"/> cites directly or through others, breadth first, cites in listed order.</summary>
+    private static List<string> Reachable(string start, IReadOnlyDictionary<string, IReadOnlyList<string>> cites)
     {
+        var order = new List<string>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { start };
         var queue = new Queue<string>();
         queue.Enqueue(start);
@@ -44,18 +63,14 @@ public static class ProvenanceAnalysis
         {
             foreach (var cited in cites.GetValueOrDefault(queue.Dequeue()) ?? [])
             {
-                if (!visited.Add(cited))
+                if (visited.Add(cited))
                 {
-                    continue;
+                    order.Add(cited);
+                    queue.Enqueue(cited);
                 }
-                if (carriers.Contains(cited))
-                {
-                    return cited;
-                }
-                queue.Enqueue(cited);
             }
         }
-        return null;
+        return order;
     }
 
     /// <summary>The appearances of one claim, in appearance order, with the first and the count of independent origins.</summary>

@@ -205,6 +205,9 @@ public static class WorldQueries
         private readonly NarrativeWorld _world;
         private readonly DateTimeOffset _knownAt;
         private IReadOnlyDictionary<string, string?>? _derived;
+        // Sources and documents in force at knownAt, looked up once per id (many items share them).
+        private readonly Dictionary<string, Versioned<SourceRegistered>?> _sources = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Versioned<DocumentIngested>?> _documents = new(StringComparer.Ordinal);
 
         public View(NarrativeWorld world, DateOnly asOf, DateTimeOffset knownAt)
         {
@@ -220,7 +223,7 @@ public static class WorldQueries
                     continue;
                 }
                 var r = history.Recorded;
-                var reliability = world.SourceAt(r.Source, knownAt)?.Value.Reliability ?? "F";
+                var reliability = SourceAt(r.Source)?.Value.Reliability ?? "F";
                 visible.Add(new EvidenceItem(r.ItemId, r.DocumentId, r.Source, reliability, r.PublishedAt, history.Position,
                     r.Topic, r.Type, r.Claim, version.Credibility, version.Ratings, r.Rebuts));
             }
@@ -264,14 +267,32 @@ public static class WorldQueries
                     Used.Add(v.FromPosition);
                 }
             }
-            if (_world.SourceAt(h.Recorded.Source, _knownAt) is { } s)
+            if (SourceAt(h.Recorded.Source) is { } s)
             {
                 Used.Add(s.Position);
             }
-            if (_world.DocumentAt(h.Recorded.DocumentId, _knownAt) is { } d)
+            if (DocumentAt(h.Recorded.DocumentId) is { } d)
             {
                 Used.Add(d.Position);
             }
+        }
+
+        private Versioned<SourceRegistered>? SourceAt(string id)
+        {
+            if (!_sources.TryGetValue(id, out var source))
+            {
+                _sources[id] = source = _world.SourceAt(id, _knownAt);
+            }
+            return source;
+        }
+
+        private Versioned<DocumentIngested>? DocumentAt(string id)
+        {
+            if (!_documents.TryGetValue(id, out var document))
+            {
+                _documents[id] = document = _world.DocumentAt(id, _knownAt);
+            }
+            return document;
         }
 
         /// <summary>Retractions known by knownAt of topic items published by asOf: they shaped the answer by their absence.</summary>

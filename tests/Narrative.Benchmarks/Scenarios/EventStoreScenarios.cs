@@ -221,34 +221,43 @@ public sealed class ReadAllScenario : Scenario
     private static async Task<double> RunRawAsync(BenchContext ctx, long max, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        long count = 0, deserialised = 0;
-        await using (var cmd = ctx.Db.CreateCommand("""
-            select position, tx_id, stream_id, stream_version, event_id, type, data::text, metadata::text, occurred_at, recorded_at, hash
-            from events order by position limit $1
-            """))
-        {
-            cmd.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = max });
-            cmd.CommandTimeout = 0;
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                _ = reader.GetInt64(0);
-                _ = reader.GetInt64(1);
-                _ = reader.GetString(2);
-                _ = reader.GetInt32(3);
-                _ = reader.GetGuid(4);
-                _ = reader.GetString(5);
-                var data = reader.GetString(6);
-                _ = reader.GetString(7);
-                _ = reader.GetDateTime(8);
-                _ = reader.GetDateTime(9);
-                _ = reader.GetFieldValue<byte[]>(10);
-                if (JsonSerializer.Deserialize<BenchItemRecorded>(data, RawJson) is not null) deserialised++;
-                count++;
-            }
-        }
+        var (count, deserialised) = await RawReadAllAsync(ctx.Db, (_, data) => JsonSerializer.Deserialize<BenchItemRecorded>(data, RawJson) is not null, max, ct);
         sw.Stop();
         return Checked(ctx, count, deserialised, max, sw.Elapsed);
+    }
+
+    /// <summary>
+    /// read.all's raw read: every column of the log in position order through one NpgsqlDataReader, each event's data
+    /// handed to <paramref name="deserialise"/> (type, json). Also the baseline of rebuild.assessment.
+    /// </summary>
+    internal static async Task<(long Count, long Deserialised)> RawReadAllAsync(Npgsql.NpgsqlDataSource db, Func<string, string, bool> deserialise,
+        long max, CancellationToken ct)
+    {
+        long count = 0, deserialised = 0;
+        await using var cmd = db.CreateCommand("""
+            select position, tx_id, stream_id, stream_version, event_id, type, data::text, metadata::text, occurred_at, recorded_at, hash
+            from events order by position limit $1
+            """);
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = max });
+        cmd.CommandTimeout = 0;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            _ = reader.GetInt64(0);
+            _ = reader.GetInt64(1);
+            _ = reader.GetString(2);
+            _ = reader.GetInt32(3);
+            _ = reader.GetGuid(4);
+            var type = reader.GetString(5);
+            var data = reader.GetString(6);
+            _ = reader.GetString(7);
+            _ = reader.GetDateTime(8);
+            _ = reader.GetDateTime(9);
+            _ = reader.GetFieldValue<byte[]>(10);
+            if (deserialise(type, data)) deserialised++;
+            count++;
+        }
+        return (count, deserialised);
     }
 
     private static double Checked(BenchContext ctx, long count, long deserialised, long max, TimeSpan elapsed)
