@@ -154,7 +154,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         Assert.Equal(2, after.Count(l => l.StartsWith("item_versions", StringComparison.Ordinal) && l.Contains(items[8], StringComparison.Ordinal)));
         Assert.DoesNotContain(after, l => l.Contains("a-different-claim", StringComparison.Ordinal));
         // The rebuild loads without indexes and builds them afterwards: the swapped-in schema has the same ones.
-        Assert.Equal(9, indexes.Count);
+        Assert.Equal(10, indexes.Count);
         Assert.Equal(indexes, await Indexes("rm_analysis"));
     }
 
@@ -172,7 +172,8 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
     {
         var lines = new List<string>();
         foreach (var (table, order) in new[] { ("sources", "source_id, position"), ("topics", "topic_id, position"), ("context_periods", "period_id, position"),
-                     ("documents", "document_id, position"), ("items", "item_id"), ("item_versions", "item_id, from_position"), ("rebuttals", "target, item_id") })
+                     ("documents", "document_id, position"), ("items", "item_id"), ("item_versions", "item_id, from_position"), ("rebuttals", "target, item_id"),
+                     ("topic_links", "topic, item_id") })
         {
             await using var cmd = _h.Services.DataSource.CreateCommand($"select t::text from rm_analysis.{table} t order by {order}");
             await using var r = await cmd.ExecuteReaderAsync();

@@ -19,19 +19,16 @@ public sealed class WorldSlice(NpgsqlDataSource db)
 
     /// <summary>
     /// Items of a topic plus those of other topics that share their claims or rebut them (for provenance and contested
-    /// flags). The topic's own rows come from one range scan of (topic, published_at, recorded_at) and are not fetched twice.
+    /// flags): the topic's rows from one range scan of (topic, published_at, recorded_at), the others by key through
+    /// topic_links. The links cover all time; the others are filtered by (asOf, knownAt) like every row, and an item of
+    /// another topic whose partner is not visible changes no answer.
     /// </summary>
     public Task<NarrativeWorld> ForTopicAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         LoadAsync($"""
-            with t as materialized (select {ItemColumns} from {S}.items where topic = $1 and published_at <= $2 and recorded_at <= $3),
-            others as (
-                select i.item_id from {S}.items i where i.claim in (select distinct claim from t) and i.topic <> $1
-                union
-                select r.item_id from {S}.rebuttals r join t on t.item_id = r.target)
-            select * from t
+            select {ItemColumns} from {S}.items where topic = $1 and published_at <= $2 and recorded_at <= $3
             union all
             select {ItemColumns} from {S}.items
-            where item_id in (select item_id from others) and topic <> $1 and published_at <= $2 and recorded_at <= $3
+            where item_id in (select item_id from {S}.topic_links where topic = $1) and published_at <= $2 and recorded_at <= $3
             """, topic, asOf, knownAt, ct);
 
     public Task<NarrativeWorld> ForClaimAsync(string claim, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>

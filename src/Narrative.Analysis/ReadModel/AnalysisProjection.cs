@@ -13,6 +13,8 @@ namespace Narrative.Analysis.ReadModel;
 /// versions, the event that closed it (a re-rating or a retraction). Rows are only ever inserted or closed.
 /// An item's first version (its ratings as recorded) lives in its items row, valid until the first re-rating;
 /// item_versions holds only re-ratings, so the common case (never re-rated) is one row per item.
+/// topic_links lists, per topic, the items of other topics that an answer about it needs: those sharing a claim with
+/// one of its items (provenance) and those rebutting one (contested flags), so a query reads them by key.
 /// Rebuildable: <see cref="ProjectionRebuilder"/> replays the log into a fresh schema and swaps it in.
 /// </summary>
 public sealed class AnalysisProjection : IRebuildableProjection
@@ -25,7 +27,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
     public string Schema => LiveSchema;
 
     /// <summary>Bumped whenever the tables change shape; a live model of another version is rebuilt at start-up.</summary>
-    public string Version => "analysis-v3";
+    public string Version => "analysis-v4";
 
     public async Task CreateTablesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
     {
@@ -46,6 +48,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
                 rebuts text[] not null, note text, ratings jsonb not null, credibility integer not null,
                 retracted_position bigint, retracted_at timestamptz, retraction_reason text);
             create table {s}.rebuttals (target text not null, item_id text not null);
+            create table {s}.topic_links (topic text not null, item_id text not null);
             create table {s}.item_versions (item_id text not null, from_position bigint not null, from_recorded_at timestamptz not null,
                 to_position bigint, to_recorded_at timestamptz, ratings jsonb not null, credibility integer not null, reason text);
             """, conn, tx);
@@ -60,6 +63,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
         $"create index on {schema}.items (topic, published_at, recorded_at)",
         $"create index on {schema}.items (claim)",
         $"alter table {schema}.rebuttals add primary key (target, item_id)",
+        $"alter table {schema}.topic_links add primary key (topic, item_id)",
         $"alter table {schema}.documents add primary key (document_id, position)",
         $"alter table {schema}.sources add primary key (source_id, position)",
         $"alter table {schema}.topics add primary key (topic_id, position)",
@@ -116,6 +120,19 @@ public sealed class AnalysisProjection : IRebuildableProjection
 
         public async Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct)
         {
+            await using (var links = new NpgsqlCommand($"""
+                insert into {batch.Schema}.topic_links (topic, item_id)
+                select a.topic, b.item_id
+                from (select claim from {batch.Schema}.items group by claim having min(topic) <> max(topic)) c
+                join {batch.Schema}.items a on a.claim = c.claim
+                join {batch.Schema}.items b on b.claim = c.claim and b.topic <> a.topic
+                union
+                select t.topic, r.item_id from {batch.Schema}.rebuttals r
+                join {batch.Schema}.items t on t.item_id = r.target
+                join {batch.Schema}.items ri on ri.item_id = r.item_id
+                where t.topic <> ri.topic
+                """, batch.Connection, batch.Transaction) { CommandTimeout = 0 })
+                await links.ExecuteNonQueryAsync(ct);
             foreach (var (data, e) in _deferred)
             {
                 if (data is ItemRerated r) await RerateAsync(batch, r, e, ct);
@@ -219,6 +236,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
         public async Task FlushAsync(CancellationToken ct, bool skipHeld, NpgsqlTransaction tx)
         {
             if (skipHeld) await SkipHeldItemsAsync(tx, ct);
+            var written = _items.Select(row => (string)row[0]!).ToArray();
             await Copy("sources (source_id, position, recorded_at, name, kind, reliability, rationale)", SourceTypes, _sources, ct);
             await Copy("topics (topic_id, position, recorded_at, title, period_start, period_end, hypotheses)", TopicTypes, _topics, ct);
             await Copy("context_periods (period_id, position, recorded_at, label, category, start_date, end_date, decision_at)", PeriodTypes, _periods, ct);
@@ -226,6 +244,28 @@ public sealed class AnalysisProjection : IRebuildableProjection
             await Copy("items (item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note, ratings, credibility)",
                 ItemTypes, _items, ct);
             await Copy("rebuttals (target, item_id)", RebuttalTypes, _rebuttals, ct);
+            if (skipHeld && written.Length > 0) await LinkAsync(written, tx, ct);
+        }
+
+        /// <summary>topic_links for newly written items: both directions of a shared claim, and a rebuttal across topics.</summary>
+        private async Task LinkAsync(string[] items, NpgsqlTransaction tx, CancellationToken ct)
+        {
+            await using var cmd = new NpgsqlCommand($"""
+                insert into {schema}.topic_links (topic, item_id)
+                select o.topic, n.item_id from {schema}.items n join {schema}.items o on o.claim = n.claim and o.topic <> n.topic
+                where n.item_id = any($1)
+                union
+                select n.topic, o.item_id from {schema}.items n join {schema}.items o on o.claim = n.claim and o.topic <> n.topic
+                where n.item_id = any($1)
+                union
+                select t.topic, r.item_id from {schema}.rebuttals r
+                join {schema}.items t on t.item_id = r.target
+                join {schema}.items ri on ri.item_id = r.item_id
+                where r.item_id = any($1) and t.topic <> ri.topic
+                on conflict do nothing
+                """, conn, tx);
+            cmd.Parameters.Add(new() { Value = items });
+            await cmd.ExecuteNonQueryAsync(ct);
         }
 
         /// <summary>An item already held (a repeated ItemRecorded) is skipped, as the pure replay skips it.</summary>
