@@ -48,6 +48,16 @@ public sealed class AnalysisProjection : IRebuildableProjection
                 rebuts text[] not null, note text, ratings jsonb not null, credibility integer not null,
                 retracted_position bigint, retracted_at timestamptz, retraction_reason text);
             create table {s}.rebuttals (target text not null, item_id text not null);
+            -- Statistics only for the columns queries filter or join on: gathering them for text, arrays and json
+            -- that no predicate reads is most of what analyze costs after a rebuild.
+            alter table {s}.items alter column document_id set statistics 0, alter column source set statistics 0,
+                alter column type set statistics 0, alter column summary set statistics 0, alter column quote set statistics 0,
+                alter column attributed_to set statistics 0, alter column occurred_at set statistics 0, alter column rebuts set statistics 0,
+                alter column note set statistics 0, alter column ratings set statistics 0, alter column credibility set statistics 0,
+                alter column retracted_at set statistics 0, alter column retraction_reason set statistics 0;
+            alter table {s}.documents alter column title set statistics 0, alter column url set statistics 0,
+                alter column authors set statistics 0, alter column cites set statistics 0, alter column item_ids set statistics 0,
+                alter column content_hash set statistics 0;
             create table {s}.topic_links (topic text not null, item_id text not null);
             create table {s}.item_versions (item_id text not null, from_position bigint not null, from_recorded_at timestamptz not null,
                 to_position bigint, to_recorded_at timestamptz, ratings jsonb not null, credibility integer not null, reason text);
@@ -103,7 +113,13 @@ public sealed class AnalysisProjection : IRebuildableProjection
     /// </summary>
     private sealed class Loader : IRebuildLoader
     {
-        private readonly HashSet<string> _items = new(StringComparer.Ordinal);
+        // Item id → topic (topic strings shared), for spotting a repeated ItemRecorded and rebuttals across topics.
+        private readonly Dictionary<string, string> _topicOf = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _topics = new(StringComparer.Ordinal);
+        // Claim → the first topic that carried it; the claims a second topic joined.
+        private readonly Dictionary<string, string> _claimTopic = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _sharedClaims = new(StringComparer.Ordinal);
+        private readonly List<(string Target, string Rebuttal, string Topic)> _rebuttals = [];
         private readonly List<(object Data, StoredEvent Event)> _deferred = [];
 
         public async Task LoadAsync(SubscriptionBatch batch, CancellationToken ct)
@@ -113,26 +129,41 @@ public sealed class AnalysisProjection : IRebuildableProjection
             {
                 var data = batch.Store.Types.Deserialize(e);
                 if (data is ItemRerated or ItemRetracted) _deferred.Add((data, e));
-                else if (data is not ItemRecorded i || _items.Add(i.ItemId)) writer.Add(data, e);
+                else if (data is not ItemRecorded i) writer.Add(data, e);
+                else if (!_topicOf.ContainsKey(i.ItemId))
+                {
+                    if (!_topics.TryGetValue(i.Topic, out var topic)) _topics[i.Topic] = topic = i.Topic;
+                    _topicOf[i.ItemId] = topic;
+                    if (!_claimTopic.TryAdd(i.Claim, topic) && _claimTopic[i.Claim] != topic) _sharedClaims.Add(i.Claim);
+                    foreach (var target in i.Rebuts.Distinct()) _rebuttals.Add((target, i.ItemId, topic));
+                    writer.Add(data, e);
+                }
             }
             await writer.FlushAsync(ct, skipHeld: false, batch.Transaction);
         }
 
         public async Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct)
         {
-            await using (var links = new NpgsqlCommand($"""
+            // topic_links, as the incremental path writes them: rebuttals across topics from memory, and every pair of
+            // items of the (usually few) claims that more than one topic carries from the claim index.
+            var links = _rebuttals
+                .Where(r => _topicOf.TryGetValue(r.Target, out var targetTopic) && targetTopic != r.Topic)
+                .Select(r => (Topic: _topicOf[r.Target], Item: r.Rebuttal))
+                .Distinct()
+                .ToList();
+            await using (var cmd = new NpgsqlCommand($"""
                 insert into {batch.Schema}.topic_links (topic, item_id)
-                select a.topic, b.item_id
-                from (select claim from {batch.Schema}.items group by claim having min(topic) <> max(topic)) c
-                join {batch.Schema}.items a on a.claim = c.claim
-                join {batch.Schema}.items b on b.claim = c.claim and b.topic <> a.topic
+                select * from unnest($1::text[], $2::text[])
                 union
-                select t.topic, r.item_id from {batch.Schema}.rebuttals r
-                join {batch.Schema}.items t on t.item_id = r.target
-                join {batch.Schema}.items ri on ri.item_id = r.item_id
-                where t.topic <> ri.topic
+                select a.topic, b.item_id from {batch.Schema}.items a join {batch.Schema}.items b on b.claim = a.claim and b.topic <> a.topic
+                where a.claim = any($3)
                 """, batch.Connection, batch.Transaction) { CommandTimeout = 0 })
-                await links.ExecuteNonQueryAsync(ct);
+            {
+                cmd.Parameters.Add(new() { Value = links.Select(l => l.Topic).ToArray() });
+                cmd.Parameters.Add(new() { Value = links.Select(l => l.Item).ToArray() });
+                cmd.Parameters.Add(new() { Value = _sharedClaims.ToArray() });
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
             foreach (var (data, e) in _deferred)
             {
                 if (data is ItemRerated r) await RerateAsync(batch, r, e, ct);

@@ -126,20 +126,21 @@ public static class ProjectionRebuilder
         {
             var statements = projection.IndexStatements(shadow);
             Log.Information("Rebuilding {Projection}: building {Count} indexes", projection.Name, statements.Count);
-            await CreateIndexesAsync(store, statements, ct);
+            await RunInParallelAsync(store, statements, ct);
+            Log.Information("Rebuilding {Projection}: indexes built at {Seconds:0.0}s", projection.Name, clock.Elapsed.TotalSeconds);
             await using var tx = await conn.BeginTransactionAsync(ct);
             await loader.CompleteAsync(new SubscriptionBatch(conn, tx, store, [], shadow), ct);
             await tx.CommitAsync(ct);
+            Log.Information("Rebuilding {Projection}: deferred work done at {Seconds:0.0}s", projection.Name, clock.Elapsed.TotalSeconds);
         }
 
         // Fresh tables have no statistics; without them the planner picks sequential scans for every point-in-time query.
+        var names = new List<string>();
         await using (var tables = new NpgsqlCommand("select tablename from pg_tables where schemaname = $1", conn) { Parameters = { new() { Value = shadow } } })
-        {
-            var names = new List<string>();
-            await using (var r = await tables.ExecuteReaderAsync(ct))
-                while (await r.ReadAsync(ct)) names.Add(r.GetString(0));
-            foreach (var t in names) await Exec(conn, null, $"analyze {Ident(shadow)}.{Ident(t)}", ct);
-        }
+        await using (var r = await tables.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct)) names.Add(r.GetString(0));
+        await RunInParallelAsync(store, [.. names.Select(t => $"analyze {Ident(shadow)}.{Ident(t)}")], ct);
+        Log.Information("Rebuilding {Projection}: statistics gathered at {Seconds:0.0}s", projection.Name, clock.Elapsed.TotalSeconds);
 
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
@@ -187,10 +188,10 @@ public static class ProjectionRebuilder
     }
 
     /// <summary>
-    /// Builds the indexes of a loaded shadow schema, a few at a time on separate connections: each build is one sort
-    /// of the table, mostly CPU, so running them side by side uses the machine's cores.
+    /// Runs statements on a loaded shadow schema (index builds, analyze) a few at a time on separate connections: each
+    /// is mostly CPU on one table, so running them side by side uses the machine's cores.
     /// </summary>
-    private static async Task CreateIndexesAsync(EventStore store, IReadOnlyList<string> statements, CancellationToken ct)
+    private static async Task RunInParallelAsync(EventStore store, IReadOnlyList<string> statements, CancellationToken ct)
     {
         var queue = new System.Collections.Concurrent.ConcurrentQueue<string>(statements);
         var workers = Enumerable.Range(0, Math.Min(statements.Count, Math.Max(2, Environment.ProcessorCount))).Select(async _ =>

@@ -115,19 +115,26 @@ public sealed class QueryAssessmentScenario : Scenario
         foreach (var asOf in Dates(Queries(ctx.Options)))
         {
             var sw = Stopwatch.StartNew();
+            // An item's own row holds its first ratings; a re-rating valid at knownAt, if any, replaces them.
             await using var cmd = b.Services.DataSource.CreateCommand("""
-                select i.item_id, i.document_id, i.source, i.type, i.claim, i.published_at, i.position, i.rebuts, v.ratings::text, v.credibility
+                select i.item_id, i.document_id, i.source, i.type, i.claim, i.published_at, i.position, i.rebuts,
+                       coalesce(v.ratings, i.ratings)::text, coalesce(v.credibility, i.credibility)
                 from rm_analysis.items i
-                cross join lateral (select * from rm_analysis.item_versions v where v.item_id = i.item_id
-                    and v.from_recorded_at <= $3 and (v.to_recorded_at is null or v.to_recorded_at > $3) offset 0) v
-                where i.topic = $1 and i.published_at <= $2
+                left join lateral (select v.ratings, v.credibility from rm_analysis.item_versions v where v.item_id = i.item_id
+                    and v.from_recorded_at <= $3 and (v.to_recorded_at is null or v.to_recorded_at > $3) offset 0) v on true
+                where i.topic = $1 and i.published_at <= $2 and i.recorded_at <= $3
                 """);
             cmd.Parameters.Add(new() { Value = AnalysisBench.MainTopic });
             cmd.Parameters.Add(new() { Value = DateOnly.FromDateTime(asOf.UtcDateTime) });
             cmd.Parameters.Add(new() { Value = DateTimeOffset.UtcNow });
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-                for (var c = 0; c < r.FieldCount; c++) _ = r.GetValue(c);
+            var rows = 0;
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+                while (await r.ReadAsync(ct))
+                {
+                    for (var c = 0; c < r.FieldCount; c++) _ = r.GetValue(c);
+                    rows++;
+                }
+            if (rows == 0) throw new InvalidOperationException($"raw read no items at {asOf:O}");
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
         return AnalysisScenarios.Percentile(times, 0.95);
