@@ -24,9 +24,12 @@ public static class ProvenanceAnalysis
         ArgumentNullException.ThrowIfNull(visible);
         ArgumentNullException.ThrowIfNull(cites);
         var items = visible.ToList();
-        var carriers = items
-            .GroupBy(i => i.Claim, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(i => i.DocumentId).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        // (claim, document) for every document that carries a visible appearance of the claim.
+        var carriers = new HashSet<(string Claim, string Document)>();
+        foreach (var i in items)
+        {
+            carriers.Add((i.Claim, i.DocumentId));
+        }
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
         // The documents reachable from each document, in breadth-first discovery order, are walked once per document;
         // an item's nearest carrier is the first of them that carries its claim.
@@ -37,11 +40,10 @@ public static class ProvenanceAnalysis
             {
                 reachable[item.DocumentId] = order = Reachable(item.DocumentId, cites);
             }
-            var claimCarriers = carriers[item.Claim];
             string? nearest = null;
             foreach (var document in order)
             {
-                if (claimCarriers.Contains(document))
+                if (carriers.Contains((item.Claim, document)))
                 {
                     nearest = document;
                     break;

@@ -33,21 +33,31 @@ public static class WorldQueries
         var probabilities = Likelihood.Probabilities(score.Hypotheses);
         var probability = probabilities.GetValueOrDefault(score.Leading);
 
-        var list = evidence
-            .OrderBy(e => e.PublishedAt).ThenBy(e => e.ItemId, StringComparer.Ordinal)
-            .Select(e =>
+        // Items share a few hundred distinct ratings objects (one per combination), so diagnosticity is computed per object.
+        var diagnosticity = new Dictionary<IReadOnlyDictionary<string, string>, double>(ReferenceEqualityComparer.Instance);
+        var ordered = evidence.ToList();
+        ordered.Sort(static (a, b) =>
+        {
+            var c = a.PublishedAt.CompareTo(b.PublishedAt);
+            return c != 0 ? c : string.CompareOrdinal(a.ItemId, b.ItemId);
+        });
+        var list = new List<EvidenceView>(ordered.Count);
+        foreach (var e in ordered)
+        {
+            var by = contestedBy.GetValueOrDefault(e.ItemId) ?? [];
+            foreach (var rebuttal in by)
             {
-                var by = contestedBy.GetValueOrDefault(e.ItemId) ?? [];
-                foreach (var rebuttal in by)
-                {
-                    view.UseItem(rebuttal);
-                }
-                return new EvidenceView(
-                    e.ItemId, e.DocumentId, e.Source, e.Type, e.Claim, e.PublishedAt, e.Credibility, e.Reliability, e.Ratings,
-                    AchScoring.Diagnosticity(e.Ratings), derived[e.ItemId] is not null, derived[e.ItemId], by.Count > 0, by,
-                    scoredIds.Contains(e.ItemId));
-            })
-            .ToList();
+                view.UseItem(rebuttal);
+            }
+            if (!diagnosticity.TryGetValue(e.Ratings, out var d))
+            {
+                diagnosticity[e.Ratings] = d = AchScoring.Diagnosticity(e.Ratings);
+            }
+            var from = derived[e.ItemId];
+            list.Add(new EvidenceView(
+                e.ItemId, e.DocumentId, e.Source, e.Type, e.Claim, e.PublishedAt, e.Credibility, e.Reliability, e.Ratings,
+                d, from is not null, from, by.Count > 0, by, scoredIds.Contains(e.ItemId)));
+        }
         view.UseRetractedTopicItems(topic);
         var positions = view.Used.Order().ToImmutableArray();
         return new AssessmentResult(
