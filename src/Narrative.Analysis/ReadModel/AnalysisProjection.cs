@@ -268,6 +268,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
         {
             if (skipHeld) await SkipHeldItemsAsync(tx, ct);
             var written = _items.Select(row => (string)row[0]!).ToArray();
+            var rebuttals = _rebuttals.Select(row => ((string)row[0]!, (string)row[1]!)).ToArray();
             await Copy("sources (source_id, position, recorded_at, name, kind, reliability, rationale)", SourceTypes, _sources, ct);
             await Copy("topics (topic_id, position, recorded_at, title, period_start, period_end, hypotheses)", TopicTypes, _topics, ct);
             await Copy("context_periods (period_id, position, recorded_at, label, category, start_date, end_date, decision_at)", PeriodTypes, _periods, ct);
@@ -275,11 +276,11 @@ public sealed class AnalysisProjection : IRebuildableProjection
             await Copy("items (item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note, ratings, credibility)",
                 ItemTypes, _items, ct);
             await Copy("rebuttals (target, item_id)", RebuttalTypes, _rebuttals, ct);
-            if (skipHeld && written.Length > 0) await LinkAsync(written, tx, ct);
+            if (skipHeld && written.Length > 0) await LinkAsync(written, rebuttals, tx, ct);
         }
 
         /// <summary>topic_links for newly written items: both directions of a shared claim, and a rebuttal across topics.</summary>
-        private async Task LinkAsync(string[] items, NpgsqlTransaction tx, CancellationToken ct)
+        private async Task LinkAsync(string[] items, (string Target, string Item)[] rebuttals, NpgsqlTransaction tx, CancellationToken ct)
         {
             await using var cmd = new NpgsqlCommand($"""
                 insert into {schema}.topic_links (topic, item_id)
@@ -289,13 +290,15 @@ public sealed class AnalysisProjection : IRebuildableProjection
                 select n.topic, o.item_id from {schema}.items n join {schema}.items o on o.claim = n.claim and o.topic <> n.topic
                 where n.item_id = any($1)
                 union
-                select t.topic, r.item_id from {schema}.rebuttals r
+                select t.topic, r.item_id from unnest($2::text[], $3::text[]) as r (target, item_id)
                 join {schema}.items t on t.item_id = r.target
                 join {schema}.items ri on ri.item_id = r.item_id
-                where r.item_id = any($1) and t.topic <> ri.topic
+                where t.topic <> ri.topic
                 on conflict do nothing
                 """, conn, tx);
             cmd.Parameters.Add(new() { Value = items });
+            cmd.Parameters.Add(new() { Value = rebuttals.Select(r => r.Target).ToArray() });
+            cmd.Parameters.Add(new() { Value = rebuttals.Select(r => r.Item).ToArray() });
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
