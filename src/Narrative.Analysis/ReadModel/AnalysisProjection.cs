@@ -82,17 +82,17 @@ public sealed class AnalysisProjection : IRebuildableProjection
 
     public async Task HandleAsync(SubscriptionBatch batch, CancellationToken ct)
     {
-        var writer = new Writer(batch.Connection, batch.Schema);
+        var writer = new Writer(batch.Connection, batch.Transaction, batch.Schema);
         foreach (var e in batch.Events)
         {
             switch (batch.Store.Types.Deserialize(e))
             {
                 case ItemRerated r:
-                    await writer.FlushAsync(ct, skipHeld: true, batch.Transaction);
+                    await writer.FlushAsync(incremental: true, ct);
                     await RerateAsync(batch, r, e, ct);
                     break;
                 case ItemRetracted x:
-                    await writer.FlushAsync(ct, skipHeld: true, batch.Transaction);
+                    await writer.FlushAsync(incremental: true, ct);
                     await RetractAsync(batch, x, e, ct);
                     break;
                 case var data:
@@ -100,7 +100,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
                     break;
             }
         }
-        await writer.FlushAsync(ct, skipHeld: true, batch.Transaction);
+        await writer.FlushAsync(incremental: true, ct);
     }
 
     public IRebuildLoader CreateRebuildLoader() => new Loader();
@@ -124,7 +124,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
 
         public async Task LoadAsync(SubscriptionBatch batch, CancellationToken ct)
         {
-            var writer = new Writer(batch.Connection, batch.Schema);
+            var writer = new Writer(batch.Connection, batch.Transaction, batch.Schema);
             foreach (var e in batch.Events)
             {
                 var data = batch.Store.Types.Deserialize(e);
@@ -139,37 +139,49 @@ public sealed class AnalysisProjection : IRebuildableProjection
                     writer.Add(data, e);
                 }
             }
-            await writer.FlushAsync(ct, skipHeld: false, batch.Transaction);
+            await writer.FlushAsync(incremental: false, ct);
         }
 
         public async Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct)
         {
-            // topic_links, as the incremental path writes them: rebuttals across topics from memory, and every pair of
-            // items of the (usually few) claims that more than one topic carries from the claim index.
-            var links = _rebuttals
-                .Where(r => _topicOf.TryGetValue(r.Target, out var targetTopic) && targetTopic != r.Topic)
-                .Select(r => (Topic: _topicOf[r.Target], Item: r.Rebuttal))
-                .Distinct()
-                .ToList();
-            await using (var cmd = new NpgsqlCommand($"""
-                insert into {batch.Schema}.topic_links (topic, item_id)
-                select * from unnest($1::text[], $2::text[])
-                union
-                select a.topic, b.item_id from {batch.Schema}.items a join {batch.Schema}.items b on b.claim = a.claim and b.topic <> a.topic
-                where a.claim = any($3)
-                """, batch.Connection, batch.Transaction) { CommandTimeout = 0 })
-            {
-                cmd.Parameters.Add(new() { Value = links.Select(l => l.Topic).ToArray() });
-                cmd.Parameters.Add(new() { Value = links.Select(l => l.Item).ToArray() });
-                cmd.Parameters.Add(new() { Value = _sharedClaims.ToArray() });
-                await cmd.ExecuteNonQueryAsync(ct);
-            }
+            // topic_links, as the incremental path writes them: every item of the claims a second topic joined, and the
+            // rebuttals that cross topics (found in memory, so the statement only sees the few that matter).
+            var crossing = _rebuttals.Where(r => _topicOf.GetValueOrDefault(r.Target) is { } target && target != r.Topic).ToList();
+            await LinkAsync(batch.Connection, batch.Transaction, batch.Schema, [], [.. _sharedClaims],
+                [.. crossing.Select(r => r.Target)], [.. crossing.Select(r => r.Rebuttal)], ct);
             foreach (var (data, e) in _deferred)
             {
                 if (data is ItemRerated r) await RerateAsync(batch, r, e, ct);
                 else if (data is ItemRetracted x) await RetractAsync(batch, x, e, ct);
             }
         }
+    }
+
+    /// <summary>
+    /// Writes topic_links for <paramref name="items"/> and for every item of <paramref name="claims"/> (both directions
+    /// of a claim shared across topics), and for the rebuttal pairs whose rebuttal and target are in different topics.
+    /// </summary>
+    private static async Task LinkAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string[] items, string[] claims,
+        string[] targets, string[] rebutters, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"""
+            with n as (select item_id, topic, claim from {schema}.items where item_id = any($1) or claim = any($2))
+            insert into {schema}.topic_links (topic, item_id)
+            select o.topic, n.item_id from n join {schema}.items o on o.claim = n.claim and o.topic <> n.topic
+            union
+            select n.topic, o.item_id from n join {schema}.items o on o.claim = n.claim and o.topic <> n.topic
+            union
+            select t.topic, r.item_id from unnest($3::text[], $4::text[]) as r (target, item_id)
+            join {schema}.items t on t.item_id = r.target
+            join {schema}.items ri on ri.item_id = r.item_id
+            where t.topic <> ri.topic
+            on conflict do nothing
+            """, conn, tx) { CommandTimeout = 0 };
+        cmd.Parameters.Add(new() { Value = items });
+        cmd.Parameters.Add(new() { Value = claims });
+        cmd.Parameters.Add(new() { Value = targets });
+        cmd.Parameters.Add(new() { Value = rebutters });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task RerateAsync(SubscriptionBatch b, ItemRerated r, StoredEvent e, CancellationToken ct)
@@ -218,7 +230,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
     /// Buffers rows and writes each table with one binary COPY per batch: the fastest way into PostgreSQL, which is what
     /// makes rebuilds quick. Values are written with their exact types, so Npgsql need not inspect each one.
     /// </summary>
-    private sealed class Writer(NpgsqlConnection conn, string schema)
+    private sealed class Writer(NpgsqlConnection conn, NpgsqlTransaction tx, string schema)
     {
         private readonly List<object?[]> _sources = [];
         private readonly List<object?[]> _topics = [];
@@ -263,12 +275,20 @@ public sealed class AnalysisProjection : IRebuildableProjection
             NpgsqlDbType.Jsonb, NpgsqlDbType.Integer];
         private static readonly NpgsqlDbType[] RebuttalTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text];
 
-        /// <param name="skipHeld">Drop items the tables already hold (the incremental path; a rebuild knows them from memory).</param>
-        public async Task FlushAsync(CancellationToken ct, bool skipHeld, NpgsqlTransaction tx)
+        /// <param name="incremental">
+        /// The incremental path: drop items the tables already hold and link the new ones across topics. A rebuild does
+        /// both from memory (see <see cref="Loader"/>).
+        /// </param>
+        public async Task FlushAsync(bool incremental, CancellationToken ct)
         {
-            if (skipHeld) await SkipHeldItemsAsync(tx, ct);
-            var written = _items.Select(row => (string)row[0]!).ToArray();
-            var rebuttals = _rebuttals.Select(row => ((string)row[0]!, (string)row[1]!)).ToArray();
+            string[] written = [], targets = [], rebutters = [];
+            if (incremental)
+            {
+                await SkipHeldItemsAsync(ct);
+                written = [.. _items.Select(row => (string)row[0]!)];
+                targets = [.. _rebuttals.Select(row => (string)row[0]!)];
+                rebutters = [.. _rebuttals.Select(row => (string)row[1]!)];
+            }
             await Copy("sources (source_id, position, recorded_at, name, kind, reliability, rationale)", SourceTypes, _sources, ct);
             await Copy("topics (topic_id, position, recorded_at, title, period_start, period_end, hypotheses)", TopicTypes, _topics, ct);
             await Copy("context_periods (period_id, position, recorded_at, label, category, start_date, end_date, decision_at)", PeriodTypes, _periods, ct);
@@ -276,34 +296,11 @@ public sealed class AnalysisProjection : IRebuildableProjection
             await Copy("items (item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note, ratings, credibility)",
                 ItemTypes, _items, ct);
             await Copy("rebuttals (target, item_id)", RebuttalTypes, _rebuttals, ct);
-            if (skipHeld && written.Length > 0) await LinkAsync(written, rebuttals, tx, ct);
-        }
-
-        /// <summary>topic_links for newly written items: both directions of a shared claim, and a rebuttal across topics.</summary>
-        private async Task LinkAsync(string[] items, (string Target, string Item)[] rebuttals, NpgsqlTransaction tx, CancellationToken ct)
-        {
-            await using var cmd = new NpgsqlCommand($"""
-                insert into {schema}.topic_links (topic, item_id)
-                select o.topic, n.item_id from {schema}.items n join {schema}.items o on o.claim = n.claim and o.topic <> n.topic
-                where n.item_id = any($1)
-                union
-                select n.topic, o.item_id from {schema}.items n join {schema}.items o on o.claim = n.claim and o.topic <> n.topic
-                where n.item_id = any($1)
-                union
-                select t.topic, r.item_id from unnest($2::text[], $3::text[]) as r (target, item_id)
-                join {schema}.items t on t.item_id = r.target
-                join {schema}.items ri on ri.item_id = r.item_id
-                where t.topic <> ri.topic
-                on conflict do nothing
-                """, conn, tx);
-            cmd.Parameters.Add(new() { Value = items });
-            cmd.Parameters.Add(new() { Value = rebuttals.Select(r => r.Target).ToArray() });
-            cmd.Parameters.Add(new() { Value = rebuttals.Select(r => r.Item).ToArray() });
-            await cmd.ExecuteNonQueryAsync(ct);
+            if (written.Length > 0) await LinkAsync(conn, tx, schema, written, [], targets, rebutters, ct);
         }
 
         /// <summary>An item already held (a repeated ItemRecorded) is skipped, as the pure replay skips it.</summary>
-        private async Task SkipHeldItemsAsync(NpgsqlTransaction tx, CancellationToken ct)
+        private async Task SkipHeldItemsAsync(CancellationToken ct)
         {
             if (_items.Count == 0) return;
             var held = new HashSet<string>(StringComparer.Ordinal);

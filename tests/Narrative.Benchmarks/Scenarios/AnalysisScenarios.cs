@@ -236,9 +236,7 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
             var due = started + (long)(i * Stopwatch.Frequency / 500.0);
             while (Stopwatch.GetTimestamp() < due) await Task.Delay(1, ct);
             var id = $"lag-{tag}-{i}";
-            var item = new ItemRecorded(id, "lag-doc", "s0", AnalysisBench.PeriodEnd, "bench-lag", "report", id, "lag probe", null, null, null, 3,
-                new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "N", ["maximalist"] = "N" }, [], null);
-            await s.Store.AppendAsync($"lag-{tag}-{i % 50}", ExpectedVersion.Any, [new EventData(Guid.NewGuid(), item, DateTimeOffset.UtcNow)], ct);
+            await AppendProbeAsync(s, $"lag-{tag}-{i % 50}", id, ct);
             committed[id] = Stopwatch.GetTimestamp();
         }
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -251,6 +249,14 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
         return AnalysisScenarios.Percentile(lags, 0.99);
     }
 
+    /// <summary>One probe: an item of its own claim in the "bench-lag" topic, appended alone.</summary>
+    private static Task AppendProbeAsync(NarrativeServices s, string stream, string id, CancellationToken ct)
+    {
+        var item = new ItemRecorded(id, "lag-doc", "s0", AnalysisBench.PeriodEnd, "bench-lag", "report", id, "lag probe", null, null, null, 3,
+            new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "N", ["maximalist"] = "N" }, [], null);
+        return s.Store.AppendAsync(stream, ExpectedVersion.Any, [new EventData(Guid.NewGuid(), item, DateTimeOffset.UtcNow)], ct);
+    }
+
     /// <summary>
     /// Steady state before the clock starts: one probe must come through the running daemon (subscription owned, LISTEN
     /// in place, code paths compiled), so that the percentiles measure the steady 500/s and not the daemon's start-up.
@@ -258,9 +264,7 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
     private async Task WarmUpAsync(NarrativeServices s, string tag, CancellationToken ct)
     {
         var id = $"warm-{tag}";
-        var item = new ItemRecorded(id, "lag-doc", "s0", AnalysisBench.PeriodEnd, "bench-lag", "report", id, "warm-up probe", null, null, null, 3,
-            new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "N", ["maximalist"] = "N" }, [], null);
-        await s.Store.AppendAsync($"lag-{tag}-warm", ExpectedVersion.Any, [new EventData(Guid.NewGuid(), item, DateTimeOffset.UtcNow)], ct);
+        await AppendProbeAsync(s, $"lag-{tag}-warm", id, ct);
         var sql = handler ? "select count(*) from bench_effects where item_id = $1" : "select count(*) from rm_analysis.items where item_id = $1";
         var until = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < until)
