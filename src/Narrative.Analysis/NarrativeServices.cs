@@ -21,13 +21,17 @@ public sealed class NarrativeServices : IAsyncDisposable
         Clock = clock;
         Store = new Store(db, NarrativeEvents.CreateRegistry());
         Ingestion = new IngestionService(Store, clock);
-        Queries = new AnalysisQueries(db);
+        Queries = new AnalysisQueries(db, CachedTopics());
         Audit = new AuditService(Store, Queries);
         Projections = [new AnalysisProjection()];
         Handlers = NarrativeReactions.Register(new HandlerRegistry());
         DeadLetters = new DeadLetters(Store, Handlers, new HandlerOptions { Time = clock });
         Outbox = new OutboxFeed(db);
     }
+
+    /// <summary>NARRATIVE_TOPIC_CACHE: how many topics' slices queries keep in memory (0 turns the cache off).</summary>
+    private static int CachedTopics() =>
+        int.TryParse(Environment.GetEnvironmentVariable("NARRATIVE_TOPIC_CACHE"), out var n) && n >= 0 ? n : AnalysisQueries.DefaultCachedTopics;
 
     public NpgsqlDataSource DataSource { get; }
     public TimeProvider Clock { get; }

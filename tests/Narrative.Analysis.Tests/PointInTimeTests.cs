@@ -67,6 +67,9 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         await _h.CatchUpAsync();
         var world = await _h.ReplayAsync();
         var firstRecorded = marks[0].AddMinutes(-1);
+        // The services answer from the topic cache (the whole topic in memory, filtered by the pure functions); this
+        // one reads the slice for each question with the time filters in SQL. Both must equal the replay.
+        var uncached = new Narrative.Analysis.Queries.AnalysisQueries(_h.Services.DataSource, cachedTopics: 0);
 
         for (var i = 0; i < 200; i++)
         {
@@ -76,14 +79,51 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
             var fromSql = await _h.Services.Queries.AssessAsync(Topic, asOf, knownAt, default);
             var fromReplay = WorldQueries.Assess(world, Topic, asOf, knownAt);
             Assert.True(AuditService.Same(fromSql, fromReplay), $"assessment differs at asOf={asOf:O} knownAt={knownAt:O}");
+            Assert.True(AuditService.Same(await uncached.AssessAsync(Topic, asOf, knownAt, default), fromReplay),
+                $"uncached assessment differs at asOf={asOf:O} knownAt={knownAt:O}");
 
             if (i % 4 == 0)
             {
                 Assert.True(AuditService.Same(await _h.Services.Queries.CoincidenceAsync(Topic, asOf, knownAt, default), WorldQueries.Coincidence(world, Topic, asOf, knownAt)));
+                Assert.True(AuditService.Same(await uncached.CoincidenceAsync(Topic, asOf, knownAt, default), WorldQueries.Coincidence(world, Topic, asOf, knownAt)));
                 Assert.True(AuditService.Same(await _h.Services.Queries.ProvenanceAsync("putin-private-openness-to-freeze", asOf, knownAt, default),
                     WorldQueries.Provenance(world, "putin-private-openness-to-freeze", asOf, knownAt)));
             }
         }
+    }
+
+    [Fact]
+    public async Task the_topic_cache_serves_repeat_questions_from_memory_and_rereads_when_the_read_model_moves()
+    {
+        await LoadDocs();
+        var cache = _h.Services.Queries.Cache!;
+        var asOf = WorldQueries.EndOfDay(new DateOnly(2024, 5, 31));
+        var before = DateTimeOffset.UtcNow;
+        var first = (await _h.Services.Queries.AssessAsync(Topic, asOf, before, default))!;
+        var (hits, misses) = (cache.Hits, cache.Misses);
+
+        // Nothing changed: the other dates come from memory.
+        var early = await _h.Services.Queries.AssessAsync(Topic, WorldQueries.EndOfDay(new DateOnly(2024, 1, 31)), before, default);
+        Assert.True(AuditService.Same(first, await _h.Services.Queries.AssessAsync(Topic, asOf, before, default)));
+        Assert.Equal((hits + 2, misses), (cache.Hits, cache.Misses));
+        Assert.NotEqual(first.Evidence.Count, early!.Evidence.Count);
+
+        // A correction moves the read model: the next question reads the slice again and sees it.
+        await Task.Delay(20);
+        var target = first.Evidence.First(e => e.Scored);
+        Assert.Equal(Narrative.Analysis.Ingestion.IngestStatus.Created, (await Correct(target.ItemId, null, null, true)).Status);
+        await _h.CatchUpAsync();
+        var now = (await _h.Services.Queries.AssessAsync(Topic, asOf, DateTimeOffset.UtcNow, default))!;
+        Assert.Equal(misses + 1, cache.Misses);
+        Assert.DoesNotContain(now.Evidence, e => e.ItemId == target.ItemId);
+        Assert.True(AuditService.Same(first, await _h.Services.Queries.AssessAsync(Topic, asOf, before, default)));
+
+        // A rebuild swaps in a new schema at the same checkpoint: the cache does not trust the old rows either.
+        misses = cache.Misses;
+        await ProjectionRebuilder.RebuildAsync(_h.Services.Store, _h.Services.Projection("analysis")!, null, default);
+        var rebuilt = (await _h.Services.Queries.AssessAsync(Topic, asOf, DateTimeOffset.UtcNow, default))!;
+        Assert.Equal(misses + 1, cache.Misses);
+        Assert.True(AuditService.Same(now with { KnownAt = rebuilt.KnownAt }, rebuilt));
     }
 
     [Fact]

@@ -13,31 +13,43 @@ public sealed record TopicSummary(string Id, string Title, DateOnly PeriodStart,
 
 public sealed record ContextPeriodView(string Id, string Label, string Category, DateOnly Start, DateOnly End, DateOnly? DecisionAt);
 
-/// <summary>The analyst's questions, answered from the read model at any (asOf, knownAt).</summary>
-public sealed class AnalysisQueries(NpgsqlDataSource db)
+/// <summary>
+/// The analyst's questions, answered from the read model at any (asOf, knownAt). Topic questions read the topic's
+/// slice through a <see cref="TopicWorldCache"/> of <paramref name="cachedTopics"/> topics (0: read the slice for each
+/// question, filtered in SQL).
+/// </summary>
+public sealed class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = AnalysisQueries.DefaultCachedTopics)
 {
+    public const int DefaultCachedTopics = 8;
     private const string S = AnalysisProjection.LiveSchema;
     private readonly WorldSlice _slice = new(db);
+    private readonly TopicWorldCache? _cache = cachedTopics > 0 ? new TopicWorldCache(db, new WorldSlice(db), cachedTopics) : null;
+
+    /// <summary>The topic cache, or null when disabled.</summary>
+    public TopicWorldCache? Cache => _cache;
+
+    private async Task<NarrativeWorld> TopicWorldAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        _cache is null ? await _slice.ForTopicAsync(topic, asOf, knownAt, ct) : await _cache.WorldAsync(topic, ct);
 
     public async Task<AssessmentResult?> AssessAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
-        WorldQueries.Assess(await _slice.ForTopicAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
+        WorldQueries.Assess(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
 
     public async Task<CoincidenceResult?> CoincidenceAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
-        WorldQueries.Coincidence(await _slice.ForTopicAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
+        WorldQueries.Coincidence(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
 
     public async Task<ProvenanceResult> ProvenanceAsync(string claim, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         WorldQueries.Provenance(await _slice.ForClaimAsync(claim, WorldQueries.WorldDate(asOf), knownAt, ct), claim, asOf, knownAt);
 
     public async Task<TimelineResult?> TimelineAsync(string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt, CancellationToken ct) =>
-        WorldQueries.Timeline(await _slice.ForTopicAsync(topic, to, knownAt, ct), topic, from, to, step, knownAt);
+        WorldQueries.Timeline(await TopicWorldAsync(topic, to, knownAt, ct), topic, from, to, step, knownAt);
 
     /// <summary>World-time changes: what was published in (from, to].</summary>
     public async Task<ChangesResult?> ChangesAsync(string topic, DateOnly from, DateOnly to, DateTimeOffset knownAt, CancellationToken ct) =>
-        WorldQueries.Changes(await _slice.ForTopicAsync(topic, to > from ? to : from, knownAt, ct), topic, from, to, knownAt);
+        WorldQueries.Changes(await TopicWorldAsync(topic, to > from ? to : from, knownAt, ct), topic, from, to, knownAt);
 
     /// <summary>System-time changes: what was recorded in (knownFrom, knownTo] changed about the picture as of asOf.</summary>
     public async Task<ChangesResult?> ChangesAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownFrom, DateTimeOffset knownTo, CancellationToken ct) =>
-        WorldQueries.Changes(await _slice.ForTopicAsync(topic, WorldQueries.WorldDate(asOf), knownFrom > knownTo ? knownFrom : knownTo, ct),
+        WorldQueries.Changes(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownFrom > knownTo ? knownFrom : knownTo, ct),
             topic, asOf, knownFrom, knownTo);
 
     public async Task<IReadOnlyList<TopicSummary>> TopicsAsync(CancellationToken ct)

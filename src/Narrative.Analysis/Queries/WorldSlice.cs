@@ -23,7 +23,20 @@ public sealed class WorldSlice(NpgsqlDataSource db)
     /// topic_links. The links cover all time; the others are filtered by (asOf, knownAt) like every row, and an item of
     /// another topic whose partner is not visible changes no answer.
     /// </summary>
-    public Task<NarrativeWorld> ForTopicAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+    public async Task<NarrativeWorld> ForTopicAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        (await LoadTopicAsync(topic, asOf, knownAt, ct)).World;
+
+    /// <summary>
+    /// Everything any answer about the topic can need, at every world and system time, with the read-model state it
+    /// was read at (in the same snapshot). For <see cref="TopicWorldCache"/>.
+    /// </summary>
+    public Task<(NarrativeWorld World, ReadModelState State)> WholeTopicAsync(string topic, CancellationToken ct) =>
+        LoadTopicAsync(topic, DateOnly.MaxValue, Forever, ct);
+
+    // The latest system time PostgreSQL and .NET agree on; later than any recorded_at.
+    private static readonly DateTimeOffset Forever = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
+
+    private Task<(NarrativeWorld World, ReadModelState State)> LoadTopicAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         LoadAsync($"""
             select {ItemColumns} from {S}.items where topic = $1 and published_at <= $2 and recorded_at <= $3
             union all
@@ -31,11 +44,11 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             where item_id in (select item_id from {S}.topic_links where topic = $1) and published_at <= $2 and recorded_at <= $3
             """, topic, asOf, knownAt, ct);
 
-    public Task<NarrativeWorld> ForClaimAsync(string claim, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
-        LoadAsync($"""
+    public async Task<NarrativeWorld> ForClaimAsync(string claim, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        (await LoadAsync($"""
             select {ItemColumns} from {S}.items
             where claim = $1 and published_at <= $2 and recorded_at <= $3
-            """, claim, asOf, knownAt, ct);
+            """, claim, asOf, knownAt, ct)).World;
 
     // Summaries, quotes and notes are not part of any computed answer, so the hot path does not fetch them.
     // The item's own ratings are its first version; re-ratings are read separately (they are rare).
@@ -44,7 +57,8 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         retracted_position, retracted_at, retraction_reason, ratings::text as ratings, credibility
         """;
 
-    private async Task<NarrativeWorld> LoadAsync(string itemSql, string key, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct)
+    private async Task<(NarrativeWorld World, ReadModelState State)> LoadAsync(string itemSql, string key, DateOnly asOf, DateTimeOffset knownAt,
+        CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         // One snapshot for all reads, so the slice is consistent even while the daemon writes.
@@ -63,8 +77,10 @@ public sealed class WorldSlice(NpgsqlDataSource db)
                 new($"select period_id, position, recorded_at, label, category, start_date, end_date, decision_at from {S}.context_periods where recorded_at <= $1 order by position")
                     { Parameters = { new() { Value = knownAt } } },
                 new(itemSql) { Parameters = { new() { Value = key }, new() { Value = asOf }, new() { Value = knownAt } } },
+                new(ReadModelState.Sql),
             },
         };
+        ReadModelState state;
         var topics = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<TopicOpened>>>(StringComparer.Ordinal);
         var sources = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<SourceRegistered>>>(StringComparer.Ordinal);
         var periods = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<ContextPeriodRecorded>>>(StringComparer.Ordinal);
@@ -101,6 +117,8 @@ public sealed class WorldSlice(NpgsqlDataSource db)
                     r.GetInt32(15), Ratings(r.GetString(14)), r.GetFieldValue<string[]>(10), null);
                 recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(11) ? null : r.GetInt64(11), r.IsDBNull(12) ? null : At(r, 12), Text(r, 13)));
             }
+            await r.NextResultAsync(ct);
+            state = await ReadModelState.ReadAsync(r, ct);
         }
 
         // Re-ratings recorded by knownAt (every one counts among the events an answer used, as in the replay).
@@ -162,7 +180,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             items[item.ItemId] = new ItemHistory(item, position, at, versions.ToImmutable(),
                 retractedPosition is { } p ? new ItemRetraction(p, retractedAt!.Value, reason ?? "") : null);
         }
-        return new NarrativeWorld(sources.ToImmutable(), topics.ToImmutable(), periods.ToImmutable(), documents.ToImmutable(), items.ToImmutable(), 0);
+        return (new NarrativeWorld(sources.ToImmutable(), topics.ToImmutable(), periods.ToImmutable(), documents.ToImmutable(), items.ToImmutable(), 0), state);
     }
 
     private static void Add<T>(ImmutableDictionary<string, ImmutableList<Versioned<T>>>.Builder map, string id, Versioned<T> v) =>

@@ -23,29 +23,49 @@ public static class ProvenanceAnalysis
     {
         ArgumentNullException.ThrowIfNull(visible);
         ArgumentNullException.ThrowIfNull(cites);
-        var items = visible.ToList();
-        // (claim, document) for every document that carries a visible appearance of the claim.
-        var carriers = new HashSet<(string Claim, string Document)>();
+        var items = visible as IReadOnlyList<EvidenceItem> ?? visible.ToList();
+        // The claims each document carries among the visible appearances.
+        var carried = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        HashSet<string>? claims = null;
+        string? document = null;
         foreach (var i in items)
         {
-            carriers.Add((i.Claim, i.DocumentId));
+            // Items come grouped by document, so the last document's set is tried first.
+            if (i.DocumentId != document)
+            {
+                document = i.DocumentId;
+                if (!carried.TryGetValue(document, out claims))
+                {
+                    carried[document] = claims = new HashSet<string>(StringComparer.Ordinal);
+                }
+            }
+            claims!.Add(i.Claim);
         }
-        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var result = new Dictionary<string, string?>(items.Count, StringComparer.Ordinal);
         // The documents reachable from each document, in breadth-first discovery order, are walked once per document;
         // an item's nearest carrier is the first of them that carries its claim.
-        var reachable = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var reachable = new Dictionary<string, List<(string Document, HashSet<string> Claims)>>(StringComparer.Ordinal);
+        List<(string Document, HashSet<string> Claims)>? order = null;
+        document = null;
         foreach (var item in items)
         {
-            if (!reachable.TryGetValue(item.DocumentId, out var order))
+            if (item.DocumentId != document)
             {
-                reachable[item.DocumentId] = order = Reachable(item.DocumentId, cites);
+                document = item.DocumentId;
+                if (!reachable.TryGetValue(document, out order))
+                {
+                    reachable[document] = order = [.. Reachable(document, cites)
+                        .Select(d => (d, carried.GetValueOrDefault(d)))
+                        .Where(x => x.Item2 is not null)
+                        .Select(x => (x.d, x.Item2!))];
+                }
             }
             string? nearest = null;
-            foreach (var document in order)
+            foreach (var (candidate, carries) in order!)
             {
-                if (carriers.Contains((item.Claim, document)))
+                if (carries.Contains(item.Claim))
                 {
-                    nearest = document;
+                    nearest = candidate;
                     break;
                 }
             }

@@ -26,7 +26,18 @@ public sealed record ItemHistory(ItemRecorded Recorded, long Position, DateTimeO
     public string ItemId => Recorded.ItemId;
 
     /// <summary>The version the system held at <paramref name="knownAt"/>; null if not yet recorded or already retracted.</summary>
-    public ItemVersion? VersionAt(DateTimeOffset knownAt) => Versions.LastOrDefault(v => v.ValidAt(knownAt));
+    public ItemVersion? VersionAt(DateTimeOffset knownAt)
+    {
+        // By index, newest first: enumerating an ImmutableList costs more than the check (this runs per item per query).
+        for (var i = Versions.Count - 1; i >= 0; i--)
+        {
+            if (Versions[i].ValidAt(knownAt))
+            {
+                return Versions[i];
+            }
+        }
+        return null;
+    }
 
     public bool KnownAt(DateTimeOffset knownAt) => RecordedAt <= knownAt;
 
@@ -115,6 +126,36 @@ public sealed record NarrativeWorld(
 
     internal static Versioned<T>? InForce<T>(ImmutableDictionary<string, ImmutableList<Versioned<T>>> map, string id, DateTimeOffset knownAt) =>
         map.GetValueOrDefault(id)?.LastOrDefault(v => v.RecordedAt <= knownAt);
+
+    private sealed record ItemListCache(ImmutableDictionary<string, ItemHistory> Of, ImmutableArray<ItemHistory> List);
+
+    private ItemListCache? _itemList;
+
+    /// <summary>
+    /// <see cref="Items"/> in (publishedAt, item id) order, made once per Items map: a world is queried many times,
+    /// enumerating an ImmutableDictionary costs more than the work done per item, and answers list evidence in this
+    /// order. `with` copies the field, hence the check on Of; the holder is one reference, so readers on other threads
+    /// see either the old pair or the new one.
+    /// </summary>
+    public ImmutableArray<ItemHistory> ItemList
+    {
+        get
+        {
+            if (_itemList is { } cached && ReferenceEquals(cached.Of, Items))
+            {
+                return cached.List;
+            }
+            var list = Items.Values.ToArray();
+            Array.Sort(list, static (a, b) =>
+            {
+                var c = a.Recorded.PublishedAt.CompareTo(b.Recorded.PublishedAt);
+                return c != 0 ? c : string.CompareOrdinal(a.ItemId, b.ItemId);
+            });
+            var result = ImmutableArray.Create(list);
+            _itemList = new ItemListCache(Items, result);
+            return result;
+        }
+    }
 
     public Versioned<TopicOpened>? TopicAt(string topic, DateTimeOffset knownAt) => InForce(Topics, topic, knownAt);
 

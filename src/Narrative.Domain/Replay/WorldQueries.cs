@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Narrative.Domain.Assessment;
 using Narrative.Domain.Coincidence;
 using Narrative.Domain.Provenance;
@@ -35,14 +36,9 @@ public static class WorldQueries
 
         // Items share a few hundred distinct ratings objects (one per combination), so diagnosticity is computed per object.
         var diagnosticity = new Dictionary<IReadOnlyDictionary<string, string>, double>(ReferenceEqualityComparer.Instance);
-        var ordered = evidence.ToList();
-        ordered.Sort(static (a, b) =>
-        {
-            var c = a.PublishedAt.CompareTo(b.PublishedAt);
-            return c != 0 ? c : string.CompareOrdinal(a.ItemId, b.ItemId);
-        });
-        var list = new List<EvidenceView>(ordered.Count);
-        foreach (var e in ordered)
+        // The view lists items in the world's (publishedAt, item id) order, which is the evidence order.
+        var list = new List<EvidenceView>(evidence.Count);
+        foreach (var e in evidence)
         {
             var by = contestedBy.GetValueOrDefault(e.ItemId) ?? [];
             foreach (var rebuttal in by)
@@ -59,7 +55,9 @@ public static class WorldQueries
                 d, from is not null, from, by.Count > 0, by, scoredIds.Contains(e.ItemId)));
         }
         view.UseRetractedTopicItems(topic);
-        var positions = view.Used.Order().ToImmutableArray();
+        var used = view.Used.ToArray();
+        Array.Sort(used);
+        var positions = ImmutableCollectionsMarshal.AsImmutableArray(used);
         return new AssessmentResult(
             topic, asOf, knownAt, positions.Length == 0 ? 0 : positions[^1], score.Leading, Likelihood.Word(probability), probability,
             Confidence.Assess(score, i => derived[i.ItemId] is not null), score.Hypotheses, list, positions);
@@ -218,30 +216,45 @@ public static class WorldQueries
         // Sources and documents in force at knownAt, looked up once per id (many items share them).
         private readonly Dictionary<string, Versioned<SourceRegistered>?> _sources = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Versioned<DocumentIngested>?> _documents = new(StringComparer.Ordinal);
+        // The history behind each of Visible, at the same index.
+        private readonly List<ItemHistory> _histories;
+        private string? _lastSource, _lastDocument;
+        private Versioned<SourceRegistered>? _lastSourceValue;
+        private Versioned<DocumentIngested>? _lastDocumentValue;
 
         public View(NarrativeWorld world, DateOnly asOf, DateTimeOffset knownAt)
         {
             _world = world;
             AsOf = asOf;
             _knownAt = knownAt;
-            var visible = new List<EvidenceItem>();
-            foreach (var history in world.Items.Values)
+            // Sized for the whole world up front: these lists are big enough to live on the large object heap, where
+            // each growth step would be another allocation that only a full collection reclaims.
+            var all = world.ItemList;
+            var visible = new List<EvidenceItem>(all.Length);
+            _histories = new List<ItemHistory>(all.Length);
+            Used = new HashSet<long>(all.Length + world.Documents.Count);
+            foreach (var history in all)
             {
-                var version = history.VersionAt(knownAt);
-                if (version is null || history.Recorded.PublishedAt > asOf)
+                var r = history.Recorded;
+                if (r.PublishedAt > asOf || history.VersionAt(knownAt) is not { } version)
                 {
                     continue;
                 }
-                var r = history.Recorded;
                 var reliability = SourceAt(r.Source)?.Value.Reliability ?? "F";
                 visible.Add(new EvidenceItem(r.ItemId, r.DocumentId, r.Source, reliability, r.PublishedAt, history.Position,
                     r.Topic, r.Type, r.Claim, version.Credibility, version.Ratings, r.Rebuts));
+                _histories.Add(history);
             }
             Visible = visible;
-            Cites = world.Documents.Keys
-                .Select(id => world.DocumentAt(id, knownAt))
-                .OfType<Versioned<DocumentIngested>>()
-                .ToDictionary(d => d.Value.DocumentId, d => d.Value.Cites, StringComparer.Ordinal);
+            var cites = new Dictionary<string, IReadOnlyList<string>>(world.Documents.Count, StringComparer.Ordinal);
+            foreach (var (id, _) in world.Documents)
+            {
+                if (world.DocumentAt(id, knownAt) is { } d)
+                {
+                    cites[d.Value.DocumentId] = d.Value.Cites;
+                }
+            }
+            Cites = cites;
         }
 
         public DateOnly AsOf { get; }
@@ -251,30 +264,35 @@ public static class WorldQueries
         public IReadOnlyDictionary<string, IReadOnlyList<string>> Cites { get; }
 
         /// <summary>Positions of the events the answer drew on (sorted once, when the answer is built).</summary>
-        public HashSet<long> Used { get; } = [];
+        public HashSet<long> Used { get; }
 
         public IReadOnlyDictionary<string, string?> DerivedFrom => _derived ??= ProvenanceAnalysis.DerivedFrom(Visible, Cites);
 
         /// <summary>The topic's visible items; marks their events (and their sources and documents) as used.</summary>
         public IReadOnlyList<EvidenceItem> TopicItems(string topic)
         {
-            var items = Visible.Where(i => i.Topic == topic).ToList();
-            foreach (var i in items)
+            var items = new List<EvidenceItem>(Visible.Count);
+            for (var i = 0; i < Visible.Count; i++)
             {
-                UseItem(i.ItemId);
+                if (Visible[i].Topic == topic)
+                {
+                    items.Add(Visible[i]);
+                    Use(_histories[i]);
+                }
             }
             return items;
         }
 
-        public void UseItem(string itemId)
+        public void UseItem(string itemId) => Use(_world.Items[itemId]);
+
+        private void Use(ItemHistory h)
         {
-            var h = _world.Items[itemId];
             Used.Add(h.Position);
-            foreach (var v in h.Versions)
+            for (var i = 0; i < h.Versions.Count; i++)
             {
-                if (v.FromRecordedAt <= _knownAt)
+                if (h.Versions[i].FromRecordedAt <= _knownAt)
                 {
-                    Used.Add(v.FromPosition);
+                    Used.Add(h.Versions[i].FromPosition);
                 }
             }
             if (SourceAt(h.Recorded.Source) is { } s)
@@ -287,40 +305,68 @@ public static class WorldQueries
             }
         }
 
+        // Items come grouped by document (and so by source): the last lookup is kept before the dictionary is tried.
         private Versioned<SourceRegistered>? SourceAt(string id)
         {
+            if (id == _lastSource)
+            {
+                return _lastSourceValue;
+            }
             if (!_sources.TryGetValue(id, out var source))
             {
                 _sources[id] = source = _world.SourceAt(id, _knownAt);
             }
+            (_lastSource, _lastSourceValue) = (id, source);
             return source;
         }
 
         private Versioned<DocumentIngested>? DocumentAt(string id)
         {
+            if (id == _lastDocument)
+            {
+                return _lastDocumentValue;
+            }
             if (!_documents.TryGetValue(id, out var document))
             {
                 _documents[id] = document = _world.DocumentAt(id, _knownAt);
             }
+            (_lastDocument, _lastDocumentValue) = (id, document);
             return document;
         }
 
         /// <summary>Retractions known by knownAt of topic items published by asOf: they shaped the answer by their absence.</summary>
         public void UseRetractedTopicItems(string topic)
         {
-            foreach (var h in _world.Items.Values.Where(h => h.Recorded.Topic == topic && h.Recorded.PublishedAt <= AsOf && h.RetractedAt(_knownAt)))
+            foreach (var h in _world.ItemList)
             {
-                UseItem(h.ItemId);
-                Used.Add(h.Retraction!.Position);
+                if (h.Retraction is { } x && x.RecordedAt <= _knownAt && h.Recorded.PublishedAt <= AsOf && h.Recorded.Topic == topic)
+                {
+                    Use(h);
+                    Used.Add(x.Position);
+                }
             }
         }
 
         /// <summary>Item id → the visible rebuttals that list it, in item id order.</summary>
-        public IReadOnlyDictionary<string, IReadOnlyList<string>> ContestedBy() =>
-            Visible
-                .Where(i => i.Type == "rebuttal")
-                .SelectMany(r => r.Rebuts.Select(target => (target, r.ItemId)))
-                .GroupBy(x => x.target, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(x => x.ItemId).Distinct().Order(StringComparer.Ordinal)], StringComparer.Ordinal);
+        public IReadOnlyDictionary<string, IReadOnlyList<string>> ContestedBy()
+        {
+            var by = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+            foreach (var r in Visible)
+            {
+                if (r.Type != "rebuttal")
+                {
+                    continue;
+                }
+                foreach (var target in r.Rebuts)
+                {
+                    if (!by.TryGetValue(target, out var set))
+                    {
+                        by[target] = set = new SortedSet<string>(StringComparer.Ordinal);
+                    }
+                    set.Add(r.ItemId);
+                }
+            }
+            return by.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)[.. kv.Value], StringComparer.Ordinal);
+        }
     }
 }
