@@ -99,6 +99,25 @@ public sealed class SubscriptionTests(PostgresFixture pg) : StoreTest(pg)
     }
 
     [Fact]
+    public async Task a_daemon_stopped_while_starting_returns_without_an_error()
+    {
+        // Cancelled before it starts, and at a few moments during start-up (the benchmark's catch-up found this).
+        foreach (var after in new[] { -1, 0, 1, 5, 20 })
+        {
+            using var cts = new CancellationTokenSource();
+            if (after < 0) await cts.CancelAsync();
+            var run = new SubscriptionDaemon(Store, [new SeenProjection()], Fast).RunAsync(cts.Token);
+            if (after >= 0)
+            {
+                await Task.Delay(after);
+                await cts.CancelAsync();
+            }
+            await run.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(run.IsCompletedSuccessfully, $"cancelled after {after} ms: {run.Status}");
+        }
+    }
+
+    [Fact]
     public async Task a_rebuild_gives_exactly_what_incremental_processing_gave()
     {
         using var cts = new CancellationTokenSource();
