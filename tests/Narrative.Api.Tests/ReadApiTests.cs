@@ -109,6 +109,24 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task an_admin_sees_what_the_topic_cache_holds()
+    {
+        using var admin = _api.Server.Client(ApiServer.AdminKey);
+        var before = (await admin.GetFromJsonAsync<JsonObject>("/api/admin/query-cache"))!;
+        Assert.True(before["enabled"]!.GetValue<bool>());
+        using (var r = await _http.GetAsync("/api/admin/query-cache")) Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+
+        await _http.GetStringAsync($"/api/topics/{Documents.Topic}/assessment?asOf=2024-01-31");
+        await _http.GetStringAsync($"/api/topics/{Documents.Topic}/assessment?asOf=2024-05-31");
+        var after = (await admin.GetFromJsonAsync<JsonObject>("/api/admin/query-cache"))!;
+        var asked = after["hits"]!.GetValue<long>() + after["misses"]!.GetValue<long>()
+            - before["hits"]!.GetValue<long>() - before["misses"]!.GetValue<long>();
+        Assert.Equal(2, asked);
+        var held = after["topics"]!.AsArray().Single(t => t!["topic"]!.GetValue<string>() == Documents.Topic)!;
+        Assert.True(held["items"]!.GetValue<int>() > 0, held.ToJsonString());
+    }
+
+    [Fact]
     public async Task an_admin_can_rebuild_a_projection_and_follow_it_in_status()
     {
         using var admin = _api.Server.Client(ApiServer.AdminKey);

@@ -29,6 +29,8 @@ public sealed record ReadModelState(long TxId, long Position, long Schema)
     }
 }
 
+public sealed record TopicWorldCacheEntry(string Topic, long Position, int Items, int Documents);
+
 /// <summary>
 /// Keeps, for the most recently asked topics, the whole slice their answers can need (the topic's items and linked
 /// items at every world and system time, as <see cref="WorldSlice.WholeTopicAsync"/> reads it), tagged with the
@@ -51,6 +53,11 @@ public sealed class TopicWorldCache(NpgsqlDataSource db, WorldSlice slice, int c
     public int Capacity => capacity;
     public long Hits => Interlocked.Read(ref _hits);
     public long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>What is held now, most recently used first (for operators: GET /api/admin/query-cache).</summary>
+    public IReadOnlyList<TopicWorldCacheEntry> Entries =>
+        [.. _entries.OrderByDescending(e => e.Value.LastUsed)
+            .Select(e => new TopicWorldCacheEntry(e.Key, e.Value.State.Position, e.Value.World.Items.Count, e.Value.World.Documents.Count))];
 
     /// <summary>The whole-topic world as of the read model now, from memory when the read model has not moved since.</summary>
     public async Task<NarrativeWorld> WorldAsync(string topic, CancellationToken ct)

@@ -17,6 +17,11 @@ public static class AdminEndpoints
         admin.MapGet("/projections", async (NarrativeServices s, CancellationToken ct) =>
             TypedResults.Ok(await SubscriptionStatusQuery.ReadAsync(s.DataSource, ct)));
 
+        // The query service's topic cache: what it holds (and at which read-model position), hits and misses so far.
+        admin.MapGet("/query-cache", (NarrativeServices s) => s.Queries.Cache is { } c
+            ? Results.Ok(new { enabled = true, capacity = c.Capacity, hits = c.Hits, misses = c.Misses, topics = c.Entries })
+            : Results.Ok(new { enabled = false, capacity = 0, hits = 0L, misses = 0L, topics = Array.Empty<object>() }));
+
         admin.MapGet("/handlers", async (NarrativeServices s, CancellationToken ct) =>
             TypedResults.Ok(await HandlerStatusQuery.ReadAsync(s.DataSource, ct, s.Handlers)));
 

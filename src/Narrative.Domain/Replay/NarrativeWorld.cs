@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Narrative.Domain.Assessment;
 
 namespace Narrative.Domain.Replay;
 
@@ -127,34 +128,53 @@ public sealed record NarrativeWorld(
     internal static Versioned<T>? InForce<T>(ImmutableDictionary<string, ImmutableList<Versioned<T>>> map, string id, DateTimeOffset knownAt) =>
         map.GetValueOrDefault(id)?.LastOrDefault(v => v.RecordedAt <= knownAt);
 
-    private sealed record ItemListCache(ImmutableDictionary<string, ItemHistory> Of, ImmutableArray<ItemHistory> List);
+    private sealed record ItemListCache(ImmutableDictionary<string, ItemHistory> Of, ImmutableArray<ItemHistory> List, EvidenceItem?[] Stable);
 
     private ItemListCache? _itemList;
 
     /// <summary>
     /// <see cref="Items"/> in (publishedAt, item id) order, made once per Items map: a world is queried many times,
     /// enumerating an ImmutableDictionary costs more than the work done per item, and answers list evidence in this
-    /// order. `with` copies the field, hence the check on Of; the holder is one reference, so readers on other threads
-    /// see either the old pair or the new one.
+    /// order.
     /// </summary>
-    public ImmutableArray<ItemHistory> ItemList
+    public ImmutableArray<ItemHistory> ItemList => ItemListOf().List;
+
+    /// <summary>
+    /// For each of <see cref="ItemList"/>, the item as the analysis sees it whenever it is visible, when that cannot
+    /// vary with (asOf, knownAt): one version (never re-rated nor retracted) and a source registered once. Null for
+    /// the others. A cached world is asked many questions; these need not be rebuilt for each.
+    /// </summary>
+    internal IReadOnlyList<EvidenceItem?> StableEvidence => ItemListOf().Stable;
+
+    // `with` copies the field, hence the check on Of; the holder is one reference, so readers on other threads see
+    // either no holder or a complete one.
+    private ItemListCache ItemListOf()
     {
-        get
+        if (_itemList is { } cached && ReferenceEquals(cached.Of, Items))
         {
-            if (_itemList is { } cached && ReferenceEquals(cached.Of, Items))
-            {
-                return cached.List;
-            }
-            var list = Items.Values.ToArray();
-            Array.Sort(list, static (a, b) =>
-            {
-                var c = a.Recorded.PublishedAt.CompareTo(b.Recorded.PublishedAt);
-                return c != 0 ? c : string.CompareOrdinal(a.ItemId, b.ItemId);
-            });
-            var result = ImmutableArray.Create(list);
-            _itemList = new ItemListCache(Items, result);
-            return result;
+            return cached;
         }
+        var list = Items.Values.ToArray();
+        Array.Sort(list, static (a, b) =>
+        {
+            var c = a.Recorded.PublishedAt.CompareTo(b.Recorded.PublishedAt);
+            return c != 0 ? c : string.CompareOrdinal(a.ItemId, b.ItemId);
+        });
+        var stable = new EvidenceItem?[list.Length];
+        for (var i = 0; i < list.Length; i++)
+        {
+            var h = list[i];
+            if (h.Versions.Count == 1 && h.Retraction is null && Sources.GetValueOrDefault(h.Recorded.Source) is { Count: 1 } source)
+            {
+                var r = h.Recorded;
+                var v = h.Versions[0];
+                stable[i] = new EvidenceItem(r.ItemId, r.DocumentId, r.Source, source[0].Value.Reliability, r.PublishedAt, h.Position,
+                    r.Topic, r.Type, r.Claim, v.Credibility, v.Ratings, r.Rebuts);
+            }
+        }
+        var result = new ItemListCache(Items, ImmutableArray.Create(list), stable);
+        _itemList = result;
+        return result;
     }
 
     public Versioned<TopicOpened>? TopicAt(string topic, DateTimeOffset knownAt) => InForce(Topics, topic, knownAt);

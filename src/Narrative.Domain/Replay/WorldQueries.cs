@@ -233,16 +233,20 @@ public static class WorldQueries
             var visible = new List<EvidenceItem>(all.Length);
             _histories = new List<ItemHistory>(all.Length);
             Used = new HashSet<long>(all.Length + world.Documents.Count);
-            foreach (var history in all)
+            var stable = world.StableEvidence;
+            for (var i = 0; i < all.Length; i++)
             {
+                var history = all[i];
                 var r = history.Recorded;
                 if (r.PublishedAt > asOf || history.VersionAt(knownAt) is not { } version)
                 {
                     continue;
                 }
                 var reliability = SourceAt(r.Source)?.Value.Reliability ?? "F";
-                visible.Add(new EvidenceItem(r.ItemId, r.DocumentId, r.Source, reliability, r.PublishedAt, history.Position,
-                    r.Topic, r.Type, r.Claim, version.Credibility, version.Ratings, r.Rebuts));
+                visible.Add(stable[i] is { } same && same.Reliability == reliability
+                    ? same
+                    : new EvidenceItem(r.ItemId, r.DocumentId, r.Source, reliability, r.PublishedAt, history.Position,
+                        r.Topic, r.Type, r.Claim, version.Credibility, version.Ratings, r.Rebuts));
                 _histories.Add(history);
             }
             Visible = visible;
