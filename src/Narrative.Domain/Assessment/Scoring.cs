@@ -100,22 +100,49 @@ public static class AchScoring
     {
         ArgumentNullException.ThrowIfNull(hypotheses);
         var scored = FirstAppearances(items);
-        var raw = hypotheses.Select(h =>
+        var plain = new double[hypotheses.Count];
+        var weighted = new double[hypotheses.Count];
+        // Claims in appearance order, added to every hypothesis's sums one after the other: the order of addition is
+        // part of the result (see TieKey), and the timeline adds them in the same order.
+        foreach (var item in scored)
         {
-            double plain = 0, weighted = 0;
-            foreach (var item in scored)
-            {
-                var points = InconsistencyPoints(item.Ratings.GetValueOrDefault(h.Id));
-                plain += points;
-                weighted += points * Weight(item);
-            }
-            return (h, plain, weighted);
-        })
-        .OrderBy(x => TieKey(x.weighted))
-        .ThenBy(x => x.plain)
-        .ThenBy(x => x.h.Id, StringComparer.Ordinal)
-        .Select((x, i) => new HypothesisScore(x.h.Id, x.h.Label, x.plain, x.weighted, i + 1))
-        .ToList();
-        return new AchScore(raw, raw.Count > 0 ? raw[0].Id : "", scored);
+            AddTerms(hypotheses, item, plain, weighted);
+        }
+        var ranked = Rank(hypotheses, plain, weighted);
+        return new AchScore(ranked, ranked.Count > 0 ? ranked[0].Id : "", scored);
+    }
+
+    /// <summary>Adds one scored claim's terms (its item's inconsistency points, plain and weighted) to the sums.</summary>
+    public static void AddTerms(IReadOnlyList<Hypothesis> hypotheses, EvidenceItem item, double[] plain, double[] weighted)
+    {
+        ArgumentNullException.ThrowIfNull(hypotheses);
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(plain);
+        ArgumentNullException.ThrowIfNull(weighted);
+        var weight = Weight(item);
+        for (var h = 0; h < hypotheses.Count; h++)
+        {
+            var points = InconsistencyPoints(item.Ratings.GetValueOrDefault(hypotheses[h].Id));
+            plain[h] += points;
+            weighted[h] += points * weight;
+        }
+    }
+
+    /// <summary>
+    /// The hypotheses in rank order from their sums: lowest weighted score first; ties go to the lower unweighted
+    /// score, then to the ordinal-first id.
+    /// </summary>
+    public static IReadOnlyList<HypothesisScore> Rank(IReadOnlyList<Hypothesis> hypotheses, double[] plain, double[] weighted)
+    {
+        ArgumentNullException.ThrowIfNull(hypotheses);
+        ArgumentNullException.ThrowIfNull(plain);
+        ArgumentNullException.ThrowIfNull(weighted);
+        return hypotheses
+            .Select((h, i) => (h, plain: plain[i], weighted: weighted[i]))
+            .OrderBy(x => TieKey(x.weighted))
+            .ThenBy(x => x.plain)
+            .ThenBy(x => x.h.Id, StringComparer.Ordinal)
+            .Select((x, i) => new HypothesisScore(x.h.Id, x.h.Label, x.plain, x.weighted, i + 1))
+            .ToList();
     }
 }

@@ -121,41 +121,51 @@ public static class WorldQueries
             return null;
         }
         var days = step == TimelineStep.Week ? 7 : 1;
+        var hypotheses = topicVersion.Value.Hypotheses;
+        // Walked once, not re-scored per point. With knownAt fixed, what is visible at a date is a prefix of the topic's
+        // visible items in appearance order (publishedAt first), and a later date only adds items published after all
+        // those counted so far. So a claim's first appearance, once found, never changes; the claims each step adds
+        // are its causes when they carry any inconsistency; and adding their terms in appearance order gives the
+        // very sums AchScoring.Score gives for that date.
+        var items = new View(world, DateOnly.MaxValue, knownAt).TopicItems(topic).ToList();
+        items.Sort(EvidenceItem.AppearanceOrder);
+        var claims = new HashSet<string>(StringComparer.Ordinal);
+        var plain = new double[hypotheses.Count];
+        var weighted = new double[hypotheses.Count];
+        var next = 0;
+        List<string> Advance(DateOnly asOf)
+        {
+            var causes = new List<string>();
+            for (; next < items.Count && items[next].PublishedAt <= asOf; next++)
+            {
+                var item = items[next];
+                if (!claims.Add(item.Claim))
+                {
+                    continue;
+                }
+                AchScoring.AddTerms(hypotheses, item, plain, weighted);
+                if (hypotheses.Any(h => AchScoring.InconsistencyPoints(item.Ratings.GetValueOrDefault(h.Id)) != 0))
+                {
+                    causes.Add(item.ItemId);
+                }
+            }
+            return causes;
+        }
+
+        // The first point's causes are what changed since one step before it.
+        Advance(from.AddDays(-days));
         var points = new List<TimelinePoint>();
-        var previous = Contributions(world, topicVersion.Value, from.AddDays(-days), knownAt);
         for (var at = from; at <= to; at = at.AddDays(days))
         {
-            var current = Contributions(world, topicVersion.Value, at, knownAt);
-            var causes = current.ByClaim
-                .Where(c => previous.ByClaim.TryGetValue(c.Key, out var before)
-                    ? before.Item.ItemId != c.Value.Item.ItemId || !before.Terms.SequenceEqual(c.Value.Terms)
-                    : c.Value.Terms.Any(t => t != 0))
-                .Select(c => c.Value.Item)
-                .Order(EvidenceItem.AppearanceOrder)
-                .Select(i => i.ItemId)
-                .ToList();
+            var causes = Advance(at);
+            var ranked = AchScoring.Rank(hypotheses, plain, weighted);
+            var leading = ranked.Count > 0 ? ranked[0].Id : "";
             points.Add(new TimelinePoint(
-                at, current.Score.Leading,
-                current.Score.Hypotheses.ToImmutableSortedDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal),
-                points.Count > 0 && points[^1].Leading != current.Score.Leading, causes));
-            previous = current;
+                at, leading,
+                ranked.ToImmutableSortedDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal),
+                points.Count > 0 && points[^1].Leading != leading, causes));
         }
         return new TimelineResult(topic, step == TimelineStep.Week ? "week" : "day", from, to, knownAt, points);
-    }
-
-    private sealed record Contribution(EvidenceItem Item, double[] Terms);
-
-    private sealed record ScoredState(AchScore Score, Dictionary<string, Contribution> ByClaim);
-
-    private static ScoredState Contributions(NarrativeWorld world, TopicOpened topic, DateOnly asOf, DateTimeOffset knownAt)
-    {
-        var items = new View(world, asOf, knownAt).TopicItems(topic.TopicId);
-        var score = AchScoring.Score(topic.Hypotheses, items);
-        var byClaim = score.Scored.ToDictionary(
-            i => i.Claim,
-            i => new Contribution(i, [.. topic.Hypotheses.Select(h => AchScoring.InconsistencyPoints(i.Ratings.GetValueOrDefault(h.Id)) * AchScoring.Weight(i))]),
-            StringComparer.Ordinal);
-        return new ScoredState(score, byClaim);
     }
 
     /// <summary>World-time diff: what publication in (from, to] did to the topic, as known at <paramref name="knownAt"/>.</summary>

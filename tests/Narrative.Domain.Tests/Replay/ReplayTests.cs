@@ -207,6 +207,47 @@ public class ReplayTests
     }
 
     [Fact]
+    public void every_timeline_point_is_the_assessment_of_its_date_at_every_system_time()
+    {
+        // The timeline walks the items once; the assessment scores each date from scratch. They must agree on the
+        // leading hypothesis and (to the last bit) on the scores, and the causes must be the newly scored items that
+        // carry any inconsistency. Checked at every system time of a history with a re-rating, a retraction, a late
+        // document and a same-day re-report.
+        var s = Build();
+        var marks = new List<DateTimeOffset> { s.Now };
+        s.Rerate("isw-1-a", "isw-1", T, R("N", "N"), null);
+        marks.Add(s.Now);
+        s.Document("late-1", "nyt", D(2024, 1, 5), [], new Item("late-1-a", T, "statement", null, 3, R("N", "I")));
+        s.Document("late-2", "wire", D(2024, 1, 5), [], new Item("late-2-a", T, "report", "openness", 1, R("II", "C")));
+        marks.Add(s.Now);
+        s.Retract("nyt-1-a", "nyt-1", T);
+        marks.Add(s.Now);
+        foreach (var knownAt in marks)
+        {
+            foreach (var step in new[] { TimelineStep.Day, TimelineStep.Week })
+            {
+                var t = WorldQueries.Timeline(s.World, T, D(2023, 12, 1), D(2024, 2, 1), step, knownAt)!;
+                var days = step == TimelineStep.Week ? 7 : 1;
+                var previous = WorldQueries.Assess(s.World, T, WorldQueries.EndOfDay(D(2023, 12, 1).AddDays(-days)), knownAt)!;
+                Assert.NotEmpty(t.Points);
+                foreach (var point in t.Points)
+                {
+                    var a = WorldQueries.Assess(s.World, T, WorldQueries.EndOfDay(point.At), knownAt)!;
+                    var at = $"{point.At} known at {knownAt:O}";
+                    Assert.True(a.Leading == point.Leading, at);
+                    Assert.Equal(a.Hypotheses.ToDictionary(h => h.Id, h => h.WeightedInconsistency), point.Scores);
+                    var scoredBefore = previous.Evidence.Where(e => e.Scored).Select(e => e.ItemId).ToHashSet();
+                    var causes = a.Evidence
+                        .Where(e => e.Scored && !scoredBefore.Contains(e.ItemId) && e.Ratings.Values.Any(r => r is "I" or "II"))
+                        .Select(e => e.ItemId);
+                    Assert.True(causes.SequenceEqual(point.Causes), $"{at}: {string.Join(",", point.Causes)}");
+                    previous = a;
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void world_time_changes_list_evidence_published_in_between_and_score_deltas()
     {
         var s = Build();
