@@ -23,13 +23,12 @@ public sealed class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = Anal
     public const int DefaultCachedTopics = 8;
     private const string S = AnalysisProjection.LiveSchema;
     private readonly WorldSlice _slice = new(db);
-    private readonly TopicWorldCache? _cache = cachedTopics > 0 ? new TopicWorldCache(db, new WorldSlice(db), cachedTopics) : null;
 
     /// <summary>The topic cache, or null when disabled.</summary>
-    public TopicWorldCache? Cache => _cache;
+    public TopicWorldCache? Cache { get; } = cachedTopics > 0 ? new TopicWorldCache(db, cachedTopics) : null;
 
     private async Task<NarrativeWorld> TopicWorldAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
-        _cache is null ? await _slice.ForTopicAsync(topic, asOf, knownAt, ct) : await _cache.WorldAsync(topic, ct);
+        Cache is null ? await _slice.ForTopicAsync(topic, asOf, knownAt, ct) : await Cache.WorldAsync(topic, ct);
 
     public async Task<AssessmentResult?> AssessAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         WorldQueries.Assess(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);

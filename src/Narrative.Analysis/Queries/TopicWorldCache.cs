@@ -39,8 +39,10 @@ public sealed record TopicWorldCacheEntry(string Topic, long Position, int Items
 /// the audit replay does. When the read model has moved on, the slice is read again. So an answer is never older than
 /// the read model, and an analyst moving the as-of slider over a big topic does not re-read 10,000 rows per step.
 /// </summary>
-public sealed class TopicWorldCache(NpgsqlDataSource db, WorldSlice slice, int capacity)
+public sealed class TopicWorldCache(NpgsqlDataSource db, int capacity)
 {
+    private readonly WorldSlice _slice = new(db);
+
     private sealed record Entry(ReadModelState State, NarrativeWorld World)
     {
         public long LastUsed;
@@ -70,7 +72,7 @@ public sealed class TopicWorldCache(NpgsqlDataSource db, WorldSlice slice, int c
             return held.World;
         }
         Interlocked.Increment(ref _misses);
-        var (world, readAt) = await slice.WholeTopicAsync(topic, ct);
+        var (world, readAt) = await _slice.WholeTopicAsync(topic, ct);
         // Tagged with the state of the snapshot it was read in (it may be newer than the one read above).
         var entry = new Entry(readAt, world) { LastUsed = Interlocked.Increment(ref _clock) };
         _entries[topic] = entry;

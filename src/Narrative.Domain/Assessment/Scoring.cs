@@ -112,20 +112,26 @@ public static class AchScoring
         return new AchScore(ranked, ranked.Count > 0 ? ranked[0].Id : "", scored);
     }
 
-    /// <summary>Adds one scored claim's terms (its item's inconsistency points, plain and weighted) to the sums.</summary>
-    public static void AddTerms(IReadOnlyList<Hypothesis> hypotheses, EvidenceItem item, double[] plain, double[] weighted)
+    /// <summary>
+    /// Adds one scored claim's terms (its item's inconsistency points, plain and weighted) to the sums; true when any
+    /// of them is not zero, i.e. the claim moved a score.
+    /// </summary>
+    public static bool AddTerms(IReadOnlyList<Hypothesis> hypotheses, EvidenceItem item, double[] plain, double[] weighted)
     {
         ArgumentNullException.ThrowIfNull(hypotheses);
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(plain);
         ArgumentNullException.ThrowIfNull(weighted);
         var weight = Weight(item);
+        var moved = false;
         for (var h = 0; h < hypotheses.Count; h++)
         {
             var points = InconsistencyPoints(item.Ratings.GetValueOrDefault(hypotheses[h].Id));
             plain[h] += points;
             weighted[h] += points * weight;
+            moved |= points != 0;
         }
+        return moved;
     }
 
     /// <summary>

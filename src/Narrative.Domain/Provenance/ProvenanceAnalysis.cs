@@ -54,10 +54,7 @@ public static class ProvenanceAnalysis
                 document = item.DocumentId;
                 if (!reachable.TryGetValue(document, out order))
                 {
-                    reachable[document] = order = [.. Reachable(document, cites)
-                        .Select(d => (d, carried.GetValueOrDefault(d)))
-                        .Where(x => x.Item2 is not null)
-                        .Select(x => (x.d, x.Item2!))];
+                    reachable[document] = order = [.. Reachable(document, cites).Where(carried.ContainsKey).Select(d => (d, carried[d]))];
                 }
             }
             string? nearest = null;

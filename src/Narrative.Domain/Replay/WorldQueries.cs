@@ -143,8 +143,7 @@ public static class WorldQueries
                 {
                     continue;
                 }
-                AchScoring.AddTerms(hypotheses, item, plain, weighted);
-                if (hypotheses.Any(h => AchScoring.InconsistencyPoints(item.Ratings.GetValueOrDefault(h.Id)) != 0))
+                if (AchScoring.AddTerms(hypotheses, item, plain, weighted))
                 {
                     causes.Add(item.ItemId);
                 }
@@ -224,19 +223,18 @@ public static class WorldQueries
         private readonly DateTimeOffset _knownAt;
         private IReadOnlyDictionary<string, string?>? _derived;
         // Sources and documents in force at knownAt, looked up once per id (many items share them).
-        private readonly Dictionary<string, Versioned<SourceRegistered>?> _sources = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, Versioned<DocumentIngested>?> _documents = new(StringComparer.Ordinal);
+        private readonly InForce<SourceRegistered> _sources;
+        private readonly InForce<DocumentIngested> _documents;
         // The history behind each of Visible, at the same index.
         private readonly List<ItemHistory> _histories;
-        private string? _lastSource, _lastDocument;
-        private Versioned<SourceRegistered>? _lastSourceValue;
-        private Versioned<DocumentIngested>? _lastDocumentValue;
 
         public View(NarrativeWorld world, DateOnly asOf, DateTimeOffset knownAt)
         {
             _world = world;
             AsOf = asOf;
             _knownAt = knownAt;
+            _sources = new InForce<SourceRegistered>(id => world.SourceAt(id, knownAt));
+            _documents = new InForce<DocumentIngested>(id => world.DocumentAt(id, knownAt));
             // Sized for the whole world up front: these lists are big enough to live on the large object heap, where
             // each growth step would be another allocation that only a full collection reclaims.
             var all = world.ItemList;
@@ -252,7 +250,7 @@ public static class WorldQueries
                 {
                     continue;
                 }
-                var reliability = SourceAt(r.Source)?.Value.Reliability ?? "F";
+                var reliability = _sources.Get(r.Source)?.Value.Reliability ?? "F";
                 visible.Add(stable[i] is { } same && same.Reliability == reliability
                     ? same
                     : new EvidenceItem(r.ItemId, r.DocumentId, r.Source, reliability, r.PublishedAt, history.Position,
@@ -309,43 +307,14 @@ public static class WorldQueries
                     Used.Add(h.Versions[i].FromPosition);
                 }
             }
-            if (SourceAt(h.Recorded.Source) is { } s)
+            if (_sources.Get(h.Recorded.Source) is { } s)
             {
                 Used.Add(s.Position);
             }
-            if (DocumentAt(h.Recorded.DocumentId) is { } d)
+            if (_documents.Get(h.Recorded.DocumentId) is { } d)
             {
                 Used.Add(d.Position);
             }
-        }
-
-        // Items come grouped by document (and so by source): the last lookup is kept before the dictionary is tried.
-        private Versioned<SourceRegistered>? SourceAt(string id)
-        {
-            if (id == _lastSource)
-            {
-                return _lastSourceValue;
-            }
-            if (!_sources.TryGetValue(id, out var source))
-            {
-                _sources[id] = source = _world.SourceAt(id, _knownAt);
-            }
-            (_lastSource, _lastSourceValue) = (id, source);
-            return source;
-        }
-
-        private Versioned<DocumentIngested>? DocumentAt(string id)
-        {
-            if (id == _lastDocument)
-            {
-                return _lastDocumentValue;
-            }
-            if (!_documents.TryGetValue(id, out var document))
-            {
-                _documents[id] = document = _world.DocumentAt(id, _knownAt);
-            }
-            (_lastDocument, _lastDocumentValue) = (id, document);
-            return document;
         }
 
         /// <summary>Retractions known by knownAt of topic items published by asOf: they shaped the answer by their absence.</summary>
@@ -381,6 +350,31 @@ public static class WorldQueries
                 }
             }
             return by.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)[.. kv.Value], StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// The version in force of each id, looked up once. Items come grouped by document (and so by source), so the
+    /// last id asked is checked before the dictionary.
+    /// </summary>
+    private sealed class InForce<T>(Func<string, Versioned<T>?> lookup)
+    {
+        private readonly Dictionary<string, Versioned<T>?> _byId = new(StringComparer.Ordinal);
+        private string? _lastId;
+        private Versioned<T>? _last;
+
+        public Versioned<T>? Get(string id)
+        {
+            if (id == _lastId)
+            {
+                return _last;
+            }
+            if (!_byId.TryGetValue(id, out var value))
+            {
+                _byId[id] = value = lookup(id);
+            }
+            (_lastId, _last) = (id, value);
+            return value;
         }
     }
 }
