@@ -81,6 +81,44 @@ public sealed class AppendTests(PostgresFixture pg) : StoreTest(pg)
         foreach (var stream in all.GroupBy(e => e.StreamId))
             Assert.Equal(Enumerable.Range(1, stream.Count()), stream.Select(e => e.Version).OrderBy(v => v));
         Assert.Empty(await Store.VerifyAsync(default));
+        // "Any version" writers queue on the stream's lock; before it, this run retried thousands of times and an
+        // unlucky writer could lose 20 times in a row under CPU load and fail.
+        Assert.Equal(0, Store.ConflictRetries);
+    }
+
+    [Fact]
+    public async Task thirty_two_any_version_writers_on_one_stream_never_collide()
+    {
+        const int writers = 32, perWriter = 50;
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < perWriter; i++)
+                await Store.AppendAsync("hot", ExpectedVersion.Any, [TestEvents.Note($"{w}/{i}", i)], default);
+        })));
+
+        var stream = await Store.ReadStreamAsync("hot", default);
+        Assert.Equal(Enumerable.Range(1, writers * perWriter), stream.Select(e => e.Version));
+        Assert.Equal(0, Store.ConflictRetries);
+    }
+
+    [Fact]
+    public async Task an_any_version_append_that_loses_to_a_transaction_writer_retries_and_lands_after_it()
+    {
+        // A writer that states an exact version takes no stream lock, so the (stream, version) key still arbitrates.
+        await using var conn = await Db.OpenConnectionAsync();
+        await using var held = await conn.BeginTransactionAsync();
+        await Store.AppendAsync(conn, held, "mixed", ExpectedVersion.NoStream, [TestEvents.Note("in a transaction")], default);
+
+        var any = Store.AppendAsync("mixed", ExpectedVersion.Any, [TestEvents.Note("any version")], default);
+        await Task.Delay(300);
+        Assert.False(any.IsCompleted); // waiting on the uncommitted version 1
+        await held.CommitAsync();
+
+        var result = await any;
+        Assert.Equal(2, result.Version);
+        Assert.Equal(1, Store.ConflictRetries);
+        Assert.Equal(["in a transaction", "any version"],
+            (await Store.ReadStreamAsync("mixed", default)).Select(e => ((Noted)TestEvents.Registry.Deserialize(e)!).Text));
     }
 
     [Fact]
