@@ -37,6 +37,10 @@ public sealed class EventTypeRegistry
     public object? Deserialize(StoredEvent e) =>
         TypeOf(e.Type) is { } t ? JsonSerializer.Deserialize(e.DataJson, t, Json) : null;
 
+    /// <summary>Deserialises an event's UTF-8 JSON by type name, or null for a type this process does not know.</summary>
+    public object? Deserialize(string type, ReadOnlySpan<byte> utf8Json) =>
+        TypeOf(type) is { } t ? JsonSerializer.Deserialize(utf8Json, t, Json) : null;
+
     public EventMetadata ReadMetadata(StoredEvent e) =>
         JsonSerializer.Deserialize<EventMetadata>(e.MetadataJson, Json) ?? new EventMetadata();
 }

@@ -1,4 +1,5 @@
 using Narrative.Analysis.Audit;
+using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;
 using Narrative.Domain.Replay;
 using Narrative.EventStore.Subscriptions;
@@ -197,6 +198,54 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         Assert.Equal(10, indexes.Count);
         Assert.Equal(indexes, await Indexes("rm_analysis"));
     }
+
+    [Fact]
+    public async Task a_rebuild_copies_escaped_unicode_null_and_legacy_shaped_items_exactly_as_the_live_path_wrote_them()
+    {
+        // The rebuild copies item JSON straight into rows; these are the values where that could go wrong.
+        var seeded = await ItemIds();
+        var tricky = new[]
+        {
+            "quotes \"inside\", a back\\slash, a tab\tand a\nnew line",
+            "Путин: «перемирие» — 停火 🕊️ <b>&amp;</b> 'single' \u0001",
+            "non\u00A0breaking and zero\u200Bwidth",
+        };
+        var items = tricky.Select((text, i) => new ItemInput($"tricky-{i}", Topic, i switch { 0 => "rebuttal", 1 => "statement", _ => "report" }, $"tricky-claim-{i}", text,
+            i == 0 ? null : text, i == 2 ? null : $"Пресс-секретарь {i}", i == 1 ? "2024-02-29" : null, 2 + i,
+            new Dictionary<string, string> { ["genuine"] = "C", ["feigned"] = i == 1 ? "II" : "I", ["maximalist"] = "N" },
+            i == 0 ? [seeded[0], seeded[1], seeded[0]] : [], i == 1 ? "note: \"ü\" \\ end" : null)).ToList();
+        var doc = await _h.Services.Ingestion.IngestDocumentAsync(new DocumentInput("tricky-doc", "nyt", "2024-03-01", "Заголовок \"x\"", null,
+            ["Автор"], [], items), 1000, AnalysisHarness.Tests, default);
+        Assert.True(doc.Status == Narrative.Analysis.Ingestion.IngestStatus.Created, string.Join("; ", doc.Errors));
+
+        // An item written by an older serialiser: an extra field and the credibility as a string. The ordinary
+        // deserialiser accepts both (and the live path used it); the rebuild's fast path must hand it over to it.
+        var legacy = new Narrative.EventStore.EventStore(_h.Services.DataSource, new Narrative.EventStore.EventTypeRegistry(
+            [(typeof(LegacyItemRecorded), "narrative.item_recorded.v1")], _h.Services.Store.Types.Json));
+        await legacy.AppendAsync("test-legacy-item", Narrative.EventStore.ExpectedVersion.Any,
+            [new Narrative.EventStore.EventData(Guid.NewGuid(), new LegacyItemRecorded("legacy-1", "tricky-doc", "nyt", new DateOnly(2024, 3, 1), Topic,
+                "rebuttal", "legacy-claim", "written by an older version", null, null, null, "4",
+                new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "C", ["maximalist"] = "N" }, [seeded[2]], null, "dropped since"),
+                DateTimeOffset.UtcNow)], default);
+        await _h.CatchUpAsync();
+        var before = await Dump();
+
+        await ProjectionRebuilder.RebuildAsync(_h.Services.Store, _h.Services.Projection("analysis")!, null, default, batchSize: 5);
+        var after = await Dump();
+
+        Assert.Equal(before, after);
+        var rows = after.Where(l => l.StartsWith("items (tricky-", StringComparison.Ordinal) || l.StartsWith("items (legacy-1", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.Contains(rows, l => l.Contains("🕊️", StringComparison.Ordinal) && l.Contains("Путин", StringComparison.Ordinal));
+        Assert.Contains(rows, l => l.StartsWith("items (legacy-1", StringComparison.Ordinal) && l.EndsWith(",4,,,)", StringComparison.Ordinal));
+        Assert.Equal(3, after.Count(l => l.StartsWith("rebuttals", StringComparison.Ordinal) && (l.Contains("tricky-0", StringComparison.Ordinal) || l.Contains("legacy-1", StringComparison.Ordinal))));
+    }
+
+    /// <summary>An ItemRecorded as an older serialiser might have written it (see the test above).</summary>
+    private sealed record LegacyItemRecorded(
+        string ItemId, string DocumentId, string Source, DateOnly PublishedAt, string Topic, string Type, string Claim,
+        string Summary, string? Quote, string? AttributedTo, DateOnly? OccurredAt, string Credibility,
+        IReadOnlyDictionary<string, string> Ratings, IReadOnlyList<string> Rebuts, string? Note, string LegacyField);
 
     private async Task<List<string>> Indexes(string schema)
     {

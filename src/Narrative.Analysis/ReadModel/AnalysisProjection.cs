@@ -17,7 +17,7 @@ namespace Narrative.Analysis.ReadModel;
 /// one of its items (provenance) and those rebutting one (contested flags), so a query reads them by key.
 /// Rebuildable: <see cref="ProjectionRebuilder"/> replays the log into a fresh schema and swaps it in.
 /// </summary>
-public sealed class AnalysisProjection : IRebuildableProjection
+public sealed partial class AnalysisProjection : IRebuildableProjection
 {
     public const string ProjectionName = "analysis";
     public const string LiveSchema = "rm_analysis";
@@ -82,80 +82,28 @@ public sealed class AnalysisProjection : IRebuildableProjection
 
     public async Task HandleAsync(SubscriptionBatch batch, CancellationToken ct)
     {
-        var writer = new Writer(batch.Connection, batch.Transaction, batch.Schema);
+        var writer = new Writer();
         foreach (var e in batch.Events)
         {
             switch (batch.Store.Types.Deserialize(e))
             {
                 case ItemRerated r:
-                    await writer.FlushAsync(incremental: true, ct);
-                    await RerateAsync(batch, r, e, ct);
+                    await writer.FlushAsync(batch.Connection, batch.Transaction, batch.Schema, incremental: true, ct);
+                    await RerateAsync(batch, r, e.Position, e.RecordedAt, ct);
                     break;
                 case ItemRetracted x:
-                    await writer.FlushAsync(incremental: true, ct);
-                    await RetractAsync(batch, x, e, ct);
+                    await writer.FlushAsync(batch.Connection, batch.Transaction, batch.Schema, incremental: true, ct);
+                    await RetractAsync(batch, x, e.Position, e.RecordedAt, ct);
                     break;
                 case var data:
-                    writer.Add(data, e);
+                    writer.Add(data, e.Position, e.RecordedAt);
                     break;
             }
         }
-        await writer.FlushAsync(incremental: true, ct);
+        await writer.FlushAsync(batch.Connection, batch.Transaction, batch.Schema, incremental: true, ct);
     }
 
-    public IRebuildLoader CreateRebuildLoader() => new Loader();
-
-    /// <summary>
-    /// The rebuild path: the same rows as <see cref="HandleAsync"/>, written into tables without indexes. Items already
-    /// held are recognised from memory (the loader sees the whole log), and re-ratings and retractions, which look rows up
-    /// by key, wait for the indexes. Applying them last gives the same rows: each refers to an item recorded before it, and
-    /// only that item's own earlier events decide its outcome.
-    /// </summary>
-    private sealed class Loader : IRebuildLoader
-    {
-        // Item id → topic (topic strings shared), for spotting a repeated ItemRecorded and rebuttals across topics.
-        private readonly Dictionary<string, string> _topicOf = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string> _topics = new(StringComparer.Ordinal);
-        // Claim → the first topic that carried it; the claims a second topic joined.
-        private readonly Dictionary<string, string> _claimTopic = new(StringComparer.Ordinal);
-        private readonly HashSet<string> _sharedClaims = new(StringComparer.Ordinal);
-        private readonly List<(string Target, string Rebuttal, string Topic)> _rebuttals = [];
-        private readonly List<(object Data, StoredEvent Event)> _deferred = [];
-
-        public async Task LoadAsync(SubscriptionBatch batch, CancellationToken ct)
-        {
-            var writer = new Writer(batch.Connection, batch.Transaction, batch.Schema);
-            foreach (var e in batch.Events)
-            {
-                var data = batch.Store.Types.Deserialize(e);
-                if (data is ItemRerated or ItemRetracted) _deferred.Add((data, e));
-                else if (data is not ItemRecorded i) writer.Add(data, e);
-                else if (!_topicOf.ContainsKey(i.ItemId))
-                {
-                    if (!_topics.TryGetValue(i.Topic, out var topic)) _topics[i.Topic] = topic = i.Topic;
-                    _topicOf[i.ItemId] = topic;
-                    if (!_claimTopic.TryAdd(i.Claim, topic) && _claimTopic[i.Claim] != topic) _sharedClaims.Add(i.Claim);
-                    foreach (var target in i.Rebuts.Distinct()) _rebuttals.Add((target, i.ItemId, topic));
-                    writer.Add(data, e);
-                }
-            }
-            await writer.FlushAsync(incremental: false, ct);
-        }
-
-        public async Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct)
-        {
-            // topic_links, as the incremental path writes them: every item of the claims a second topic joined, and the
-            // rebuttals that cross topics (found in memory, so the statement only sees the few that matter).
-            var crossing = _rebuttals.Where(r => _topicOf.GetValueOrDefault(r.Target) is { } target && target != r.Topic).ToList();
-            await LinkAsync(batch.Connection, batch.Transaction, batch.Schema, [], [.. _sharedClaims],
-                [.. crossing.Select(r => r.Target)], [.. crossing.Select(r => r.Rebuttal)], ct);
-            foreach (var (data, e) in _deferred)
-            {
-                if (data is ItemRerated r) await RerateAsync(batch, r, e, ct);
-                else if (data is ItemRetracted x) await RetractAsync(batch, x, e, ct);
-            }
-        }
-    }
+    public IRebuildLoader CreateRebuildLoader(EventTypeRegistry types) => new Loader(types);
 
     /// <summary>
     /// Writes topic_links for <paramref name="items"/> and for every item of <paramref name="claims"/> (both directions
@@ -184,7 +132,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task RerateAsync(SubscriptionBatch b, ItemRerated r, StoredEvent e, CancellationToken ct)
+    private static async Task RerateAsync(SubscriptionBatch b, ItemRerated r, long position, DateTimeOffset recordedAt, CancellationToken ct)
     {
         // The current version is the open re-rating row or, before any, the item's own ratings. Ratings named in a
         // re-rating overlay it; an omitted credibility keeps the current one. A retracted item is not re-rated.
@@ -200,15 +148,15 @@ public sealed class AnalysisProjection : IRebuildableProjection
             select $1, $2, $3, cur.ratings || $4::jsonb, coalesce($5, cur.credibility), $6 from cur
             """, b.Connection, b.Transaction);
         cmd.Parameters.Add(new() { Value = r.ItemId });
-        cmd.Parameters.Add(new() { Value = e.Position });
-        cmd.Parameters.Add(new() { Value = e.RecordedAt });
+        cmd.Parameters.Add(new() { Value = position });
+        cmd.Parameters.Add(new() { Value = recordedAt });
         cmd.Parameters.Add(new() { Value = Ratings(r.Ratings ?? new Dictionary<string, string>()), NpgsqlDbType = NpgsqlDbType.Jsonb });
         cmd.Parameters.Add(new() { Value = (object?)r.Credibility ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = r.Reason });
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task RetractAsync(SubscriptionBatch b, ItemRetracted x, StoredEvent e, CancellationToken ct)
+    private static async Task RetractAsync(SubscriptionBatch b, ItemRetracted x, long position, DateTimeOffset recordedAt, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand($"""
             with it as (
@@ -218,11 +166,15 @@ public sealed class AnalysisProjection : IRebuildableProjection
             from it where v.item_id = it.item_id and v.to_position is null
             """, b.Connection, b.Transaction);
         cmd.Parameters.Add(new() { Value = x.ItemId });
-        cmd.Parameters.Add(new() { Value = e.Position });
-        cmd.Parameters.Add(new() { Value = e.RecordedAt });
+        cmd.Parameters.Add(new() { Value = position });
+        cmd.Parameters.Add(new() { Value = recordedAt });
         cmd.Parameters.Add(new() { Value = x.Reason });
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The items columns in the order both COPY paths write them.</summary>
+    private const string ItemColumns =
+        "item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note, ratings, credibility";
 
     private static string Ratings(IReadOnlyDictionary<string, string> ratings) => JsonSerializer.Serialize(ratings, NarrativeEvents.Json);
 
@@ -230,7 +182,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
     /// Buffers rows and writes each table with one binary COPY per batch: the fastest way into PostgreSQL, which is what
     /// makes rebuilds quick. Values are written with their exact types, so Npgsql need not inspect each one.
     /// </summary>
-    private sealed class Writer(NpgsqlConnection conn, NpgsqlTransaction tx, string schema)
+    private sealed class Writer
     {
         private readonly List<object?[]> _sources = [];
         private readonly List<object?[]> _topics = [];
@@ -239,31 +191,33 @@ public sealed class AnalysisProjection : IRebuildableProjection
         private readonly List<object?[]> _items = [];
         private readonly List<object?[]> _rebuttals = [];
 
-        public void Add(object? data, StoredEvent e)
+        public void Add(object? data, long position, DateTimeOffset recordedAt)
         {
             switch (data)
             {
                 case SourceRegistered s:
-                    _sources.Add([s.SourceId, e.Position, e.RecordedAt, s.Name, s.Kind, s.Reliability, s.Rationale]);
+                    _sources.Add([s.SourceId, position, recordedAt, s.Name, s.Kind, s.Reliability, s.Rationale]);
                     break;
                 case TopicOpened t:
-                    _topics.Add([t.TopicId, e.Position, e.RecordedAt, t.Title, t.PeriodStart, t.PeriodEnd,
+                    _topics.Add([t.TopicId, position, recordedAt, t.Title, t.PeriodStart, t.PeriodEnd,
                         JsonSerializer.Serialize(t.Hypotheses, NarrativeEvents.Json)]);
                     break;
                 case ContextPeriodRecorded c:
-                    _periods.Add([c.PeriodId, e.Position, e.RecordedAt, c.Label, c.Category, c.Start, c.End, c.DecisionAt]);
+                    _periods.Add([c.PeriodId, position, recordedAt, c.Label, c.Category, c.Start, c.End, c.DecisionAt]);
                     break;
                 case DocumentIngested d:
-                    _documents.Add([d.DocumentId, e.Position, e.RecordedAt, d.Source, d.PublishedAt, d.Title, d.Url,
+                    _documents.Add([d.DocumentId, position, recordedAt, d.Source, d.PublishedAt, d.Title, d.Url,
                         d.Authors.ToArray(), d.Cites.ToArray(), d.ItemIds.ToArray(), d.ContentHash]);
                     break;
                 case ItemRecorded i:
-                    _items.Add([i.ItemId, i.DocumentId, i.Source, i.Topic, i.Type, i.Claim, i.PublishedAt, e.Position, e.RecordedAt,
+                    _items.Add([i.ItemId, i.DocumentId, i.Source, i.Topic, i.Type, i.Claim, i.PublishedAt, position, recordedAt,
                         i.Summary, i.Quote, i.AttributedTo, i.OccurredAt, i.Rebuts.ToArray(), i.Note, Ratings(i.Ratings), i.Credibility]);
-                    foreach (var target in i.Rebuts.Distinct()) _rebuttals.Add([target, i.ItemId]);
+                    foreach (var target in i.Rebuts.Distinct()) AddRebuttal(target, i.ItemId);
                     break;
             }
         }
+
+        public void AddRebuttal(string target, string itemId) => _rebuttals.Add([target, itemId]);
 
         private static readonly NpgsqlDbType[] SourceTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text];
         private static readonly NpgsqlDbType[] TopicTypes = [NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Date, NpgsqlDbType.Jsonb];
@@ -279,28 +233,27 @@ public sealed class AnalysisProjection : IRebuildableProjection
         /// The incremental path: drop items the tables already hold and link the new ones across topics. A rebuild does
         /// both from memory (see <see cref="Loader"/>).
         /// </param>
-        public async Task FlushAsync(bool incremental, CancellationToken ct)
+        public async Task FlushAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, bool incremental, CancellationToken ct)
         {
             string[] written = [], targets = [], rebutters = [];
             if (incremental)
             {
-                await SkipHeldItemsAsync(ct);
+                await SkipHeldItemsAsync(conn, tx, schema, ct);
                 written = [.. _items.Select(row => (string)row[0]!)];
                 targets = [.. _rebuttals.Select(row => (string)row[0]!)];
                 rebutters = [.. _rebuttals.Select(row => (string)row[1]!)];
             }
-            await Copy("sources (source_id, position, recorded_at, name, kind, reliability, rationale)", SourceTypes, _sources, ct);
-            await Copy("topics (topic_id, position, recorded_at, title, period_start, period_end, hypotheses)", TopicTypes, _topics, ct);
-            await Copy("context_periods (period_id, position, recorded_at, label, category, start_date, end_date, decision_at)", PeriodTypes, _periods, ct);
-            await Copy("documents (document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash)", DocumentTypes, _documents, ct);
-            await Copy("items (item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note, ratings, credibility)",
-                ItemTypes, _items, ct);
-            await Copy("rebuttals (target, item_id)", RebuttalTypes, _rebuttals, ct);
+            await Copy(conn, schema, "sources (source_id, position, recorded_at, name, kind, reliability, rationale)", SourceTypes, _sources, ct);
+            await Copy(conn, schema, "topics (topic_id, position, recorded_at, title, period_start, period_end, hypotheses)", TopicTypes, _topics, ct);
+            await Copy(conn, schema, "context_periods (period_id, position, recorded_at, label, category, start_date, end_date, decision_at)", PeriodTypes, _periods, ct);
+            await Copy(conn, schema, "documents (document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash)", DocumentTypes, _documents, ct);
+            await Copy(conn, schema, $"items ({ItemColumns})", ItemTypes, _items, ct);
+            await Copy(conn, schema, "rebuttals (target, item_id)", RebuttalTypes, _rebuttals, ct);
             if (written.Length > 0) await LinkAsync(conn, tx, schema, written, [], targets, rebutters, ct);
         }
 
         /// <summary>An item already held (a repeated ItemRecorded) is skipped, as the pure replay skips it.</summary>
-        private async Task SkipHeldItemsAsync(CancellationToken ct)
+        private async Task SkipHeldItemsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
         {
             if (_items.Count == 0) return;
             var held = new HashSet<string>(StringComparer.Ordinal);
@@ -319,7 +272,7 @@ public sealed class AnalysisProjection : IRebuildableProjection
             _rebuttals.RemoveAll(row => !kept.Contains((string)row[1]!));
         }
 
-        private async Task Copy(string table, NpgsqlDbType[] types, List<object?[]> rows, CancellationToken ct)
+        private static async Task Copy(NpgsqlConnection conn, string schema, string table, NpgsqlDbType[] types, List<object?[]> rows, CancellationToken ct)
         {
             if (rows.Count == 0) return;
             await using (var copy = await conn.BeginBinaryImportAsync($"copy {schema}.{table} from stdin (format binary)", ct))

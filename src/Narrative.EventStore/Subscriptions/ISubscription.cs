@@ -43,19 +43,54 @@ public interface IRebuildableProjection : ISubscription
     /// An optional bulk loader for rebuilds. Without one, a rebuild replays through <see cref="ISubscription.HandleAsync"/>
     /// into tables that already have their indexes.
     /// </summary>
-    IRebuildLoader? CreateRebuildLoader() => null;
+    IRebuildLoader? CreateRebuildLoader(EventTypeRegistry types) => null;
 }
 
 /// <summary>
-/// Replays the whole log into a fresh schema whose tables have no indexes yet. It may keep state for the whole replay
-/// (it sees every event from position 0, in order) and defer work that needs an index to <see cref="CompleteAsync"/>,
-/// which runs once the indexes exist, before the schema is swapped in. The result must equal incremental processing.
+/// Replays the whole log into a fresh schema whose tables have no indexes yet. It sees every event from position 0,
+/// in the global order, raw: the type and the JSON as the log stores them (UTF-8), so it can copy values into rows
+/// without building objects. It may keep state for the whole replay and defer work that needs an index to
+/// <see cref="CompleteAsync"/>, which runs once the indexes exist, before the schema is swapped in. The result must
+/// equal incremental processing.
 /// </summary>
 public interface IRebuildLoader
 {
-    Task LoadAsync(SubscriptionBatch batch, CancellationToken ct);
+    /// <summary>Takes the next event of the log. Called from one thread, in order; the spans are only valid during the call.</summary>
+    void Add(RawEvent e);
+
+    /// <summary>
+    /// Hands over the rows of everything added since the last call. The rebuilder writes the chunk in its own
+    /// transaction on another connection while <see cref="Add"/> goes on with the next events.
+    /// </summary>
+    IRebuildChunk TakeChunk();
 
     Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct);
+}
+
+/// <summary>Rows a <see cref="IRebuildLoader"/> prepared, written into the shadow schema inside the caller's transaction.</summary>
+public interface IRebuildChunk
+{
+    Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct);
+}
+
+/// <summary>One event of the log as a rebuild reads it: its place, its recording time, and its type and data as UTF-8 bytes.</summary>
+public readonly ref struct RawEvent(long txId, long position, long recordedAtMicros, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+{
+    public long TxId { get; } = txId;
+
+    public long Position { get; } = position;
+
+    /// <summary>PostgreSQL's microseconds since 2000-01-01 UTC, as the log stores <c>recorded_at</c>.</summary>
+    public long RecordedAtMicros { get; } = recordedAtMicros;
+
+    public DateTimeOffset RecordedAt => Postgres.BinaryCopy.ToTimestamp(RecordedAtMicros);
+
+    public ReadOnlySpan<byte> Type { get; } = type;
+
+    /// <summary>The event's JSON, UTF-8.</summary>
+    public ReadOnlySpan<byte> Data { get; } = data;
+
+    public GlobalCursor Cursor => new(TxId, Position);
 }
 
 public sealed record SubscriptionBatch(NpgsqlConnection Connection, NpgsqlTransaction Transaction, EventStore Store,

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Npgsql;
 using Serilog;
 
@@ -63,7 +64,7 @@ public static class ProjectionRebuilder
             await t.CommitAsync(ct);
         }
         var shadow = projection.Schema + "_rebuild";
-        var loader = projection.CreateRebuildLoader();
+        var loader = projection.CreateRebuildLoader(store.Types);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var conn = await store.DataSource.OpenConnectionAsync(ct);
         long total;
@@ -82,44 +83,9 @@ public static class ProjectionRebuilder
         }
         Log.Information("Rebuilding {Projection} from {Total} events", projection.Name, total);
 
-        // Reading and writing overlap: one connection streams the log while this one writes batches into the shadow schema.
-        var cursor = GlobalCursor.Start;
-        long processed = 0;
-        var batches = System.Threading.Channels.Channel.CreateBounded<List<StoredEvent>>(4);
-        var reader = Task.Run(async () =>
-        {
-            try
-            {
-                var batch = new List<StoredEvent>(batchSize);
-                await foreach (var e in store.StreamAllAsync(GlobalCursor.Start, ct))
-                {
-                    batch.Add(e);
-                    if (batch.Count < batchSize) continue;
-                    await batches.Writer.WriteAsync(batch, ct);
-                    batch = new List<StoredEvent>(batchSize);
-                }
-                if (batch.Count > 0) await batches.Writer.WriteAsync(batch, ct);
-                batches.Writer.Complete();
-            }
-            catch (Exception ex)
-            {
-                batches.Writer.Complete(ex);
-            }
-        }, ct);
-        await foreach (var events in batches.Reader.ReadAllAsync(ct))
-        {
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            var batch = new SubscriptionBatch(conn, tx, store, events, shadow);
-            if (loader is null) await projection.HandleAsync(batch, ct);
-            else await loader.LoadAsync(batch, ct);
-            await tx.CommitAsync(ct);
-            cursor = events[^1].Cursor;
-            processed += events.Count;
-            var p = new RebuildProgress(processed, Math.Max(total, processed));
-            progress?.Report(p);
-            await SetProgressAsync(store, projection.Name, p.Fraction, ct);
-        }
-        await reader;
+        var (cursor, processed) = loader is null
+            ? await ReplayAsync(store, projection, conn, shadow, total, progress, batchSize, ct)
+            : await LoadAsync(store, projection.Name, loader, conn, shadow, total, progress, batchSize, ct);
         Log.Information("Rebuilding {Projection}: replayed {Processed} events in {Seconds:0.0}s", projection.Name, processed, clock.Elapsed.TotalSeconds);
 
         if (loader is not null)
@@ -185,6 +151,105 @@ public static class ProjectionRebuilder
 
         Log.Information("Rebuilt {Projection}: {Processed} events replayed and swapped in after {Seconds:0.0}s", projection.Name, processed,
             clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Replays through <see cref="ISubscription.HandleAsync"/> into the indexed shadow tables. Reading and writing
+    /// overlap: one connection streams the log while <paramref name="conn"/> writes batches.
+    /// </summary>
+    private static async Task<(GlobalCursor Cursor, long Processed)> ReplayAsync(EventStore store, IRebuildableProjection projection,
+        NpgsqlConnection conn, string shadow, long total, IProgress<RebuildProgress>? progress, int batchSize, CancellationToken ct)
+    {
+        var cursor = GlobalCursor.Start;
+        long processed = 0;
+        var batches = Channel.CreateBounded<List<StoredEvent>>(4);
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                var batch = new List<StoredEvent>(batchSize);
+                await foreach (var e in store.StreamAllAsync(GlobalCursor.Start, ct))
+                {
+                    batch.Add(e);
+                    if (batch.Count < batchSize) continue;
+                    await batches.Writer.WriteAsync(batch, ct);
+                    batch = new List<StoredEvent>(batchSize);
+                }
+                if (batch.Count > 0) await batches.Writer.WriteAsync(batch, ct);
+                batches.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                batches.Writer.Complete(ex);
+            }
+        }, ct);
+        await foreach (var events in batches.Reader.ReadAllAsync(ct))
+        {
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await projection.HandleAsync(new SubscriptionBatch(conn, tx, store, events, shadow), ct);
+            await tx.CommitAsync(ct);
+            cursor = events[^1].Cursor;
+            processed += events.Count;
+            await ReportAsync(store, projection.Name, progress, processed, total, ct);
+        }
+        await reader;
+        return (cursor, processed);
+    }
+
+    /// <summary>
+    /// Feeds the raw log to a bulk loader and writes its chunks into the index-free shadow tables. Two threads overlap:
+    /// one reads the log (a binary COPY on its own connection) and hands each event to the loader, which turns it
+    /// into rows; this one writes each finished chunk in its own transaction on <paramref name="conn"/>.
+    /// </summary>
+    private static async Task<(GlobalCursor Cursor, long Processed)> LoadAsync(EventStore store, string name, IRebuildLoader loader,
+        NpgsqlConnection conn, string shadow, long total, IProgress<RebuildProgress>? progress, int batchSize, CancellationToken ct)
+    {
+        var cursor = GlobalCursor.Start;
+        long processed = 0;
+        var chunks = Channel.CreateBounded<(IRebuildChunk Chunk, GlobalCursor Last, int Count)>(4);
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                await using var source = await store.DataSource.OpenConnectionAsync(ct);
+                await using var log = await RawLogReader.OpenAsync(source, ct);
+                var last = GlobalCursor.Start;
+                var count = 0;
+                while (await log.NextAsync(ct))
+                {
+                    loader.Add(log.Current);
+                    last = log.Cursor;
+                    if (++count < batchSize) continue;
+                    await chunks.Writer.WriteAsync((loader.TakeChunk(), last, count), ct);
+                    count = 0;
+                }
+                if (count > 0) await chunks.Writer.WriteAsync((loader.TakeChunk(), last, count), ct);
+                chunks.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                chunks.Writer.Complete(ex);
+            }
+        }, ct);
+        await foreach (var (chunk, last, count) in chunks.Reader.ReadAllAsync(ct))
+        {
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await chunk.WriteAsync(conn, tx, shadow, ct);
+            await tx.CommitAsync(ct);
+            cursor = last;
+            processed += count;
+            await ReportAsync(store, name, progress, processed, total, ct);
+        }
+        await reader;
+        return (cursor, processed);
+    }
+
+    private static async Task ReportAsync(EventStore store, string name, IProgress<RebuildProgress>? progress, long processed, long total,
+        CancellationToken ct)
+    {
+        var p = new RebuildProgress(processed, Math.Max(total, processed));
+        progress?.Report(p);
+        await SetProgressAsync(store, name, p.Fraction, ct);
     }
 
     /// <summary>

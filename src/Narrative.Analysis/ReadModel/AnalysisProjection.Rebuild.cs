@@ -1,0 +1,281 @@
+using System.Text;
+using System.Text.Json;
+using Narrative.Domain;
+using Narrative.EventStore;
+using Narrative.EventStore.Postgres;
+using Narrative.EventStore.Subscriptions;
+using Npgsql;
+
+namespace Narrative.Analysis.ReadModel;
+
+public sealed partial class AnalysisProjection
+{
+    /// <summary>
+    /// The rebuild path: the same rows as <see cref="HandleAsync"/>, written into tables without indexes. Items already
+    /// held are recognised from memory (the loader sees the whole log), and re-ratings and retractions, which look rows up
+    /// by key, wait for the indexes. Applying them last gives the same rows: each refers to an item recorded before it, and
+    /// only that item's own earlier events decide its outcome.
+    /// <para>
+    /// Items, nearly the whole log, take a fast path: their JSON is read token by token and copied straight into a
+    /// binary COPY row, without an <see cref="ItemRecorded"/> object, UTF-16 strings for every field, or a ratings
+    /// dictionary serialised back to JSON. Any item whose JSON is not in the exact shape the event serialiser writes
+    /// (an unknown or escaped property name, a missing field, a number as a string…) goes the ordinary way: deserialised,
+    /// then written by the same <see cref="Writer"/> as the live path. Either way the row is the same.
+    /// </para>
+    /// </summary>
+    private sealed class Loader(EventTypeRegistry types) : IRebuildLoader
+    {
+        private readonly byte[] _itemRecorded = Encoding.UTF8.GetBytes(types.NameOf(typeof(ItemRecorded)));
+
+        // Item id → topic (topic strings shared), for spotting a repeated ItemRecorded and rebuttals across topics.
+        private readonly Dictionary<string, string> _topicOf = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _topics = new(StringComparer.Ordinal);
+        // Claim → the first topic that carried it; the claims a second topic joined.
+        private readonly Dictionary<string, string> _claimTopic = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _sharedClaims = new(StringComparer.Ordinal);
+        private readonly List<(string Target, string Rebuttal, string Topic)> _rebuttals = [];
+        private readonly List<(object Data, long Position, DateTimeOffset RecordedAt)> _deferred = [];
+        private byte[] _scratch = new byte[1024];
+        private Chunk _chunk = new(1 << 16);
+
+        public void Add(RawEvent e)
+        {
+            if (e.Type.SequenceEqual(_itemRecorded) && TryAddItem(e)) return;
+            var data = types.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data);
+            if (data is ItemRerated or ItemRetracted) _deferred.Add((data, e.Position, e.RecordedAt));
+            else if (data is not ItemRecorded i) _chunk.Others.Add(data, e.Position, e.RecordedAt);
+            else if (Remember(i.ItemId, i.Topic, i.Claim, i.Rebuts.Distinct())) _chunk.Others.Add(data, e.Position, e.RecordedAt);
+        }
+
+        public IRebuildChunk TakeChunk()
+        {
+            var full = _chunk;
+            _chunk = new Chunk(full.Items.Length + full.Items.Length / 8);
+            return full;
+        }
+
+        public async Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct)
+        {
+            // topic_links, as the incremental path writes them: every item of the claims a second topic joined, and the
+            // rebuttals that cross topics (found in memory, so the statement only sees the few that matter).
+            var crossing = _rebuttals.Where(r => _topicOf.GetValueOrDefault(r.Target) is { } target && target != r.Topic).ToList();
+            await LinkAsync(batch.Connection, batch.Transaction, batch.Schema, [], [.. _sharedClaims],
+                [.. crossing.Select(r => r.Target)], [.. crossing.Select(r => r.Rebuttal)], ct);
+            foreach (var (data, position, recordedAt) in _deferred)
+            {
+                if (data is ItemRerated r) await RerateAsync(batch, r, position, recordedAt, ct);
+                else if (data is ItemRetracted x) await RetractAsync(batch, x, position, recordedAt, ct);
+            }
+        }
+
+        /// <summary>Notes a new item; false when it is already held (a repeated ItemRecorded, which the replay skips too).</summary>
+        private bool Remember(string itemId, string topicName, string claim, IEnumerable<string> distinctRebuts)
+        {
+            if (_topicOf.ContainsKey(itemId)) return false;
+            if (!_topics.TryGetValue(topicName, out var topic)) _topics[topicName] = topic = topicName;
+            _topicOf[itemId] = topic;
+            if (!_claimTopic.TryAdd(claim, topic) && _claimTopic[claim] != topic) _sharedClaims.Add(claim);
+            foreach (var target in distinctRebuts) _rebuttals.Add((target, itemId, topic));
+            return true;
+        }
+
+        /// <summary>The fast path for one ItemRecorded; false when its JSON needs the ordinary deserialiser.</summary>
+        private bool TryAddItem(RawEvent e)
+        {
+            if (_scratch.Length < e.Data.Length) _scratch = new byte[Math.Max(e.Data.Length, _scratch.Length * 2)];
+            ItemJson item;
+            try
+            {
+                if (!ItemJson.TryParse(e.Data, _scratch, out item)) return false;
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+            {
+                return false;
+            }
+
+            var itemId = Encoding.UTF8.GetString(item.ItemId);
+            var rebuts = item.Rebuts ?? [];
+            var distinct = rebuts.Count == 0 ? rebuts : rebuts.Distinct().ToList();
+            if (!Remember(itemId, Encoding.UTF8.GetString(item.Topic), Encoding.UTF8.GetString(item.Claim), distinct)) return true;
+
+            var row = _chunk.Items;
+            row.StartRow(17);
+            row.Text(item.ItemId);
+            row.Text(item.DocumentId);
+            row.Text(item.Source);
+            row.Text(item.Topic);
+            row.Text(item.Type);
+            row.Text(item.Claim);
+            row.Date(item.PublishedAt);
+            row.Int64(e.Position);
+            row.TimestampMicros(e.RecordedAtMicros);
+            row.Text(item.Summary);
+            Optional(row, item.Quote, item.HasQuote);
+            Optional(row, item.AttributedTo, item.HasAttributedTo);
+            if (item.OccurredAt is { } occurred) row.Date(occurred);
+            else row.Null();
+            var array = row.StartTextArray();
+            foreach (var target in rebuts) row.Text(target);
+            row.EndTextArray(array, rebuts.Count);
+            Optional(row, item.Note, item.HasNote);
+            row.Jsonb(item.Ratings);
+            row.Int32(item.Credibility);
+            foreach (var target in distinct) _chunk.Others.AddRebuttal(target, itemId);
+            return true;
+        }
+
+        private static void Optional(BinaryCopyRows row, ReadOnlySpan<byte> value, bool present)
+        {
+            if (present) row.Text(value);
+            else row.Null();
+        }
+    }
+
+    /// <summary>One transaction's worth of rebuild rows: items in binary COPY form, everything else in a <see cref="Writer"/>.</summary>
+    private sealed class Chunk(int capacity) : IRebuildChunk
+    {
+        public BinaryCopyRows Items { get; } = new(Math.Max(1 << 16, capacity));
+
+        public Writer Others { get; } = new();
+
+        public async Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
+        {
+            await Others.FlushAsync(conn, tx, schema, incremental: false, ct);
+            await Items.CopyAsync(conn, $"copy {schema}.items ({ItemColumns}) from stdin (format binary)", ct);
+        }
+    }
+
+    /// <summary>
+    /// The fields of an ItemRecorded read straight from its UTF-8 JSON. Text fields are spans: into the JSON itself,
+    /// or into a scratch buffer when the JSON escaped them. Only the exact shape the event serialiser writes is
+    /// accepted (camelCase names, unescaped, each field with its own token type); anything else returns false.
+    /// </summary>
+    private ref struct ItemJson
+    {
+        public ReadOnlySpan<byte> ItemId, DocumentId, Source, Topic, Type, Claim, Summary, Quote, AttributedTo, Note, Ratings;
+        public bool HasQuote, HasAttributedTo, HasNote;
+        public DateOnly PublishedAt;
+        public DateOnly? OccurredAt;
+        public int Credibility;
+        public List<string>? Rebuts;
+
+        private const int Required = (1 << 11) - 1;
+
+        public static bool TryParse(ReadOnlySpan<byte> json, Span<byte> scratch, out ItemJson item)
+        {
+            item = default;
+            var seen = 0;
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.EndObject) break;
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.ValueIsEscaped) return false;
+                var name = reader.ValueSpan;
+                reader.Read();
+                int bit;
+                if (name.SequenceEqual("itemId"u8)) { bit = 0; if (!Text(ref reader, ref scratch, out item.ItemId)) return false; }
+                else if (name.SequenceEqual("documentId"u8)) { bit = 1; if (!Text(ref reader, ref scratch, out item.DocumentId)) return false; }
+                else if (name.SequenceEqual("source"u8)) { bit = 2; if (!Text(ref reader, ref scratch, out item.Source)) return false; }
+                else if (name.SequenceEqual("publishedAt"u8)) { bit = 3; if (!Date(ref reader, out item.PublishedAt)) return false; }
+                else if (name.SequenceEqual("topic"u8)) { bit = 4; if (!Text(ref reader, ref scratch, out item.Topic)) return false; }
+                else if (name.SequenceEqual("type"u8)) { bit = 5; if (!Text(ref reader, ref scratch, out item.Type)) return false; }
+                else if (name.SequenceEqual("claim"u8)) { bit = 6; if (!Text(ref reader, ref scratch, out item.Claim)) return false; }
+                else if (name.SequenceEqual("summary"u8)) { bit = 7; if (!Text(ref reader, ref scratch, out item.Summary)) return false; }
+                else if (name.SequenceEqual("credibility"u8))
+                {
+                    bit = 8;
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out item.Credibility)) return false;
+                }
+                else if (name.SequenceEqual("ratings"u8)) { bit = 9; if (!RatingsObject(ref reader, json, out item.Ratings)) return false; }
+                else if (name.SequenceEqual("rebuts"u8)) { bit = 10; if (!Strings(ref reader, out item.Rebuts)) return false; }
+                else if (name.SequenceEqual("quote"u8)) { bit = 11; if (!OptionalText(ref reader, ref scratch, out item.Quote, out item.HasQuote)) return false; }
+                else if (name.SequenceEqual("attributedTo"u8)) { bit = 12; if (!OptionalText(ref reader, ref scratch, out item.AttributedTo, out item.HasAttributedTo)) return false; }
+                else if (name.SequenceEqual("note"u8)) { bit = 13; if (!OptionalText(ref reader, ref scratch, out item.Note, out item.HasNote)) return false; }
+                else if (name.SequenceEqual("occurredAt"u8))
+                {
+                    bit = 14;
+                    if (reader.TokenType == JsonTokenType.Null) item.OccurredAt = null;
+                    else if (Date(ref reader, out var occurred)) item.OccurredAt = occurred;
+                    else return false;
+                }
+                else return false;
+                seen |= 1 << bit;
+            }
+            return (seen & Required) == Required && reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0;
+        }
+
+        private static bool Text(scoped ref Utf8JsonReader reader, scoped ref Span<byte> scratch, out ReadOnlySpan<byte> value)
+        {
+            value = default;
+            if (reader.TokenType != JsonTokenType.String) return false;
+            if (!reader.ValueIsEscaped)
+            {
+                value = reader.ValueSpan;
+                return true;
+            }
+            var n = reader.CopyString(scratch);
+            value = scratch[..n];
+            scratch = scratch[n..];
+            return true;
+        }
+
+        private static bool OptionalText(scoped ref Utf8JsonReader reader, scoped ref Span<byte> scratch, out ReadOnlySpan<byte> value, out bool present)
+        {
+            value = default;
+            present = reader.TokenType != JsonTokenType.Null;
+            return !present || Text(ref reader, ref scratch, out value);
+        }
+
+        private static bool Date(scoped ref Utf8JsonReader reader, out DateOnly value)
+        {
+            value = default;
+            if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped) return false;
+            // yyyy-MM-dd by hand: DateOnly.TryParseExact goes through culture-aware parsing, which was most of this path's time.
+            var s = reader.ValueSpan;
+            if (s.Length != 10 || s[4] != '-' || s[7] != '-') return false;
+            if (!Digits(s[..4], out var year) || !Digits(s[5..7], out var month) || !Digits(s[8..], out var day)) return false;
+            if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)) return false;
+            value = new DateOnly(year, month, day);
+            return true;
+        }
+
+        private static bool Digits(ReadOnlySpan<byte> s, out int value)
+        {
+            value = 0;
+            foreach (var c in s)
+            {
+                if (c is < (byte)'0' or > (byte)'9') return false;
+                value = value * 10 + (c - '0');
+            }
+            return true;
+        }
+
+        /// <summary>The ratings object as raw JSON (jsonb parses it; escapes included). Every value must be a string or null.</summary>
+        private static bool RatingsObject(scoped ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out ReadOnlySpan<byte> raw)
+        {
+            raw = default;
+            if (reader.TokenType != JsonTokenType.StartObject) return false;
+            var start = (int)reader.TokenStartIndex;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || !reader.Read()) return false;
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null)) return false;
+            }
+            raw = json[start..(int)reader.BytesConsumed];
+            return true;
+        }
+
+        private static bool Strings(scoped ref Utf8JsonReader reader, out List<string>? values)
+        {
+            values = null;
+            if (reader.TokenType != JsonTokenType.StartArray) return false;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.String) return false;
+                (values ??= []).Add(reader.GetString()!);
+            }
+            return true;
+        }
+    }
+}
