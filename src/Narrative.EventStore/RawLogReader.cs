@@ -37,3 +37,4 @@ public sealed class RawLogReader : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
 }
+

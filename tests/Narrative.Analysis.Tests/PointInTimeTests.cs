@@ -197,6 +197,10 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         // The rebuild loads without indexes and builds them afterwards: the swapped-in schema has the same ones.
         Assert.Equal(10, indexes.Count);
         Assert.Equal(indexes, await Indexes("rm_analysis"));
+        // Autovacuum is off for the shadow tables while they load, and back on once they are live.
+        await using var options = _h.Services.DataSource.CreateCommand(
+            "select count(*) from pg_class where relnamespace = 'rm_analysis'::regnamespace and relkind = 'r' and reloptions is not null");
+        Assert.Equal(0L, await options.ExecuteScalarAsync());
     }
 
     [Fact]

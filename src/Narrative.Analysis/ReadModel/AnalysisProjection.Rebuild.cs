@@ -23,9 +23,10 @@ public sealed partial class AnalysisProjection
     /// then written by the same <see cref="Writer"/> as the live path. Either way the row is the same.
     /// </para>
     /// </summary>
-    private sealed class Loader(EventTypeRegistry types) : IRebuildLoader
+    private sealed class Loader : IRebuildLoader
     {
-        private readonly byte[] _itemRecorded = Encoding.UTF8.GetBytes(types.NameOf(typeof(ItemRecorded)));
+        private readonly EventTypeRegistry _types;
+        private readonly byte[] _itemRecorded;
 
         // Item id → topic (topic strings shared), for spotting a repeated ItemRecorded and rebuttals across topics.
         private readonly Dictionary<string, string> _topicOf = new(StringComparer.Ordinal);
@@ -36,12 +37,22 @@ public sealed partial class AnalysisProjection
         private readonly List<(string Target, string Rebuttal, string Topic)> _rebuttals = [];
         private readonly List<(object Data, long Position, DateTimeOffset RecordedAt)> _deferred = [];
         private byte[] _scratch = new byte[1024];
-        private Chunk _chunk = new(1 << 16);
+        // Item row buffers come back here once written, so a rebuild reuses a handful of them instead of allocating a
+        // large-object-heap array per chunk (each of which invites a full collection over the loader's dictionaries).
+        private readonly System.Collections.Concurrent.ConcurrentQueue<BinaryCopyRows> _written = new();
+        private Chunk _chunk;
+
+        public Loader(EventTypeRegistry types)
+        {
+            _types = types;
+            _itemRecorded = Encoding.UTF8.GetBytes(types.NameOf(typeof(ItemRecorded)));
+            _chunk = new Chunk(new BinaryCopyRows(1 << 20), _written);
+        }
 
         public void Add(RawEvent e)
         {
             if (e.Type.SequenceEqual(_itemRecorded) && TryAddItem(e)) return;
-            var data = types.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data);
+            var data = _types.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data);
             if (data is ItemRerated or ItemRetracted) _deferred.Add((data, e.Position, e.RecordedAt));
             else if (data is not ItemRecorded i) _chunk.Others.Add(data, e.Position, e.RecordedAt);
             else if (Remember(i.ItemId, i.Topic, i.Claim, i.Rebuts.Distinct())) _chunk.Others.Add(data, e.Position, e.RecordedAt);
@@ -50,7 +61,8 @@ public sealed partial class AnalysisProjection
         public IRebuildChunk TakeChunk()
         {
             var full = _chunk;
-            _chunk = new Chunk(full.Items.Length + full.Items.Length / 8);
+            if (!_written.TryDequeue(out var rows)) rows = new BinaryCopyRows(full.Items.Length + full.Items.Length / 8);
+            _chunk = new Chunk(rows, _written);
             return full;
         }
 
@@ -132,9 +144,9 @@ public sealed partial class AnalysisProjection
     }
 
     /// <summary>One transaction's worth of rebuild rows: items in binary COPY form, everything else in a <see cref="Writer"/>.</summary>
-    private sealed class Chunk(int capacity) : IRebuildChunk
+    private sealed class Chunk(BinaryCopyRows items, System.Collections.Concurrent.ConcurrentQueue<BinaryCopyRows> written) : IRebuildChunk
     {
-        public BinaryCopyRows Items { get; } = new(Math.Max(1 << 16, capacity));
+        public BinaryCopyRows Items { get; } = items;
 
         public Writer Others { get; } = new();
 
@@ -142,6 +154,8 @@ public sealed partial class AnalysisProjection
         {
             await Others.FlushAsync(conn, tx, schema, incremental: false, ct);
             await Items.CopyAsync(conn, $"copy {schema}.items ({ItemColumns}) from stdin (format binary)", ct);
+            Items.Clear();
+            written.Enqueue(Items);
         }
     }
 

@@ -128,6 +128,13 @@ public sealed class BinaryCopyRows(int capacity = 1 << 16)
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(start), _length - start - 4);
     }
 
+    /// <summary>Empties the buffer, keeping its memory for the next rows.</summary>
+    public void Clear()
+    {
+        _length = 0;
+        Rows = 0;
+    }
+
     /// <summary>Sends every buffered row with one COPY on <paramref name="conn"/> (inside its current transaction).</summary>
     public async Task CopyAsync(NpgsqlConnection conn, string copyFromStdin, CancellationToken ct)
     {

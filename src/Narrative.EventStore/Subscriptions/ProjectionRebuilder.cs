@@ -74,6 +74,10 @@ public static class ProjectionRebuilder
             await Exec(conn, tx, $"create schema {Ident(shadow)}", ct);
             await Exec(conn, tx, $"comment on schema {Ident(shadow)} is '{projection.Version.Replace("'", "", StringComparison.Ordinal)}'", ct);
             await projection.CreateTablesAsync(conn, tx, shadow, ct);
+            // Autovacuum would start on the half-loaded tables (their inserts pass its threshold early) and compete with
+            // the load for the same cores. The swap turns it back on.
+            foreach (var table in await TablesAsync(conn, tx, shadow, ct))
+                await Exec(conn, tx, $"alter table {Ident(shadow)}.{Ident(table)} set (autovacuum_enabled = false)", ct);
             // Without a bulk loader the replay goes through HandleAsync, which may rely on the indexes.
             if (loader is null)
                 foreach (var ddl in projection.IndexStatements(shadow)) await Exec(conn, tx, ddl, ct);
@@ -101,10 +105,7 @@ public static class ProjectionRebuilder
         }
 
         // Fresh tables have no statistics; without them the planner picks sequential scans for every point-in-time query.
-        var names = new List<string>();
-        await using (var tables = new NpgsqlCommand("select tablename from pg_tables where schemaname = $1", conn) { Parameters = { new() { Value = shadow } } })
-        await using (var r = await tables.ExecuteReaderAsync(ct))
-            while (await r.ReadAsync(ct)) names.Add(r.GetString(0));
+        var names = await TablesAsync(conn, null, shadow, ct);
         await RunInParallelAsync(store, [.. names.Select(t => $"analyze {Ident(shadow)}.{Ident(t)}")], ct);
         Log.Information("Rebuilding {Projection}: statistics gathered at {Seconds:0.0}s", projection.Name, clock.Elapsed.TotalSeconds);
 
@@ -133,6 +134,8 @@ public static class ProjectionRebuilder
             await Exec(conn, tx, $"alter schema {Ident(projection.Schema)} rename to {Ident(old)}", ct);
             await Exec(conn, tx, $"alter schema {Ident(shadow)} rename to {Ident(projection.Schema)}", ct);
             await Exec(conn, tx, $"drop schema {Ident(old)} cascade", ct);
+            foreach (var table in names)
+                await Exec(conn, tx, $"alter table {Ident(projection.Schema)}.{Ident(table)} reset (autovacuum_enabled)", ct);
             await using (var cp = new NpgsqlCommand("""
                 insert into checkpoints (name, kind, tx_id, position) values ($1, $2, $3, $4)
                 on conflict (name) do update set tx_id = excluded.tx_id, position = excluded.position, rebuild_progress = null,
@@ -262,10 +265,21 @@ public static class ProjectionRebuilder
         var workers = Enumerable.Range(0, Math.Min(statements.Count, Math.Max(2, Environment.ProcessorCount))).Select(async _ =>
         {
             await using var conn = await store.DataSource.OpenConnectionAsync(ct);
-            await Exec(conn, null, "set maintenance_work_mem = '256MB'", ct);
+            // One core per build: these already run side by side, so parallel workers inside a build only add overhead.
+            await Exec(conn, null, "set maintenance_work_mem = '256MB'; set max_parallel_maintenance_workers = 0", ct);
             while (queue.TryDequeue(out var ddl)) await Exec(conn, null, ddl, ct);
         });
         await Task.WhenAll(workers);
+    }
+
+    private static async Task<List<string>> TablesAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string schema, CancellationToken ct)
+    {
+        var names = new List<string>();
+        await using var cmd = new NpgsqlCommand("select tablename from pg_tables where schemaname = $1 order by tablename", conn, tx);
+        cmd.Parameters.Add(new() { Value = schema });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) names.Add(r.GetString(0));
+        return names;
     }
 
     private static async Task SetProgressAsync(EventStore store, string name, double fraction, CancellationToken ct)

@@ -40,13 +40,20 @@ public sealed class RebuildScenario : Scenario
     public override double? Target => 0.5;
 
     public override string Describe(BenchOptions o) =>
-        $"ProjectionRebuilder over the synthetic corpus ({o.Size(110_000, 1_000_000):N0} events: replay into index-free tables, build indexes, analyse, swap) vs read.all's raw read (every column, ordered, deserialised) of the same events";
+        $"ProjectionRebuilder over the synthetic corpus ({o.Size(110_000, 1_000_000):N0} events: replay into index-free tables, build indexes, analyse, swap; the database vacuumed, untimed, before each repetition) vs read.all's raw read (every column, ordered, deserialised) of the same events";
 
     public override async Task SetupAsync(BenchContext ctx, CancellationToken ct) => await AnalysisBench.GetAsync(ctx, ct);
 
     public override async Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct)
     {
         var b = await AnalysisBench.GetAsync(ctx, ct);
+        // The tables the previous repetition swapped in are new, so autovacuum is about to visit them. Let that happen
+        // now, untimed, rather than on the cores this rebuild is timed on.
+        await using (var vacuum = b.Services.DataSource.CreateCommand("vacuum"))
+        {
+            vacuum.CommandTimeout = 0;
+            await vacuum.ExecuteNonQueryAsync(ct);
+        }
         var sw = Stopwatch.StartNew();
         await ProjectionRebuilder.RebuildAsync(b.Services.Store, b.Services.Projection(AnalysisProjection.ProjectionName)!, null, ct, batchSize: 5000);
         return b.Events / sw.Elapsed.TotalSeconds;
