@@ -8,6 +8,37 @@ public sealed class GlobalOrderTests(PostgresFixture pg) : StoreTest(pg)
 {
 
     [Fact]
+    public async Task the_raw_log_reader_gives_the_same_events_as_read_all_including_one_larger_than_its_buffer()
+    {
+        await Store.AppendAsync("small", ExpectedVersion.Any, [TestEvents.Note("first"), TestEvents.Note("Путин «x» \"q\"")], default);
+        // 3 MB of JSON: bigger than the reader's first buffer, so one row arrives over many reads and the buffer grows.
+        await Store.AppendAsync("big", ExpectedVersion.Any, [TestEvents.Note(string.Concat(Enumerable.Repeat("ceasefire–", 300_000)))], default);
+        await Store.AppendAsync("small", ExpectedVersion.Any, [TestEvents.Note("after the big one", 7)], default);
+        // An append held open stops both readers at the same horizon.
+        await using var heldConn = await Db.OpenConnectionAsync();
+        await using var held = await heldConn.BeginTransactionAsync();
+        await Store.AppendAsync(heldConn, held, "held", ExpectedVersion.Any, [TestEvents.Note("held")], default);
+        await Store.AppendAsync("small", ExpectedVersion.Any, [TestEvents.Note("committed behind the held one")], default);
+
+        var expected = await Store.ReadAllAsync(GlobalCursor.Start, 100, default);
+        var raw = new List<(long TxId, long Position, DateTimeOffset RecordedAt, string Type, byte[] Data)>();
+        await using (var conn = await Db.OpenConnectionAsync())
+        await using (var log = await RawLogReader.OpenAsync(conn, default))
+            while (await log.NextAsync(default))
+            {
+                var e = log.Current;
+                raw.Add((e.TxId, e.Position, e.RecordedAt, System.Text.Encoding.UTF8.GetString(e.Type), e.Data.ToArray()));
+                Assert.Equal(new GlobalCursor(e.TxId, e.Position), log.Cursor);
+            }
+
+        Assert.Equal(4, expected.Count);
+        Assert.Equal(expected.Select(e => (e.TxId, e.Position, e.RecordedAt, e.Type)), raw.Select(r => (r.TxId, r.Position, r.RecordedAt, r.Type)));
+        Assert.Equal(expected.Select(e => e.DataJson), raw.Select(r => System.Text.Encoding.UTF8.GetString(r.Data)));
+        Assert.True(raw[2].Data.Length > 3_000_000);
+        await held.RollbackAsync();
+    }
+
+    [Fact]
     public async Task a_subscriber_never_skips_an_event_committed_after_later_positions()
     {
         var seen = new List<StoredEvent>();

@@ -95,7 +95,7 @@ public sealed class BinaryCopyRows(int capacity = 1 << 16)
     /// <summary>A timestamptz given as PostgreSQL's own microseconds since 2000-01-01 UTC (as a binary COPY OUT gives it).</summary>
     public void TimestampMicros(long pgMicros) => Int64(pgMicros);
 
-    /// <summary>Starts a one-dimensional text[]; add elements with <see cref="ArrayText"/>, then <see cref="EndTextArray"/>.</summary>
+    /// <summary>Starts a one-dimensional text[]; add elements with <c>Text</c>, then <see cref="EndTextArray"/>.</summary>
     public int StartTextArray()
     {
         var start = _length;
@@ -103,8 +103,6 @@ public sealed class BinaryCopyRows(int capacity = 1 << 16)
         _length += 4 + 20; // length, then ndim, has-nulls, element type, dimension size, lower bound
         return start;
     }
-
-    public void ArrayText(ReadOnlySpan<byte> utf8) => Text(utf8);
 
     public void EndTextArray(int start, int count)
     {
@@ -201,8 +199,6 @@ public sealed class BinaryCopyReader(Stream source)
         _rowLength = length;
         return true;
     }
-
-    public bool IsNull(int field) => _lengths[field] < 0;
 
     public ReadOnlySpan<byte> Bytes(int field) => _lengths[field] < 0 ? default : _buffer.AsSpan(_offsets[field], _lengths[field]);
 

@@ -89,8 +89,6 @@ public readonly ref struct RawEvent(long txId, long position, long recordedAtMic
 
     /// <summary>The event's JSON, UTF-8.</summary>
     public ReadOnlySpan<byte> Data { get; } = data;
-
-    public GlobalCursor Cursor => new(TxId, Position);
 }
 
 public sealed record SubscriptionBatch(NpgsqlConnection Connection, NpgsqlTransaction Transaction, EventStore Store,
