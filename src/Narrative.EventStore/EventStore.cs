@@ -18,6 +18,12 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
 {
     private const int AnyVersionRetries = 20;
 
+    /// <summary>
+    /// The horizon every reader of the global order applies: only rows written by transactions below the snapshot's
+    /// xmin, all of which have finished, so nothing can later appear behind a reader's cursor.
+    /// </summary>
+    internal const string FinishedTransactions = "tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint";
+
     /// <summary>Advisory-lock class for "one <see cref="ExpectedVersion.Any"/> append per stream at a time" (two-int key space).</summary>
     private const int StreamLockClass = 0x4E415253;
 
@@ -213,7 +219,7 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
     {
         await using var cmd = new NpgsqlCommand($"""
             select {Columns} from events
-            where (tx_id, position) > ($1, $2) and tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+            where (tx_id, position) > ($1, $2) and {FinishedTransactions}
             order by tx_id, position
             limit $3
             """, conn, tx);
@@ -232,7 +238,7 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
         await using var conn = await DataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand($"""
             select {Columns} from events
-            where (tx_id, position) > ($1, $2) and tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+            where (tx_id, position) > ($1, $2) and {FinishedTransactions}
             order by tx_id, position
             """, conn) { CommandTimeout = 0 };
         cmd.Parameters.Add(new NpgsqlParameter { Value = after.TxId });
@@ -246,7 +252,7 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
     {
         await using var cmd = DataSource.CreateCommand($"""
             select {Columns} from events
-            where position > $1 and tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+            where position > $1 and {FinishedTransactions}
             order by position limit $2
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = afterPosition });
@@ -257,9 +263,9 @@ public sealed class EventStore(NpgsqlDataSource db, EventTypeRegistry types)
     /// <summary>The newest cursor a subscriber could reach now (for lag).</summary>
     public async Task<GlobalCursor> HeadAsync(CancellationToken ct)
     {
-        await using var cmd = DataSource.CreateCommand("""
+        await using var cmd = DataSource.CreateCommand($"""
             select coalesce(max(tx_id), 0), coalesce(max(position), 0) from events
-            where tx_id = (select max(tx_id) from events where tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint)
+            where tx_id = (select max(tx_id) from events where {FinishedTransactions})
             """);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);

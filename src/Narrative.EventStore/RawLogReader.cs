@@ -10,9 +10,9 @@ namespace Narrative.EventStore;
 /// </summary>
 public sealed class RawLogReader : IAsyncDisposable
 {
-    private const string Sql = """
+    private const string Sql = $"""
         copy (select tx_id, position, recorded_at, type, data from events
-              where tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+              where {EventStore.FinishedTransactions}
               order by tx_id, position) to stdout (format binary)
         """;
 

@@ -111,7 +111,7 @@ public sealed class OutboxFeed(NpgsqlDataSource db, OutboxOptions? options = nul
     {
         await using var cmd = new NpgsqlCommand($"""
             select {OutboxMessage.Columns} from outbox
-            where (tx_id, id) > ($1, $2) and tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+            where (tx_id, id) > ($1, $2) and {EventStore.FinishedTransactions}
               and ($3::text is null or kind = $3)
             order by tx_id, id limit $4
             """, conn);

@@ -11,9 +11,9 @@ namespace Narrative.EventStore.Postgres;
 /// </summary>
 public static class BinaryCopy
 {
-    public static ReadOnlySpan<byte> Header => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    public static readonly byte[] Header = [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
-    public static ReadOnlySpan<byte> Trailer => [0xFF, 0xFF];
+    public static readonly byte[] Trailer = [0xFF, 0xFF];
 
     /// <summary>Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC): timestamps are counted from there.</summary>
     private const long PgEpochUnixMicros = 946_684_800_000_000;
@@ -138,9 +138,9 @@ public sealed class BinaryCopyRows(int capacity = 1 << 16)
     {
         if (Rows == 0) return;
         await using var copy = await conn.BeginRawBinaryCopyAsync(copyFromStdin, ct);
-        await copy.WriteAsync(BinaryCopy.Header.ToArray(), ct);
+        await copy.WriteAsync(BinaryCopy.Header, ct);
         await copy.WriteAsync(_buffer.AsMemory(0, _length), ct);
-        await copy.WriteAsync(BinaryCopy.Trailer.ToArray(), ct);
+        await copy.WriteAsync(BinaryCopy.Trailer, ct);
     }
 
     private void Int32Raw(int value)
@@ -179,7 +179,7 @@ public sealed class BinaryCopyReader(Stream source)
         if (!_headerRead)
         {
             if (!await FillAsync(BinaryCopy.Header.Length, ct)) throw new InvalidDataException("COPY output ended before its header");
-            if (!_buffer.AsSpan(_start, 11).SequenceEqual(BinaryCopy.Header[..11])) throw new InvalidDataException("Not a binary COPY stream");
+            if (!_buffer.AsSpan(_start, 11).SequenceEqual(BinaryCopy.Header.AsSpan(0, 11))) throw new InvalidDataException("Not a binary COPY stream");
             var extension = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start + 15));
             _start += BinaryCopy.Header.Length;
             if (extension > 0 && !await FillAsync(extension, ct)) throw new InvalidDataException("COPY output ended inside its header");

@@ -156,29 +156,62 @@ public static class ProjectionRebuilder
             clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Replays through <see cref="ISubscription.HandleAsync"/> into the indexed shadow tables, batch by batch.</summary>
+    private static Task<(GlobalCursor Cursor, long Processed)> ReplayAsync(EventStore store, IRebuildableProjection projection,
+        NpgsqlConnection conn, string shadow, long total, IProgress<RebuildProgress>? progress, int batchSize, CancellationToken ct) =>
+        PipeAsync<List<StoredEvent>>(store, projection.Name, conn, total, progress, async batches =>
+        {
+            var batch = new List<StoredEvent>(batchSize);
+            await foreach (var e in store.StreamAllAsync(GlobalCursor.Start, ct))
+            {
+                batch.Add(e);
+                if (batch.Count < batchSize) continue;
+                await batches.WriteAsync((batch, e.Cursor, batch.Count), ct);
+                batch = new List<StoredEvent>(batchSize);
+            }
+            if (batch.Count > 0) await batches.WriteAsync((batch, batch[^1].Cursor, batch.Count), ct);
+        }, (events, tx) => projection.HandleAsync(new SubscriptionBatch(conn, tx, store, events, shadow), ct), ct);
+
     /// <summary>
-    /// Replays through <see cref="ISubscription.HandleAsync"/> into the indexed shadow tables. Reading and writing
-    /// overlap: one connection streams the log while <paramref name="conn"/> writes batches.
+    /// Feeds the raw log (a binary COPY on its own connection) to a bulk loader, which turns each event into rows, and
+    /// writes the loader's chunks into the index-free shadow tables.
     /// </summary>
-    private static async Task<(GlobalCursor Cursor, long Processed)> ReplayAsync(EventStore store, IRebuildableProjection projection,
-        NpgsqlConnection conn, string shadow, long total, IProgress<RebuildProgress>? progress, int batchSize, CancellationToken ct)
+    private static Task<(GlobalCursor Cursor, long Processed)> LoadAsync(EventStore store, string name, IRebuildLoader loader,
+        NpgsqlConnection conn, string shadow, long total, IProgress<RebuildProgress>? progress, int batchSize, CancellationToken ct) =>
+        PipeAsync<IRebuildChunk>(store, name, conn, total, progress, async chunks =>
+        {
+            await using var source = await store.DataSource.OpenConnectionAsync(ct);
+            await using var log = await RawLogReader.OpenAsync(source, ct);
+            var last = GlobalCursor.Start;
+            var count = 0;
+            while (await log.NextAsync(ct))
+            {
+                loader.Add(log.Current);
+                last = log.Cursor;
+                if (++count < batchSize) continue;
+                await chunks.WriteAsync((loader.TakeChunk(), last, count), ct);
+                count = 0;
+            }
+            if (count > 0) await chunks.WriteAsync((loader.TakeChunk(), last, count), ct);
+        }, (chunk, tx) => chunk.WriteAsync(conn, tx, shadow, ct), ct);
+
+    /// <summary>
+    /// The replay's two overlapping halves: <paramref name="produce"/> runs on its own thread and fills batches in log
+    /// order (each with the cursor of its last event and its event count), while this thread writes each batch in its
+    /// own transaction on <paramref name="conn"/> and reports progress.
+    /// </summary>
+    private static async Task<(GlobalCursor Cursor, long Processed)> PipeAsync<T>(EventStore store, string name, NpgsqlConnection conn,
+        long total, IProgress<RebuildProgress>? progress, Func<ChannelWriter<(T Batch, GlobalCursor Last, int Count)>, Task> produce,
+        Func<T, NpgsqlTransaction, Task> write, CancellationToken ct)
     {
         var cursor = GlobalCursor.Start;
         long processed = 0;
-        var batches = Channel.CreateBounded<List<StoredEvent>>(4);
-        var reader = Task.Run(async () =>
+        var batches = Channel.CreateBounded<(T Batch, GlobalCursor Last, int Count)>(4);
+        var producer = Task.Run(async () =>
         {
             try
             {
-                var batch = new List<StoredEvent>(batchSize);
-                await foreach (var e in store.StreamAllAsync(GlobalCursor.Start, ct))
-                {
-                    batch.Add(e);
-                    if (batch.Count < batchSize) continue;
-                    await batches.Writer.WriteAsync(batch, ct);
-                    batch = new List<StoredEvent>(batchSize);
-                }
-                if (batch.Count > 0) await batches.Writer.WriteAsync(batch, ct);
+                await produce(batches.Writer);
                 batches.Writer.Complete();
             }
             catch (Exception ex)
@@ -186,73 +219,19 @@ public static class ProjectionRebuilder
                 batches.Writer.Complete(ex);
             }
         }, ct);
-        await foreach (var events in batches.Reader.ReadAllAsync(ct))
+        await foreach (var (batch, last, count) in batches.Reader.ReadAllAsync(ct))
         {
             await using var tx = await conn.BeginTransactionAsync(ct);
-            await projection.HandleAsync(new SubscriptionBatch(conn, tx, store, events, shadow), ct);
-            await tx.CommitAsync(ct);
-            cursor = events[^1].Cursor;
-            processed += events.Count;
-            await ReportAsync(store, projection.Name, progress, processed, total, ct);
-        }
-        await reader;
-        return (cursor, processed);
-    }
-
-    /// <summary>
-    /// Feeds the raw log to a bulk loader and writes its chunks into the index-free shadow tables. Two threads overlap:
-    /// one reads the log (a binary COPY on its own connection) and hands each event to the loader, which turns it
-    /// into rows; this one writes each finished chunk in its own transaction on <paramref name="conn"/>.
-    /// </summary>
-    private static async Task<(GlobalCursor Cursor, long Processed)> LoadAsync(EventStore store, string name, IRebuildLoader loader,
-        NpgsqlConnection conn, string shadow, long total, IProgress<RebuildProgress>? progress, int batchSize, CancellationToken ct)
-    {
-        var cursor = GlobalCursor.Start;
-        long processed = 0;
-        var chunks = Channel.CreateBounded<(IRebuildChunk Chunk, GlobalCursor Last, int Count)>(4);
-        var reader = Task.Run(async () =>
-        {
-            try
-            {
-                await using var source = await store.DataSource.OpenConnectionAsync(ct);
-                await using var log = await RawLogReader.OpenAsync(source, ct);
-                var last = GlobalCursor.Start;
-                var count = 0;
-                while (await log.NextAsync(ct))
-                {
-                    loader.Add(log.Current);
-                    last = log.Cursor;
-                    if (++count < batchSize) continue;
-                    await chunks.Writer.WriteAsync((loader.TakeChunk(), last, count), ct);
-                    count = 0;
-                }
-                if (count > 0) await chunks.Writer.WriteAsync((loader.TakeChunk(), last, count), ct);
-                chunks.Writer.Complete();
-            }
-            catch (Exception ex)
-            {
-                chunks.Writer.Complete(ex);
-            }
-        }, ct);
-        await foreach (var (chunk, last, count) in chunks.Reader.ReadAllAsync(ct))
-        {
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            await chunk.WriteAsync(conn, tx, shadow, ct);
+            await write(batch, tx);
             await tx.CommitAsync(ct);
             cursor = last;
             processed += count;
-            await ReportAsync(store, name, progress, processed, total, ct);
+            var p = new RebuildProgress(processed, Math.Max(total, processed));
+            progress?.Report(p);
+            await SetProgressAsync(store, name, p.Fraction, ct);
         }
-        await reader;
+        await producer;
         return (cursor, processed);
-    }
-
-    private static async Task ReportAsync(EventStore store, string name, IProgress<RebuildProgress>? progress, long processed, long total,
-        CancellationToken ct)
-    {
-        var p = new RebuildProgress(processed, Math.Max(total, processed));
-        progress?.Report(p);
-        await SetProgressAsync(store, name, p.Fraction, ct);
     }
 
     /// <summary>
