@@ -67,17 +67,18 @@ public sealed partial class AnalysisProjection : IRebuildableProjection
 
     public IReadOnlyList<string> IndexStatements(string schema) =>
     [
-        // The big ones first, so that the parallel builds of a rebuild finish together.
-        $"alter table {schema}.items add primary key (item_id)",
-        $"alter table {schema}.item_versions add primary key (item_id, from_position)",
+        // The big ones first, so that the parallel builds of a rebuild finish together. Keys are unique indexes, not
+        // primary-key constraints: ALTER TABLE would lock the table and make the other builds on it wait.
+        $"create unique index items_pkey on {schema}.items (item_id)",
+        $"create unique index item_versions_pkey on {schema}.item_versions (item_id, from_position)",
         $"create index on {schema}.items (topic, published_at, recorded_at)",
         $"create index on {schema}.items (claim)",
-        $"alter table {schema}.rebuttals add primary key (target, item_id)",
-        $"alter table {schema}.topic_links add primary key (topic, item_id)",
-        $"alter table {schema}.documents add primary key (document_id, position)",
-        $"alter table {schema}.sources add primary key (source_id, position)",
-        $"alter table {schema}.topics add primary key (topic_id, position)",
-        $"alter table {schema}.context_periods add primary key (period_id, position)",
+        $"create unique index rebuttals_pkey on {schema}.rebuttals (target, item_id)",
+        $"create unique index topic_links_pkey on {schema}.topic_links (topic, item_id)",
+        $"create unique index documents_pkey on {schema}.documents (document_id, position)",
+        $"create unique index sources_pkey on {schema}.sources (source_id, position)",
+        $"create unique index topics_pkey on {schema}.topics (topic_id, position)",
+        $"create unique index context_periods_pkey on {schema}.context_periods (period_id, position)",
     ];
 
     public async Task HandleAsync(SubscriptionBatch batch, CancellationToken ct)

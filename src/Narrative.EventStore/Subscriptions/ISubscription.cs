@@ -35,7 +35,8 @@ public interface IRebuildableProjection : ISubscription
     /// <summary>
     /// DDL for the indexes and keys of the read model, one statement each. A rebuild loads the tables first and runs
     /// these afterwards, in parallel: building an index from sorted data is several times cheaper than keeping it up
-    /// to date row by row.
+    /// to date row by row. Write keys as <c>create unique index</c>, not <c>alter table … add primary key</c>: ALTER
+    /// TABLE locks the whole table, so the other index builds on that table would wait for it instead of running beside it.
     /// </summary>
     IReadOnlyList<string> IndexStatements(string schema) => [];
 

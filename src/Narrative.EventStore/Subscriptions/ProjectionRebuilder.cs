@@ -241,7 +241,9 @@ public static class ProjectionRebuilder
     private static async Task RunInParallelAsync(EventStore store, IReadOnlyList<string> statements, CancellationToken ct)
     {
         var queue = new System.Collections.Concurrent.ConcurrentQueue<string>(statements);
-        var workers = Enumerable.Range(0, Math.Min(statements.Count, Math.Max(2, Environment.ProcessorCount))).Select(async _ =>
+        // At least three: with two workers on two cores, an odd big build runs alone at the end while the other core
+        // idles; one worker more than there are cores keeps both busy.
+        var workers = Enumerable.Range(0, Math.Min(statements.Count, Math.Max(3, Environment.ProcessorCount))).Select(async _ =>
         {
             await using var conn = await store.DataSource.OpenConnectionAsync(ct);
             // One core per build: these already run side by side, so parallel workers inside a build only add overhead.
