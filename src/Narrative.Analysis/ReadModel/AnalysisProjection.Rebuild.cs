@@ -11,10 +11,12 @@ namespace Narrative.Analysis.ReadModel;
 public sealed partial class AnalysisProjection
 {
     /// <summary>
-    /// The rebuild path: the same rows as <see cref="HandleAsync"/>, written into tables without indexes. Items already
-    /// held are recognised from memory (the loader sees the whole log), and re-ratings and retractions, which look rows up
-    /// by key, wait for the indexes. Applying them last gives the same rows: each refers to an item recorded before it, and
-    /// only that item's own earlier events decide its outcome.
+    /// The rebuild path: the same rows as <see cref="HandleAsync"/>, written into tables without indexes. The loader
+    /// remembers a fingerprint of every item id (see <see cref="FingerprintSet"/>): an id never seen goes straight into
+    /// the rows; one that may have been (a repeated ItemRecorded, or rarely a new id with a shared fingerprint) waits for
+    /// the indexes, like re-ratings and retractions, which look rows up by key, and is then written the incremental way.
+    /// Applying them last gives the same rows: each refers to an item recorded before it, and only that item's own
+    /// earlier events decide its outcome.
     /// <para>
     /// Items, nearly the whole log, take a fast path: their JSON is read token by token and copied straight into a
     /// binary COPY row, without an <see cref="ItemRecorded"/> object, UTF-16 strings for every field, or a ratings
@@ -28,23 +30,29 @@ public sealed partial class AnalysisProjection
         private readonly EventTypeRegistry _types;
         private readonly byte[] _itemRecorded;
 
-        // Item id → topic (topic strings shared), for spotting a repeated ItemRecorded and rebuttals across topics.
-        private readonly Dictionary<string, string> _topicOf = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string> _topics = new(StringComparer.Ordinal);
-        // Claim → the first topic that carried it; the claims a second topic joined.
-        private readonly Dictionary<string, string> _claimTopic = new(StringComparer.Ordinal);
+        // Every item id seen (tagged with its topic's number) and every claim (tagged with the first topic that carried
+        // it), as fingerprints: a rebuild meets a million of them. A fingerprint seen before is only a hint; see Remember.
+        private readonly FingerprintSet _items;
+        private readonly FingerprintSet _claims;
+        private readonly Dictionary<string, int> _topicNumbers = new(StringComparer.Ordinal);
+        private byte[] _lastTopic = [];
+        private int _lastTopicNumber = -1;
+        // The claims that a second topic may have joined, and every rebuttal with its rebutter's topic number.
         private readonly HashSet<string> _sharedClaims = new(StringComparer.Ordinal);
-        private readonly List<(string Target, string Rebuttal, string Topic)> _rebuttals = [];
+        private readonly List<(string Target, string Rebuttal, int Topic)> _rebuttals = [];
+        // Work for CompleteAsync, in log order: re-ratings and retractions, and items whose id may already be held.
         private readonly List<(object Data, long Position, DateTimeOffset RecordedAt)> _deferred = [];
         private byte[] _scratch = new byte[1024];
         // Item row buffers come back here once written, so a rebuild reuses a handful of them instead of allocating a
-        // large-object-heap array per chunk (each of which invites a full collection over the loader's dictionaries).
+        // large-object-heap array per chunk (each of which invites a full collection).
         private readonly System.Collections.Concurrent.ConcurrentQueue<BinaryCopyRows> _written = new();
         private Chunk _chunk;
 
-        public Loader(EventTypeRegistry types)
+        public Loader(EventTypeRegistry types, int fingerprintBits)
         {
             _types = types;
+            _items = new FingerprintSet(fingerprintBits);
+            _claims = new FingerprintSet(fingerprintBits);
             _itemRecorded = Encoding.UTF8.GetBytes(types.NameOf(typeof(ItemRecorded)));
             _chunk = new Chunk(new BinaryCopyRows(1 << 20), _written);
         }
@@ -55,7 +63,17 @@ public sealed partial class AnalysisProjection
             var data = _types.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data);
             if (data is ItemRerated or ItemRetracted) _deferred.Add((data, e.Position, e.RecordedAt));
             else if (data is not ItemRecorded i) _chunk.Others.Add(data, e.Position, e.RecordedAt);
-            else if (Remember(i.ItemId, i.Topic, i.Claim, i.Rebuts.Distinct())) _chunk.Others.Add(data, e.Position, e.RecordedAt);
+            else
+            {
+                var topic = TopicNumber(i.Topic);
+                if (!Remember(Encoding.UTF8.GetBytes(i.ItemId), topic, Encoding.UTF8.GetBytes(i.Claim)))
+                {
+                    _deferred.Add((data, e.Position, e.RecordedAt));
+                    return;
+                }
+                foreach (var target in i.Rebuts.Distinct()) _rebuttals.Add((target, i.ItemId, topic));
+                _chunk.Others.Add(data, e.Position, e.RecordedAt);
+            }
         }
 
         public IRebuildChunk TakeChunk()
@@ -68,27 +86,64 @@ public sealed partial class AnalysisProjection
 
         public async Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct)
         {
-            // topic_links, as the incremental path writes them: every item of the claims a second topic joined, and the
-            // rebuttals that cross topics (found in memory, so the statement only sees the few that matter).
-            var crossing = _rebuttals.Where(r => _topicOf.GetValueOrDefault(r.Target) is { } target && target != r.Topic).ToList();
-            await LinkAsync(batch.Connection, batch.Transaction, batch.Schema, [], [.. _sharedClaims],
-                [.. crossing.Select(r => r.Target)], [.. crossing.Select(r => r.Rebuttal)], ct);
             foreach (var (data, position, recordedAt) in _deferred)
             {
                 if (data is ItemRerated r) await RerateAsync(batch, r, position, recordedAt, ct);
                 else if (data is ItemRetracted x) await RetractAsync(batch, x, position, recordedAt, ct);
+                else
+                {
+                    // An item whose id may already be held: written as the incremental path writes it, which skips a
+                    // repeat and links a new one.
+                    var writer = new Writer();
+                    writer.Add(data, position, recordedAt);
+                    await writer.FlushAsync(batch.Connection, batch.Transaction, batch.Schema, incremental: true, ct);
+                }
             }
+            // topic_links, as the incremental path writes them: every item of the claims a second topic joined, and the
+            // rebuttals that cross topics. Memory only narrows the candidates (a target never seen cannot be linked, nor
+            // one known to be in the rebutter's topic); the statement checks the rest against the rows.
+            var crossing = _rebuttals.Where(r => _items.Get(Encoding.UTF8.GetBytes(r.Target)) is var held && held >= 0
+                && !FingerprintSet.SameTag(held, r.Topic)).ToList();
+            await LinkAsync(batch.Connection, batch.Transaction, batch.Schema, [], [.. _sharedClaims],
+                [.. crossing.Select(r => r.Target)], [.. crossing.Select(r => r.Rebuttal)], ct);
         }
 
-        /// <summary>Notes a new item; false when it is already held (a repeated ItemRecorded, which the replay skips too).</summary>
-        private bool Remember(string itemId, string topicName, string claim, IEnumerable<string> distinctRebuts)
+        /// <summary>
+        /// Notes a new item; false when its id's fingerprint is already held: a repeated ItemRecorded, which the replay
+        /// skips, or, very rarely, another id with the same fingerprint. Either way the item goes to <see cref="CompleteAsync"/>,
+        /// which tells them apart with the items' key, and the fingerprint's topic is no longer trusted.
+        /// A claim whose fingerprint another topic holds becomes a candidate shared claim, which the link statement checks.
+        /// </summary>
+        private bool Remember(ReadOnlySpan<byte> itemId, int topic, ReadOnlySpan<byte> claim)
         {
-            if (_topicOf.ContainsKey(itemId)) return false;
-            if (!_topics.TryGetValue(topicName, out var topic)) _topics[topicName] = topic = topicName;
-            _topicOf[itemId] = topic;
-            if (!_claimTopic.TryAdd(claim, topic) && _claimTopic[claim] != topic) _sharedClaims.Add(claim);
-            foreach (var target in distinctRebuts) _rebuttals.Add((target, itemId, topic));
+            if (_items.GetOrAdd(itemId, topic) >= 0)
+            {
+                _items.MarkUnknown(itemId);
+                return false;
+            }
+            var first = _claims.GetOrAdd(claim, topic);
+            if (first >= 0 && !FingerprintSet.SameTag(first, topic)) _sharedClaims.Add(Encoding.UTF8.GetString(claim));
             return true;
+        }
+
+        private int TopicNumber(string topic)
+        {
+            if (!_topicNumbers.TryGetValue(topic, out var number))
+            {
+                _topicNumbers[topic] = number = _topicNumbers.Count;
+            }
+            return number;
+        }
+
+        /// <summary>The topic's number from its UTF-8 name; items come in runs of one topic, so the last one usually answers.</summary>
+        private int TopicNumber(ReadOnlySpan<byte> topic)
+        {
+            if (!topic.SequenceEqual(_lastTopic))
+            {
+                _lastTopicNumber = TopicNumber(Encoding.UTF8.GetString(topic));
+                _lastTopic = topic.ToArray();
+            }
+            return _lastTopicNumber;
         }
 
         /// <summary>The fast path for one ItemRecorded; false when its JSON needs the ordinary deserialiser.</summary>
@@ -105,10 +160,16 @@ public sealed partial class AnalysisProjection
                 return false;
             }
 
-            var itemId = Encoding.UTF8.GetString(item.ItemId);
+            var topic = TopicNumber(item.Topic);
+            if (!Remember(item.ItemId, topic, item.Claim))
+            {
+                _deferred.Add((_types.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data)!, e.Position, e.RecordedAt));
+                return true;
+            }
             var rebuts = item.Rebuts ?? [];
             var distinct = rebuts.Count == 0 ? rebuts : rebuts.Distinct().ToList();
-            if (!Remember(itemId, Encoding.UTF8.GetString(item.Topic), Encoding.UTF8.GetString(item.Claim), distinct)) return true;
+            var itemId = distinct.Count == 0 ? null : Encoding.UTF8.GetString(item.ItemId);
+            foreach (var target in distinct) _rebuttals.Add((target, itemId!, topic));
 
             var row = _chunk.Items;
             row.StartRow(17);
@@ -132,7 +193,7 @@ public sealed partial class AnalysisProjection
             Optional(row, item.Note, item.HasNote);
             row.Jsonb(item.Ratings);
             row.Int32(item.Credibility);
-            foreach (var target in distinct) _chunk.Others.AddRebuttal(target, itemId);
+            foreach (var target in distinct) _chunk.Others.AddRebuttal(target, itemId!);
             return true;
         }
 

@@ -104,7 +104,13 @@ public sealed partial class AnalysisProjection : IRebuildableProjection
         await writer.FlushAsync(batch.Connection, batch.Transaction, batch.Schema, incremental: true, ct);
     }
 
-    public IRebuildLoader CreateRebuildLoader(EventTypeRegistry types) => new Loader(types);
+    public IRebuildLoader CreateRebuildLoader(EventTypeRegistry types) => new Loader(types, RebuildFingerprintBits);
+
+    /// <summary>
+    /// How many bits of each item id and claim the rebuild loader keeps in memory (see <see cref="FingerprintSet"/>).
+    /// Only tests lower it, so that ids share fingerprints and the checks that follow a shared one get exercised.
+    /// </summary>
+    internal int RebuildFingerprintBits { get; init; } = FingerprintSet.MaxFingerprintBits;
 
     /// <summary>
     /// Writes topic_links for <paramref name="items"/> and for every item of <paramref name="claims"/> (both directions
