@@ -79,7 +79,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             if (options.Ephemeral) settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
             try
             {
-                await bin.RunAsync("pg_ctl", ["start", "-D", dir, "-w", "-t", "60", "-l", Path.Combine(dir, "server.log"), "-o", settings], ct);
+                await bin.RunAsync("pg_ctl", ["start", "-D", dir, "-w", "-t", "60", "-l", Path.Combine(dir, "server.log"), "-o", settings], ct,
+                    ServerEnvironment());
                 var pg = new EmbeddedPostgres(bin, options, port);
                 pg.StartWatchdog();
                 Log.Information("Embedded PostgreSQL listening on 127.0.0.1:{Port} with data in {DataDirectory}", port, dir);
@@ -93,6 +94,19 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             }
         }
         throw new InvalidOperationException($"PostgreSQL did not start; see {Path.Combine(dir, "server.log")}", last);
+    }
+
+    /// <summary>
+    /// The server's environment: glibc's malloc asks for transparent huge pages for its large blocks (glibc 2.35 and
+    /// later; older ones ignore the setting, as does a kernel with them off). A sort for an index build or a query
+    /// fills hundreds of megabytes it has just allocated, and with 4 KB pages a third of its time went to page faults:
+    /// the three item index builds of a rebuild take 2.1 s of CPU instead of 3.1 s on a million events.
+    /// </summary>
+    private static Dictionary<string, string> ServerEnvironment()
+    {
+        const string HugePages = "glibc.malloc.hugetlb=1";
+        var tunables = Environment.GetEnvironmentVariable("GLIBC_TUNABLES");
+        return new() { ["GLIBC_TUNABLES"] = string.IsNullOrEmpty(tunables) ? HugePages : $"{tunables}:{HugePages}" };
     }
 
     /// <summary>Creates a database if it does not exist and returns its connection string.</summary>

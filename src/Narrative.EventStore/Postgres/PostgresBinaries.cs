@@ -34,9 +34,12 @@ internal sealed class PostgresBinaries
         RunSync("chmod", ["700", dataDir]);
     }
 
-    public async Task RunAsync(string tool, IReadOnlyList<string> args, CancellationToken ct)
+    /// <param name="environment">Variables to set for the tool and what it starts (runuser passes them on).</param>
+    public async Task RunAsync(string tool, IReadOnlyList<string> args, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var p = Process.Start(Info(Path(tool), args)) ?? throw new InvalidOperationException($"Could not start {tool}");
+        var info = Info(Path(tool), args);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
+        using var p = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {tool}");
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
