@@ -66,7 +66,7 @@ public sealed class RebuildScenario : Scenario
             await vacuum.ExecuteNonQueryAsync(ct);
         }
         var sw = Stopwatch.StartNew();
-        await ProjectionRebuilder.RebuildAsync(b.Services.Store, b.Services.Projection(AnalysisProjection.ProjectionName)!, null, ct, batchSize: 5000);
+        await ProjectionRebuilder.RebuildAsync(b.Services.Store, b.Services.Projection(AnalysisProjection.ProjectionName)!, null, ct);
         return b.Events / sw.Elapsed.TotalSeconds;
     }
 
