@@ -17,7 +17,10 @@ internal sealed class FingerprintSet
     private const int TagBits = 20;
     private const ulong TagMask = (1UL << TagBits) - 1;
 
-    /// <summary>The most fingerprint bits a slot holds; with a million keys, two of them share one about once in 35 million rebuilds.</summary>
+    /// <summary>
+    /// The most fingerprint bits a slot holds. With a million keys, two of them share one in about one rebuild in 35
+    /// (n²/2 pairs over 2^44 values); that costs the second item a trip through the incremental path, nothing more.
+    /// </summary>
     public const int MaxFingerprintBits = 64 - TagBits;
 
     /// <summary>The tag of a key whose tag cannot be told: marked so, or added with a tag too large to hold.</summary>
