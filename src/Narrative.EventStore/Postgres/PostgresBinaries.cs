@@ -38,7 +38,8 @@ internal sealed class PostgresBinaries
     public async Task RunAsync(string tool, IReadOnlyList<string> args, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = Info(Path(tool), args);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
+        if (environment is not null)
+            foreach (var (name, value) in environment) info.Environment[name] = value;
         using var p = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {tool}");
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);

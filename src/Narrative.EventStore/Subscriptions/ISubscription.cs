@@ -61,14 +61,16 @@ public interface IRebuildLoader
 
     /// <summary>
     /// Hands over the rows of everything added since the last call. The rebuilder writes the chunk in its own
-    /// transaction on another connection while <see cref="Add"/> goes on with the next events.
+    /// transaction while <see cref="Add"/> goes on with the next events, on one of several connections: chunks may be
+    /// written in any order and at the same time, so a chunk may only add rows that no other chunk's rows depend on
+    /// (work that does goes to <see cref="CompleteAsync"/>).
     /// </summary>
     IRebuildChunk TakeChunk();
 
     Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct);
 }
 
-/// <summary>Rows a <see cref="IRebuildLoader"/> prepared, written into the shadow schema inside the caller's transaction.</summary>
+/// <summary>Rows a <see cref="IRebuildLoader"/> prepared, written into the shadow schema inside the caller's transaction (see <see cref="IRebuildLoader.TakeChunk"/>).</summary>
 public interface IRebuildChunk
 {
     Task WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct);

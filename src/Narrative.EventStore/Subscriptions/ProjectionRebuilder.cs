@@ -70,8 +70,8 @@ public static class ProjectionRebuilder
         }
         var shadow = projection.Schema + "_rebuild";
         var loader = projection.CreateRebuildLoader(store.Types);
-        var handled = batchSize ?? 2000;
-        var size = loader is null ? handled : batchSize ?? 20_000;
+        var replayBatch = batchSize ?? 2000;
+        var loadBatch = batchSize ?? 20_000;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var conn = await store.DataSource.OpenConnectionAsync(ct);
         long total;
@@ -95,8 +95,8 @@ public static class ProjectionRebuilder
         Log.Information("Rebuilding {Projection} from {Total} events", projection.Name, total);
 
         var (cursor, processed) = loader is null
-            ? await ReplayAsync(store, projection, conn, shadow, total, progress, size, ct)
-            : await LoadAsync(store, projection.Name, loader, conn, shadow, total, progress, size, ct);
+            ? await ReplayAsync(store, projection, conn, shadow, total, progress, replayBatch, ct)
+            : await LoadAsync(store, projection.Name, loader, conn, shadow, total, progress, loadBatch, ct);
         Log.Information("Rebuilding {Projection}: replayed {Processed} events in {Seconds:0.0}s", projection.Name, processed, clock.Elapsed.TotalSeconds);
 
         if (loader is not null)
@@ -129,7 +129,7 @@ public static class ProjectionRebuilder
             // Catch the shadow up to exactly where the live model is, so the swap changes nothing a reader could see.
             while (cursor.CompareTo(live) < 0)
             {
-                var events = (await store.ReadAllAsync(conn, tx, cursor, handled, ct)).Where(e => e.Cursor.CompareTo(live) <= 0).ToList();
+                var events = (await store.ReadAllAsync(conn, tx, cursor, replayBatch, ct)).Where(e => e.Cursor.CompareTo(live) <= 0).ToList();
                 if (events.Count == 0) break;
                 await projection.HandleAsync(new SubscriptionBatch(conn, tx, store, events, shadow), ct);
                 cursor = events[^1].Cursor;
@@ -217,7 +217,7 @@ public static class ProjectionRebuilder
         return conn;
     }
 
-    internal const int BulkReadBufferSize = 1 << 20;
+    private const int BulkReadBufferSize = 1 << 20;
 
     /// <summary>
     /// The replay's overlapping halves: <paramref name="produce"/> runs on its own thread and fills batches in log
@@ -281,13 +281,8 @@ public static class ProjectionRebuilder
         {
             try
             {
-                if (index == 0)
-                {
-                    await WriteAllAsync(conn);
-                    return;
-                }
-                await using var own = await store.DataSource.OpenConnectionAsync(ct);
-                await WriteAllAsync(own);
+                await using var own = index == 0 ? null : await store.DataSource.OpenConnectionAsync(ct);
+                await WriteAllAsync(own ?? conn);
             }
             catch (Exception ex)
             {
