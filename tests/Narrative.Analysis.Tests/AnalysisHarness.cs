@@ -1,7 +1,7 @@
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Replay;
-using Narrative.EventStore;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage;
+using Narrative.Storage.Subscriptions;
 using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;

@@ -2,7 +2,7 @@ using Narrative.Analysis.Audit;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;
 using Narrative.Domain.Replay;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage.Subscriptions;
 using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
@@ -180,8 +180,8 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         var original = (await _h.Services.Store.ReadStreamAsync($"document-{DocumentOf(items[10])}", default))
             .First(e => e.Type == "narrative.item_recorded.v1" && e.DataJson.Contains($"\"{items[10]}\"", StringComparison.Ordinal));
         var repeat = (Narrative.Domain.ItemRecorded)_h.Services.Store.Types.Deserialize(original)!;
-        await _h.Services.Store.AppendAsync("test-repeated-item", Narrative.EventStore.ExpectedVersion.Any,
-            [new Narrative.EventStore.EventData(Guid.NewGuid(), repeat with { Claim = "a-different-claim", Rebuts = [items[0]] }, DateTimeOffset.UtcNow)], default);
+        await _h.Services.Store.AppendAsync("test-repeated-item", Narrative.Storage.ExpectedVersion.Any,
+            [new Narrative.Storage.EventData(Guid.NewGuid(), repeat with { Claim = "a-different-claim", Rebuts = [items[0]] }, DateTimeOffset.UtcNow)], default);
         await _h.CatchUpAsync();
         var before = await Dump();
         var indexes = await Indexes("rm_analysis");
@@ -232,10 +232,10 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
 
         // An item written by an older serialiser: an extra field and the credibility as a string. The ordinary
         // deserialiser accepts both (and the live path used it); the rebuild's fast path must hand it over to it.
-        var legacy = new Narrative.EventStore.EventStore(_h.Services.DataSource, new Narrative.EventStore.EventTypeRegistry(
+        var legacy = new Narrative.Storage.EventStore(_h.Services.DataSource, new Narrative.Storage.EventTypeRegistry(
             [(typeof(LegacyItemRecorded), "narrative.item_recorded.v1")], _h.Services.Store.Types.Json));
-        await legacy.AppendAsync("test-legacy-item", Narrative.EventStore.ExpectedVersion.Any,
-            [new Narrative.EventStore.EventData(Guid.NewGuid(), new LegacyItemRecorded("legacy-1", "tricky-doc", "nyt", new DateOnly(2024, 3, 1), Topic,
+        await legacy.AppendAsync("test-legacy-item", Narrative.Storage.ExpectedVersion.Any,
+            [new Narrative.Storage.EventData(Guid.NewGuid(), new LegacyItemRecorded("legacy-1", "tricky-doc", "nyt", new DateOnly(2024, 3, 1), Topic,
                 "rebuttal", "legacy-claim", "written by an older version", null, null, null, "4",
                 new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "C", ["maximalist"] = "N" }, [seeded[2]], null, "dropped since"),
                 DateTimeOffset.UtcNow)], default);

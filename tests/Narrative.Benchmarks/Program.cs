@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Narrative.Benchmarks.Harness;
 using Narrative.Benchmarks.Scenarios;
-using Narrative.EventStore;
+using Narrative.Storage;
 using Npgsql;
-using Store = Narrative.EventStore.EventStore;
+using Store = Narrative.Storage.EventStore;
 
 // ./ops/bench [--quick] [--only prefix] [--reps n]: each row does the same work through our code and through raw
 // Npgsql, alternately, on a fresh database, and reports medians. See README.md.

@@ -1,6 +1,6 @@
-using Narrative.EventStore;
-using Narrative.EventStore.Handlers;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage;
+using Narrative.Storage.Handlers;
+using Narrative.Storage.Subscriptions;
 using Npgsql;
 using Serilog;
 

@@ -1,5 +1,5 @@
-using Narrative.EventStore;
-using Narrative.EventStore.Postgres;
+using Narrative.Storage;
+using Narrative.Storage.Postgres;
 using Npgsql;
 using Xunit;
 

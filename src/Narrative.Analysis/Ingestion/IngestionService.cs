@@ -3,10 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Narrative.Domain;
 using Narrative.Domain.Corpus;
-using Narrative.EventStore;
+using Narrative.Storage;
 using Npgsql;
 using Serilog;
-using Store = Narrative.EventStore.EventStore;
 
 namespace Narrative.Analysis.Ingestion;
 
@@ -25,7 +24,7 @@ public sealed record IngestContext(string Actor, string CorrelationId);
 /// Turns validated input into events. One document is one transaction: its events and its catalog rows commit
 /// together or not at all. Event ids are derived from the content, so posting the same thing twice writes nothing.
 /// </summary>
-public sealed class IngestionService(Store store, TimeProvider clock)
+public sealed class IngestionService(EventLog store, TimeProvider clock)
 {
     private const int Attempts = 5;
 
@@ -97,7 +96,7 @@ public sealed class IngestionService(Store store, TimeProvider clock)
         var validated = CorrectionValidator.Validate(documentId, input, known);
         if (!validated.IsValid) return IngestResult.Invalid(documentId, validated.Errors);
 
-        var events = validated.Value!.Select(e => new EventData(Guid.CreateVersion7(clock.GetUtcNow()), e, clock.GetUtcNow(), Meta(who))).ToList();
+        var events = validated.Value!.Select(e => new EventData(Guid.CreateVersion7(clock.GetUtcNow()), e, Meta(who))).ToList();
         var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.Any, events, ct);
         foreach (var e in validated.Value!.OfType<ItemRetracted>())
             await Catalog.Catalog.ApplyAsync(conn, tx, e, "", result.LastPosition ?? 0, ct);
@@ -159,21 +158,9 @@ public sealed class IngestionService(Store store, TimeProvider clock)
         ex is ConcurrencyException or DuplicateEventException || ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     private static List<EventData> Events(string stream, string hash, IReadOnlyList<object> events, IngestContext who) =>
-        events.Select((e, i) => new EventData(DeterministicId($"{stream}|{hash}|{i}"), e, OccurredAt(e), Meta(who))).ToList();
+        events.Select((e, i) => new EventData(DeterministicId($"{stream}|{hash}|{i}"), e, Meta(who))).ToList();
 
     private static EventMetadata Meta(IngestContext who) => new() { Actor = who.Actor, CorrelationId = who.CorrelationId };
-
-    /// <summary>World time of an event: when the piece was published (or the period began).</summary>
-    private static DateTimeOffset OccurredAt(object e) => e switch
-    {
-        DocumentIngested d => Day(d.PublishedAt),
-        ItemRecorded i => Day(i.PublishedAt),
-        TopicOpened t => Day(t.PeriodStart),
-        ContextPeriodRecorded c => Day(c.Start),
-        _ => DateTimeOffset.UnixEpoch,
-    };
-
-    private static DateTimeOffset Day(DateOnly d) => new(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
     public static Guid DeterministicId(string text)
     {

@@ -10,16 +10,16 @@ namespace Narrative.Analysis.Queries;
 /// (a rebuild swaps in a new one). Rows only change when the checkpoint moves, in the same transaction, so two
 /// reads with the same state saw the same rows.
 /// </summary>
-public sealed record ReadModelState(long TxId, long Position, long Schema)
+public sealed record ReadModelState(long Position, long Schema)
 {
     public const string Sql = $"""
-        select coalesce(c.tx_id, 0), coalesce(c.position, 0), n.oid::bigint
-        from pg_namespace n left join checkpoints c on c.name = '{AnalysisProjection.ProjectionName}'
+        select coalesce(c.last_seq_id, 0), n.oid::bigint
+        from pg_namespace n left join {Narrative.Storage.EventStoreSetup.Schema}.mt_event_progression c on c.name = '{AnalysisProjection.ProjectionName}:All'
         where n.nspname = '{AnalysisProjection.LiveSchema}'
         """;
 
     public static async Task<ReadModelState> ReadAsync(NpgsqlDataReader r, CancellationToken ct) =>
-        await r.ReadAsync(ct) ? new ReadModelState(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)) : new ReadModelState(0, 0, 0);
+        await r.ReadAsync(ct) ? new ReadModelState(r.GetInt64(0), r.GetInt64(1)) : new ReadModelState(0, 0);
 
     public static async Task<ReadModelState> ReadAsync(NpgsqlDataSource db, CancellationToken ct)
     {

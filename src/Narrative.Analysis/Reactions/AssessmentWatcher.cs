@@ -1,7 +1,9 @@
 using Narrative.Domain;
 using Narrative.Domain.Replay;
-using Narrative.EventStore.Handlers;
-using Npgsql;
+using JasperFx.Events;
+using Narrative.Storage;
+
+using Narrative.Analysis.Alerts;
 
 namespace Narrative.Analysis.Reactions;
 
@@ -27,30 +29,36 @@ namespace Narrative.Analysis.Reactions;
 /// leader becomes unknown; that records nothing (the event needs a new leader).
 /// </para>
 /// </summary>
-public sealed class AssessmentWatcher
+public static class AssessmentWatcher
 {
     public const string AlertKind = "leading-hypothesis-shifted";
 
-    public Task Handle(ItemRecorded e, HandlerContext ctx, CancellationToken ct) => WatchAsync(e.Topic, ctx, ct);
+    public const string Name = "reaction.assessment-watch";
 
-    public Task Handle(ItemRerated e, HandlerContext ctx, CancellationToken ct) => WatchAsync(e.Topic, ctx, ct);
+    public static Task<Alert?> Handle(IEvent<ItemRecorded> e, EventLog log, TimeProvider clock, CancellationToken ct) =>
+        WatchAsync(e.Data.Topic, new ReactionContext(Name, e, log, clock), ct);
 
-    public Task Handle(ItemRetracted e, HandlerContext ctx, CancellationToken ct) => WatchAsync(e.Topic, ctx, ct);
+    public static Task<Alert?> Handle(IEvent<ItemRerated> e, EventLog log, TimeProvider clock, CancellationToken ct) =>
+        WatchAsync(e.Data.Topic, new ReactionContext(Name, e, log, clock), ct);
 
-    private static async Task WatchAsync(string topic, HandlerContext ctx, CancellationToken ct)
+    public static Task<Alert?> Handle(IEvent<ItemRetracted> e, EventLog log, TimeProvider clock, CancellationToken ct) =>
+        WatchAsync(e.Data.Topic, new ReactionContext(Name, e, log, clock), ct);
+
+    /// <summary>Records a shift of the leader and returns the alert to publish (through Wolverine's outbox), if any.</summary>
+    public static async Task<Alert?> WatchAsync(string topic, ReactionContext ctx, CancellationToken ct)
     {
         string[] itemTypes = [ReactionLog.TypeName<ItemRecorded>(ctx), ReactionLog.TypeName<ItemRerated>(ctx), ReactionLog.TypeName<ItemRetracted>(ctx)];
-        if (await LaterInTransactionAsync(ctx, itemTypes, topic, ct)) return;
+        if (await LaterInAppendAsync(ctx, itemTypes, topic, ct)) return null;
 
         var events = await ReactionLog.ReadAsync(ctx,
             "(e.type = any($3) and e.data->>'topic' = $4) or (e.type = $5 and e.stream_id = $6) or e.type = $7",
             [itemTypes, topic, ReactionLog.TypeName<TopicOpened>(ctx), NarrativeEventTypes.TopicStream(topic), ReactionLog.TypeName<SourceRegistered>(ctx)], ct);
-        var before = Leader(events.Where(e => e.TxId < ctx.Event.TxId), topic, ctx.Now);
+        var before = Leader(events.Where(e => !SameAppend(ctx, e)), topic, ctx.Now);
         var after = Leader(events, topic, ctx.Now);
-        if (after is null || before?.Id == after.Id) return;
+        if (after is null || before?.Id == after.Id) return null;
 
         var causes = events
-            .Where(e => e.TxId == ctx.Event.TxId)
+            .Where(e => SameAppend(ctx, e))
             .Select(e => e.Data switch { ItemRecorded i => i.ItemId, ItemRerated r => r.ItemId, ItemRetracted x => x.ItemId, _ => null })
             .OfType<string>()
             .Distinct(StringComparer.Ordinal)
@@ -58,21 +66,9 @@ public sealed class AssessmentWatcher
         var asOf = WorldQueries.WorldDate(ctx.Now);
         await ReactionLog.AppendAsync(ctx, NarrativeEventTypes.TopicStream(topic),
             [new LeadingHypothesisShifted(topic, before?.Id, after.Id, asOf, causes)], ct);
-        if (before is null) return;
+        if (before is null) return null;
 
-        await ctx.PublishAsync("alert", new
-        {
-            kind = AlertKind,
-            topic,
-            from = before.Id,
-            to = after.Id,
-            fromLabel = before.Label,
-            toLabel = after.Label,
-            asOf,
-            causes,
-            scores = after.Scores,
-            causationId = ctx.CausationId,
-        }, ct);
+        return new Alert(AlertKind, topic, before.Id, after.Id, before.Label, after.Label, asOf, causes, after.Scores, ctx.CausationId);
     }
 
     private sealed record Leading(string Id, string Label, IReadOnlyDictionary<string, double> Scores);
@@ -87,13 +83,21 @@ public sealed class AssessmentWatcher
         return new Leading(leading.Id, leading.Label, result.Hypotheses.ToDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal));
     }
 
-    private static async Task<bool> LaterInTransactionAsync(HandlerContext ctx, string[] itemTypes, string topic, CancellationToken ct)
+    /// <summary>
+    /// One append (a document, a correction) is one transaction; Marten stamps all its events with the same server
+    /// timestamp, in one stream. Events of the trigger's append are those of its stream with its timestamp.
+    /// </summary>
+    private static bool SameAppend(ReactionContext ctx, LoggedEvent e) => e.Stream == ctx.Event.StreamKey && e.RecordedAt == ctx.Event.Timestamp;
+
+    private static async Task<bool> LaterInAppendAsync(ReactionContext ctx, string[] itemTypes, string topic, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("""
-            select exists (select 1 from events where tx_id = $1 and position > $2 and type = any($3) and data->>'topic' = $4)
-            """, ctx.Connection, ctx.Transaction);
-        cmd.Parameters.Add(new() { Value = ctx.Event.TxId });
-        cmd.Parameters.Add(new() { Value = ctx.Event.Position });
+        await using var cmd = ctx.Log.DataSource.CreateCommand($"""
+            select exists (select 1 from {EventStoreSetup.Schema}.mt_events
+                           where stream_id = $1 and timestamp = $2 and seq_id > $3 and type = any($4) and data->>'topic' = $5)
+            """);
+        cmd.Parameters.Add(new() { Value = ctx.Event.StreamKey ?? "" });
+        cmd.Parameters.Add(new() { Value = ctx.Event.Timestamp });
+        cmd.Parameters.Add(new() { Value = ctx.Event.Sequence });
         cmd.Parameters.Add(new() { Value = itemTypes });
         cmd.Parameters.Add(new() { Value = topic });
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;

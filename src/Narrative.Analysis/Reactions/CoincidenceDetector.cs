@@ -1,6 +1,7 @@
 using Narrative.Domain;
 using Narrative.Domain.Coincidence;
-using Narrative.EventStore.Handlers;
+using JasperFx.Events;
+using Narrative.Storage;
 
 namespace Narrative.Analysis.Reactions;
 
@@ -12,9 +13,14 @@ namespace Narrative.Analysis.Reactions;
 /// flag signals already held. Derivative re-reports are flagged too: this marks the item, the coincidence statistic
 /// still counts independent signals only.
 /// </summary>
-public sealed class CoincidenceDetector
+public static class CoincidenceDetector
 {
-    public async Task Handle(ItemRecorded item, HandlerContext ctx, CancellationToken ct)
+    public const string Name = "reaction.coincidence";
+
+    public static Task Handle(IEvent<ItemRecorded> e, EventLog log, TimeProvider clock, CancellationToken ct) =>
+        ReactAsync(e.Data, new ReactionContext(Name, e, log, clock), ct);
+
+    public static async Task ReactAsync(ItemRecorded item, ReactionContext ctx, CancellationToken ct)
     {
         if (item.Type != "signal") return;
 

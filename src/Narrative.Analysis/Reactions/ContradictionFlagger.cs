@@ -1,5 +1,6 @@
 using Narrative.Domain;
-using Narrative.EventStore.Handlers;
+using JasperFx.Events;
+using Narrative.Storage;
 
 namespace Narrative.Analysis.Reactions;
 
@@ -18,7 +19,7 @@ namespace Narrative.Analysis.Reactions;
 /// statements (non-retracted, recorded before it), so each pair is flagged once, by whichever came second.
 /// </para>
 /// </summary>
-public sealed class ContradictionFlagger
+public static class ContradictionFlagger
 {
     public const int WindowDays = 14;
 
@@ -26,7 +27,12 @@ public sealed class ContradictionFlagger
     public const string OpenHypothesis = "genuine";
     public const string ClosedHypothesis = "maximalist";
 
-    public async Task Handle(ItemRecorded item, HandlerContext ctx, CancellationToken ct)
+    public const string Name = "reaction.contradiction";
+
+    public static Task Handle(IEvent<ItemRecorded> e, EventLog log, TimeProvider clock, CancellationToken ct) =>
+        ReactAsync(e.Data, new ReactionContext(Name, e, log, clock), ct);
+
+    public static async Task ReactAsync(ItemRecorded item, ReactionContext ctx, CancellationToken ct)
     {
         switch (item.Type)
         {
@@ -39,7 +45,7 @@ public sealed class ContradictionFlagger
         }
     }
 
-    private static async Task ContestAsync(ItemRecorded rebuttal, HandlerContext ctx, CancellationToken ct)
+    private static async Task ContestAsync(ItemRecorded rebuttal, ReactionContext ctx, CancellationToken ct)
     {
         if (rebuttal.Rebuts.Count == 0) return;
         var targets = (await ReactionLog.ReadAsync(ctx, "e.type = $3 and e.data->>'itemId' = any($4)",
@@ -54,7 +60,7 @@ public sealed class ContradictionFlagger
         }
     }
 
-    private static async Task FlagContradictionsAsync(ItemRecorded item, HandlerContext ctx, CancellationToken ct)
+    private static async Task FlagContradictionsAsync(ItemRecorded item, ReactionContext ctx, CancellationToken ct)
     {
         var other = item.Type == "signal" ? "statement" : "signal";
         var day = DateOf(item);
@@ -111,7 +117,7 @@ public sealed class ContradictionFlagger
     public static int Tenor(IReadOnlyDictionary<string, string> ratings) =>
         Math.Sign(Value(ratings, OpenHypothesis) - Value(ratings, ClosedHypothesis));
 
-    private static async Task<IReadOnlyCollection<string>> HypothesesAsync(HandlerContext ctx, string topic, CancellationToken ct)
+    private static async Task<IReadOnlyCollection<string>> HypothesesAsync(ReactionContext ctx, string topic, CancellationToken ct)
     {
         var opened = await ReactionLog.ReadAsync(ctx, "e.type = $3 and e.stream_id = $4",
             [ReactionLog.TypeName<TopicOpened>(ctx), NarrativeEventTypes.TopicStream(topic)], ct);

@@ -1,7 +1,8 @@
 using Narrative.Domain;
 using Narrative.Domain.Assessment;
 using Narrative.Domain.Provenance;
-using Narrative.EventStore.Handlers;
+using JasperFx.Events;
+using Narrative.Storage;
 
 namespace Narrative.Analysis.Reactions;
 
@@ -12,9 +13,14 @@ namespace Narrative.Analysis.Reactions;
 /// The rule is <see cref="ProvenanceAnalysis.DerivedFrom"/>, the provenance query's own. The first appearance of a
 /// claim records nothing. The event goes to the item's topic stream, where readers of the topic find all reactions.
 /// </summary>
-public sealed class ProvenanceLinker
+public static class ProvenanceLinker
 {
-    public async Task Handle(ItemRecorded item, HandlerContext ctx, CancellationToken ct)
+    public const string Name = "reaction.provenance";
+
+    public static Task Handle(IEvent<ItemRecorded> e, EventLog log, TimeProvider clock, CancellationToken ct) =>
+        ReactAsync(e.Data, new ReactionContext(Name, e, log, clock), ct);
+
+    public static async Task ReactAsync(ItemRecorded item, ReactionContext ctx, CancellationToken ct)
     {
         var others = await ReactionLog.ReadAsync(ctx,
             $"e.type = $3 and e.data->>'claim' = $4 and e.data->>'itemId' <> $5 and {ReactionLog.NotRetracted(6)}",
@@ -31,7 +37,7 @@ public sealed class ProvenanceLinker
     }
 
     /// <summary>The cites of every document reachable from <paramref name="start"/>, loaded level by level (not the whole corpus).</summary>
-    private static async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> CitesReachableFromAsync(HandlerContext ctx, string start, CancellationToken ct)
+    private static async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> CitesReachableFromAsync(ReactionContext ctx, string start, CancellationToken ct)
     {
         var cites = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var frontier = new List<string> { start };

@@ -1,72 +1,97 @@
+using System.Security.Cryptography;
+using System.Text;
+using JasperFx.Events;
 using Narrative.Domain.Replay;
-using Narrative.EventStore;
-using Narrative.EventStore.Handlers;
-using Npgsql;
+using Narrative.Storage;
+using NpgsqlTypes;
 
 namespace Narrative.Analysis.Reactions;
 
 /// <summary>An event read back by a reaction, deserialised.</summary>
-internal sealed record LoggedEvent(long Position, long TxId, string Stream, Guid EventId, DateTimeOffset RecordedAt, object Data)
+internal sealed record LoggedEvent(long Position, string Stream, Guid EventId, DateTimeOffset RecordedAt, object Data)
 {
     public RecordedEvent ToRecorded() => new(Position, Stream, Data, RecordedAt);
 }
 
 /// <summary>
-/// The reactions' only source of facts: the <c>events</c> table, read inside the handler's transaction and bounded by the
-/// triggering event's place in the global order, <c>(tx_id, position) &lt;= trigger</c>. Everything below that cursor
-/// has committed (handlers only see events below the snapshot horizon), so a redelivery, a retry or a dead-letter replay
-/// months later sees exactly the same facts and decides the same thing. Nothing depends on the async read model.
+/// What a reaction knows about the event it handles: the Marten event (position, stream, timestamp, ids), the log,
+/// and the clock. Events it appends carry the trigger's id as causation and its correlation id (or, when it has none,
+/// its id: it starts the conversation).
+/// </summary>
+public sealed class ReactionContext(string handler, IEvent trigger, EventLog log, TimeProvider clock)
+{
+    private int _generated;
+
+    public string Handler { get; } = handler;
+    public IEvent Event { get; } = trigger;
+    public EventLog Log { get; } = log;
+    public DateTimeOffset Now => clock.GetUtcNow();
+    public string CorrelationId => Event.CorrelationId ?? Event.Id.ToString();
+    public string CausationId => Event.Id.ToString();
+
+    /// <summary>
+    /// An event id derived from (handler, triggering event, n-th id asked for): a retried or redelivered message appends
+    /// the same ids, which the log treats as an idempotent replay.
+    /// </summary>
+    public Guid NewEventId()
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"narrative.handler:{Handler}:{Event.Id:N}:{_generated++}"));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8 (custom)
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+}
+
+/// <summary>
+/// The reactions' only source of facts: Marten's <c>mt_events</c>, bounded by the triggering event's position. Marten's
+/// daemon only relays an event once every position below it has committed or rolled back, so a redelivery, a retry or a
+/// dead-letter replay months later sees exactly the same facts and decides the same thing. Nothing depends on the
+/// async read model.
 /// </summary>
 internal static class ReactionLog
 {
-    private const string Columns = "position, tx_id, stream_id, stream_version, event_id, type, data::text, metadata::text, occurred_at, recorded_at, hash";
+    private const string Columns = "seq_id, stream_id, id, type, data::text, timestamp";
 
     /// <summary>
-    /// Events matching <paramref name="filter"/> (SQL over alias <c>e</c>; <c>$1</c>, <c>$2</c> are the trigger's tx id and
-    /// position, <paramref name="args"/> bind from <c>$3</c>), in global order.
+    /// Events matching <paramref name="filter"/> (SQL over alias <c>e</c>; <c>$1</c> is the trigger's position, <c>$2</c>
+    /// its stream, <paramref name="args"/> bind from <c>$3</c>), in position order.
     /// </summary>
-    public static async Task<IReadOnlyList<LoggedEvent>> ReadAsync(HandlerContext ctx, string filter, IReadOnlyList<object> args, CancellationToken ct)
+    public static async Task<IReadOnlyList<LoggedEvent>> ReadAsync(ReactionContext ctx, string filter, IReadOnlyList<object> args, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"""
-            select {Columns} from events e
-            where (e.tx_id, e.position) <= ($1, $2) and ({filter})
-            order by e.tx_id, e.position
-            """, ctx.Connection, ctx.Transaction);
-        cmd.Parameters.Add(new() { Value = ctx.Event.TxId });
-        cmd.Parameters.Add(new() { Value = ctx.Event.Position });
+        await using var cmd = ctx.Log.DataSource.CreateCommand($"""
+            select {Columns} from {EventStoreSetup.Schema}.mt_events e
+            where e.seq_id <= $1 and ({filter})
+            order by e.seq_id
+            """);
+        cmd.Parameters.Add(new() { Value = ctx.Event.Sequence });
+        cmd.Parameters.Add(new() { Value = ctx.Event.StreamKey ?? "", NpgsqlDbType = NpgsqlDbType.Text });
         foreach (var a in args) cmd.Parameters.Add(new() { Value = a });
         var list = new List<LoggedEvent>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            var stored = new StoredEvent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetGuid(4), r.GetString(5),
-                r.GetString(6), r.GetString(7), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9), (byte[])r[10]);
-            if (ctx.Store.Types.Deserialize(stored) is { } data)
-                list.Add(new LoggedEvent(stored.Position, stored.TxId, stored.StreamId, stored.EventId, stored.RecordedAt, data));
+            if (ctx.Log.Deserialize(r.GetString(3), r.GetString(4)) is { } data)
+                list.Add(new LoggedEvent(r.GetInt64(0), r.GetString(1), r.GetGuid(2), r.GetFieldValue<DateTimeOffset>(5), data));
         }
         return list;
     }
 
     /// <summary>SQL (alias <c>e</c>): the ItemRecorded row's item has no ItemRetracted at or before the trigger. The retracted type name is bound at <c>$typeParameter</c>.</summary>
     public static string NotRetracted(int typeParameter) => $"""
-        not exists (select 1 from events x
-                    where x.type = ${typeParameter} and x.data->>'itemId' = e.data->>'itemId' and (x.tx_id, x.position) <= ($1, $2))
+        not exists (select 1 from {EventStoreSetup.Schema}.mt_events x
+                    where x.type = ${typeParameter} and x.data->>'itemId' = e.data->>'itemId' and x.seq_id <= $1)
         """;
 
-    public static string TypeName<T>(HandlerContext ctx) => ctx.Store.Types.NameOf(typeof(T));
+    public static string TypeName<T>(ReactionContext ctx) => ctx.Log.TypeName(typeof(T));
 
     /// <summary>
-    /// Appends to a stream that several reactions write (the topic stream). The advisory lock, held to the end of the
-    /// batch transaction, makes concurrent reactions queue rather than collide on the next stream version and retry.
+    /// Appends to a stream that several reactions write (the topic stream). The log's per-stream lock makes concurrent
+    /// reactions queue rather than collide on the next stream version.
     /// </summary>
-    public static async Task AppendAsync(HandlerContext ctx, string stream, IReadOnlyList<object> events, CancellationToken ct)
+    public static async Task AppendAsync(ReactionContext ctx, string stream, IReadOnlyList<object> events, CancellationToken ct)
     {
         if (events.Count == 0) return;
-        await using (var lk = new NpgsqlCommand("select pg_advisory_xact_lock(hashtextextended($1, 11))", ctx.Connection, ctx.Transaction))
-        {
-            lk.Parameters.Add(new() { Value = stream });
-            await lk.ExecuteNonQueryAsync(ct);
-        }
-        await ctx.AppendAsync(stream, ExpectedVersion.Any, events, ct);
+        var meta = new EventMetadata { CausationId = ctx.CausationId, CorrelationId = ctx.CorrelationId, Actor = $"handler:{ctx.Handler}" };
+        await ctx.Log.AppendAsync(stream, ExpectedVersion.Any, [.. events.Select(e => new EventData(ctx.NewEventId(), e, meta))], ct);
     }
 }

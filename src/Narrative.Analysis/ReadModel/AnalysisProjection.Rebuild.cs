@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Narrative.Domain;
-using Narrative.EventStore;
-using Narrative.EventStore.Postgres;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage;
+using Narrative.Storage.Postgres;
+using Narrative.Storage.Rebuilds;
 using Npgsql;
 
 namespace Narrative.Analysis.ReadModel;
@@ -11,7 +11,7 @@ namespace Narrative.Analysis.ReadModel;
 public sealed partial class AnalysisProjection
 {
     /// <summary>
-    /// The rebuild path: the same rows as <see cref="HandleAsync"/>, written into tables without indexes. The loader
+    /// The rebuild path: the same rows as the incremental <see cref="ApplyAsync(NpgsqlConnection, NpgsqlTransaction, string, IReadOnlyList{JasperFx.Events.IEvent}, CancellationToken)"/>, written into tables without indexes. The loader
     /// remembers a fingerprint of every item id (see <see cref="FingerprintSet"/>): an id never seen goes straight into
     /// the rows; one that may have been (a repeated ItemRecorded, or rarely a new id with a shared fingerprint) waits for
     /// the indexes, like re-ratings and retractions, which look rows up by key, and is then written the incremental way.
@@ -27,7 +27,6 @@ public sealed partial class AnalysisProjection
     /// </summary>
     private sealed class Loader : IRebuildLoader
     {
-        private readonly EventTypeRegistry _types;
         private readonly byte[] _itemRecorded;
 
         // Every item id seen (tagged with its topic's number) and every claim (tagged with the first topic that carried
@@ -48,19 +47,18 @@ public sealed partial class AnalysisProjection
         private readonly System.Collections.Concurrent.ConcurrentQueue<BinaryCopyRows> _written = new();
         private Chunk _chunk;
 
-        public Loader(EventTypeRegistry types, int fingerprintBits)
+        public Loader(int fingerprintBits)
         {
-            _types = types;
             _items = new FingerprintSet(fingerprintBits);
             _claims = new FingerprintSet(fingerprintBits);
-            _itemRecorded = Encoding.UTF8.GetBytes(types.NameOf(typeof(ItemRecorded)));
+            _itemRecorded = Encoding.UTF8.GetBytes(NarrativeEvents.NameOf(typeof(ItemRecorded)));
             _chunk = new Chunk(new BinaryCopyRows(1 << 20), _written);
         }
 
         public void Add(RawEvent e)
         {
             if (e.Type.SequenceEqual(_itemRecorded) && TryAddItem(e)) return;
-            var data = _types.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data);
+            var data = NarrativeEvents.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data);
             if (data is ItemRerated or ItemRetracted) _deferred.Add((data, e.Position, e.RecordedAt));
             else if (data is not ItemRecorded i) _chunk.Others.Add(data, e.Position, e.RecordedAt);
             else
@@ -84,19 +82,19 @@ public sealed partial class AnalysisProjection
             return full;
         }
 
-        public async Task CompleteAsync(SubscriptionBatch batch, CancellationToken ct)
+        public async Task CompleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
         {
             foreach (var (data, position, recordedAt) in _deferred)
             {
-                if (data is ItemRerated r) await RerateAsync(batch, r, position, recordedAt, ct);
-                else if (data is ItemRetracted x) await RetractAsync(batch, x, position, recordedAt, ct);
+                if (data is ItemRerated r) await RerateAsync(conn, tx, schema, r, position, recordedAt, ct);
+                else if (data is ItemRetracted x) await RetractAsync(conn, tx, schema, x, position, recordedAt, ct);
                 else
                 {
                     // An item whose id may already be held: written as the incremental path writes it, which skips a
                     // repeat and links a new one.
                     var writer = new Writer();
                     writer.Add(data, position, recordedAt);
-                    await writer.FlushAsync(batch.Connection, batch.Transaction, batch.Schema, incremental: true, ct);
+                    await writer.FlushAsync(conn, tx, schema, incremental: true, ct);
                 }
             }
             // topic_links, as the incremental path writes them: every item of the claims a second topic joined, and the
@@ -104,7 +102,7 @@ public sealed partial class AnalysisProjection
             // one known to be in the rebutter's topic); the statement checks the rest against the rows.
             var crossing = _rebuttals.Where(r => _items.Get(Encoding.UTF8.GetBytes(r.Target)) is var held && held >= 0
                 && !FingerprintSet.SameTag(held, r.Topic)).ToList();
-            await LinkAsync(batch.Connection, batch.Transaction, batch.Schema, [], [.. _sharedClaims],
+            await LinkAsync(conn, tx, schema, [], [.. _sharedClaims],
                 [.. crossing.Select(r => r.Target)], [.. crossing.Select(r => r.Rebuttal)], ct);
         }
 
@@ -163,7 +161,7 @@ public sealed partial class AnalysisProjection
             var topic = TopicNumber(item.Topic);
             if (!Remember(item.ItemId, topic, item.Claim))
             {
-                _deferred.Add((_types.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data)!, e.Position, e.RecordedAt));
+                _deferred.Add((NarrativeEvents.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data)!, e.Position, e.RecordedAt));
                 return true;
             }
             var rebuts = item.Rebuts ?? [];

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Narrative.Domain;
-using Narrative.EventStore;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+using Narrative.Storage.Rebuilds;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -15,15 +18,20 @@ namespace Narrative.Analysis.ReadModel;
 /// item_versions holds only re-ratings, so the common case (never re-rated) is one row per item.
 /// topic_links lists, per topic, the items of other topics that an answer about it needs: those sharing a claim with
 /// one of its items (provenance) and those rebutting one (contested flags), so a query reads them by key.
-/// Rebuildable: <see cref="ProjectionRebuilder"/> replays the log into a fresh schema and swaps it in.
+/// It runs in Marten's async daemon: each page of events is written inside the daemon's batch transaction (through an
+/// <see cref="ITransactionParticipant"/>), so the rows and Marten's progression commit together. Marten's rebuild works
+/// (its teardown empties the tables); <see cref="BulkRebuilder"/> is the fast path, loading a fresh schema and swapping it in.
 /// </summary>
-public sealed partial class AnalysisProjection : IRebuildableProjection
+public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
 {
     public const string ProjectionName = "analysis";
     public const string LiveSchema = "rm_analysis";
 
     public string Name => ProjectionName;
-    public string Kind => "projection";
+
+    /// <summary>The read model's tables, emptied by Marten's teardown when Marten itself rebuilds the projection.</summary>
+    public static IReadOnlyList<string> Tables { get; } =
+        ["sources", "topics", "context_periods", "documents", "items", "rebuttals", "topic_links", "item_versions"];
     public string Schema => LiveSchema;
 
     /// <summary>Bumped whenever the tables change shape; a live model of another version is rebuilt at start-up.</summary>
@@ -81,30 +89,43 @@ public sealed partial class AnalysisProjection : IRebuildableProjection
         $"create unique index context_periods_pkey on {schema}.context_periods (period_id, position)",
     ];
 
-    public async Task HandleAsync(SubscriptionBatch batch, CancellationToken ct)
+    /// <summary>Marten's daemon hands over a page of events; the rows are written in its transaction, just before it commits.</summary>
+    public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    {
+        ((ITransactionParticipantRegistrar)operations).AddTransactionParticipant(new Page(this, events));
+        return Task.CompletedTask;
+    }
+
+    private sealed class Page(AnalysisProjection projection, IReadOnlyList<IEvent> events) : ITransactionParticipant
+    {
+        public Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token) =>
+            projection.ApplyAsync(connection, transaction, LiveSchema, events, token);
+    }
+
+    public async Task ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, IReadOnlyList<IEvent> events, CancellationToken ct)
     {
         var writer = new Writer();
-        foreach (var e in batch.Events)
+        foreach (var e in events)
         {
-            switch (batch.Store.Types.Deserialize(e))
+            switch (e.Data)
             {
                 case ItemRerated r:
-                    await writer.FlushAsync(batch.Connection, batch.Transaction, batch.Schema, incremental: true, ct);
-                    await RerateAsync(batch, r, e.Position, e.RecordedAt, ct);
+                    await writer.FlushAsync(conn, tx, schema, incremental: true, ct);
+                    await RerateAsync(conn, tx, schema, r, e.Sequence, e.Timestamp, ct);
                     break;
                 case ItemRetracted x:
-                    await writer.FlushAsync(batch.Connection, batch.Transaction, batch.Schema, incremental: true, ct);
-                    await RetractAsync(batch, x, e.Position, e.RecordedAt, ct);
+                    await writer.FlushAsync(conn, tx, schema, incremental: true, ct);
+                    await RetractAsync(conn, tx, schema, x, e.Sequence, e.Timestamp, ct);
                     break;
                 case var data:
-                    writer.Add(data, e.Position, e.RecordedAt);
+                    writer.Add(data, e.Sequence, e.Timestamp);
                     break;
             }
         }
-        await writer.FlushAsync(batch.Connection, batch.Transaction, batch.Schema, incremental: true, ct);
+        await writer.FlushAsync(conn, tx, schema, incremental: true, ct);
     }
 
-    public IRebuildLoader CreateRebuildLoader(EventTypeRegistry types) => new Loader(types, RebuildFingerprintBits);
+    public IRebuildLoader CreateRebuildLoader() => new Loader(RebuildFingerprintBits);
 
     /// <summary>
     /// How many bits of each item id and claim the rebuild loader keeps in memory (see <see cref="FingerprintSet"/>).
@@ -139,21 +160,21 @@ public sealed partial class AnalysisProjection : IRebuildableProjection
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task RerateAsync(SubscriptionBatch b, ItemRerated r, long position, DateTimeOffset recordedAt, CancellationToken ct)
+    private static async Task RerateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, ItemRerated r, long position, DateTimeOffset recordedAt, CancellationToken ct)
     {
         // The current version is the open re-rating row or, before any, the item's own ratings. Ratings named in a
         // re-rating overlay it; an omitted credibility keeps the current one. A retracted item is not re-rated.
         await using var cmd = new NpgsqlCommand($"""
             with cur as (
                 select coalesce(v.ratings, i.ratings) as ratings, coalesce(v.credibility, i.credibility) as credibility
-                from {b.Schema}.items i left join {b.Schema}.item_versions v on v.item_id = i.item_id and v.to_position is null
+                from {schema}.items i left join {schema}.item_versions v on v.item_id = i.item_id and v.to_position is null
                 where i.item_id = $1 and i.retracted_position is null),
             closed as (
-                update {b.Schema}.item_versions v set to_position = $2, to_recorded_at = $3
+                update {schema}.item_versions v set to_position = $2, to_recorded_at = $3
                 where v.item_id = $1 and v.to_position is null and exists (select 1 from cur))
-            insert into {b.Schema}.item_versions (item_id, from_position, from_recorded_at, ratings, credibility, reason)
+            insert into {schema}.item_versions (item_id, from_position, from_recorded_at, ratings, credibility, reason)
             select $1, $2, $3, cur.ratings || $4::jsonb, coalesce($5, cur.credibility), $6 from cur
-            """, b.Connection, b.Transaction);
+            """, conn, tx);
         cmd.Parameters.Add(new() { Value = r.ItemId });
         cmd.Parameters.Add(new() { Value = position });
         cmd.Parameters.Add(new() { Value = recordedAt });
@@ -163,15 +184,15 @@ public sealed partial class AnalysisProjection : IRebuildableProjection
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task RetractAsync(SubscriptionBatch b, ItemRetracted x, long position, DateTimeOffset recordedAt, CancellationToken ct)
+    private static async Task RetractAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, ItemRetracted x, long position, DateTimeOffset recordedAt, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand($"""
             with it as (
-                update {b.Schema}.items set retracted_position = $2, retracted_at = $3, retraction_reason = $4
+                update {schema}.items set retracted_position = $2, retracted_at = $3, retraction_reason = $4
                 where item_id = $1 and retracted_position is null returning item_id)
-            update {b.Schema}.item_versions v set to_position = $2, to_recorded_at = $3
+            update {schema}.item_versions v set to_position = $2, to_recorded_at = $3
             from it where v.item_id = it.item_id and v.to_position is null
-            """, b.Connection, b.Transaction);
+            """, conn, tx);
         cmd.Parameters.Add(new() { Value = x.ItemId });
         cmd.Parameters.Add(new() { Value = position });
         cmd.Parameters.Add(new() { Value = recordedAt });

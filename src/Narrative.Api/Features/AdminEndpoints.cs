@@ -1,7 +1,7 @@
 using Narrative.Analysis;
 using Narrative.Api.Hosting;
-using Narrative.EventStore.Handlers;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage.Handlers;
+using Narrative.Storage.Subscriptions;
 using Serilog;
 
 namespace Narrative.Api.Features;

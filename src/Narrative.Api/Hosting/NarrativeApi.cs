@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Narrative.Analysis;
 using Narrative.Api.Features;
-using Narrative.EventStore.Postgres;
+using Narrative.Storage.Postgres;
 using Serilog;
 using Serilog.Context;
 

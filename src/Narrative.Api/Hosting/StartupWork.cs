@@ -1,7 +1,7 @@
 using Narrative.Analysis;
 using Narrative.Analysis.Ingestion;
-using Narrative.EventStore.Outbox;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage.Outbox;
+using Narrative.Storage.Subscriptions;
 using Serilog;
 
 namespace Narrative.Api.Hosting;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Narrative.EventStore.Handlers;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage.Handlers;
+using Narrative.Storage.Subscriptions;
 using Spectre.Console;
 
 namespace Narrative.Cli.Commands;
@@ -102,7 +102,7 @@ public static class AdminCommands
         {
             await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), ct);
             var total = await s.Services.Store.CountAsync(ct);
-            IReadOnlyList<Narrative.EventStore.VerificationFailure> failures = [];
+            IReadOnlyList<Narrative.Storage.VerificationFailure> failures = [];
             await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
                 .StartAsync(async ctx =>
                 {

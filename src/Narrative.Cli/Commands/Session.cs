@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Narrative.Analysis;
-using Narrative.EventStore.Postgres;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage.Postgres;
+using Narrative.Storage.Subscriptions;
 using Spectre.Console;
 
 namespace Narrative.Cli.Commands;

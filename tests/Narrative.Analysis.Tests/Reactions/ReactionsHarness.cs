@@ -2,10 +2,10 @@ using System.Text.Json;
 using Narrative.Analysis.Ingestion;
 using Narrative.Analysis.Reactions;
 using Narrative.Domain.Corpus;
-using Narrative.EventStore;
-using Narrative.EventStore.Handlers;
-using Narrative.EventStore.Outbox;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage;
+using Narrative.Storage.Handlers;
+using Narrative.Storage.Outbox;
+using Narrative.Storage.Subscriptions;
 using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests.Reactions;

@@ -1,6 +1,6 @@
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain;
-using Narrative.EventStore.Handlers;
+using Narrative.Storage.Handlers;
 using Narrative.Testing;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
-using Narrative.EventStore;
+using Narrative.Storage;
 using Npgsql;
-using Store = Narrative.EventStore.EventStore;
+using Store = Narrative.Storage.EventStore;
 
 namespace Narrative.Benchmarks.Harness;
 

@@ -1,4 +1,4 @@
-using Narrative.EventStore.Postgres;
+using Narrative.Storage.Postgres;
 using Npgsql;
 
 namespace Narrative.Benchmarks.Harness;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Narrative.Analysis;
 using Narrative.Benchmarks.Harness;
 using Narrative.Domain;
-using Narrative.EventStore;
+using Narrative.Storage;
 using Npgsql;
 
 namespace Narrative.Benchmarks.Scenarios;
@@ -56,8 +56,8 @@ public sealed class AnalysisBench
     public async Task CatchUpAsync(CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var daemon = new Narrative.EventStore.Subscriptions.SubscriptionDaemon(Services.Store, Services.Projections,
-            new Narrative.EventStore.Subscriptions.SubscriptionOptions { BatchSize = 5000, NodeId = "bench-catch-up" }).RunAsync(stop.Token);
+        var daemon = new Narrative.Storage.Subscriptions.SubscriptionDaemon(Services.Store, Services.Projections,
+            new Narrative.Storage.Subscriptions.SubscriptionOptions { BatchSize = 5000, NodeId = "bench-catch-up" }).RunAsync(stop.Token);
         try { await Services.WaitForProjectionsAsync(TimeSpan.FromMinutes(30), ct); }
         finally
         {

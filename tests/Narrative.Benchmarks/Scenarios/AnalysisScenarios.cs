@@ -6,9 +6,9 @@ using Narrative.Analysis.ReadModel;
 using Narrative.Benchmarks.Harness;
 using Narrative.Domain;
 using Narrative.Domain.Replay;
-using Narrative.EventStore;
-using Narrative.EventStore.Handlers;
-using Narrative.EventStore.Subscriptions;
+using Narrative.Storage;
+using Narrative.Storage.Handlers;
+using Narrative.Storage.Subscriptions;
 using Npgsql;
 
 namespace Narrative.Benchmarks.Scenarios;

@@ -1,4 +1,4 @@
-using Narrative.EventStore;
+using Narrative.Storage;
 
 namespace Narrative.Benchmarks.Scenarios;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Narrative.Benchmarks.Harness;
-using Narrative.EventStore;
+using Narrative.Storage;
 
 namespace Narrative.Benchmarks.Scenarios;
 

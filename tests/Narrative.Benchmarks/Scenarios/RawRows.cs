@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Narrative.EventStore;
+using Narrative.Storage;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,0 +1,105 @@
+using JasperFx.Core;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Narrative.Analysis.Alerts;
+using Narrative.Analysis.Audit;
+using Narrative.Analysis.Ingestion;
+using Narrative.Analysis.Queries;
+using Narrative.Analysis.Reactions;
+using Narrative.Analysis.ReadModel;
+using Narrative.Domain;
+using Narrative.Storage;
+using Npgsql;
+using Wolverine;
+using Wolverine.ErrorHandling;
+using Wolverine.Marten;
+
+namespace Narrative.Analysis;
+
+/// <summary>How this process takes part: whether it runs the daemon and the handlers, and their settings.</summary>
+public sealed record NarrativeRuntime
+{
+    /// <summary>Run Marten's async daemon (projections, the relay to the handlers) and Wolverine's durability agents here.</summary>
+    public bool Daemon { get; init; } = true;
+
+    /// <summary>HotCold: one node owns the daemon at a time, elected by an advisory lock; Solo for one process (tests, benchmarks).</summary>
+    public DaemonMode DaemonMode { get; init; } = DaemonMode.HotCold;
+
+    /// <summary>Attempts per handler message before it is dead-lettered (the first and the retries).</summary>
+    public int HandlerAttempts { get; init; } = 3;
+
+    public IReadOnlyList<string> Webhooks { get; init; } = [];
+
+    /// <summary>How many topics' slices queries keep in memory (0 turns the cache off).</summary>
+    public int CachedTopics { get; init; } = AnalysisQueries.DefaultCachedTopics;
+}
+
+/// <summary>
+/// Wires Narrative onto Marten and Wolverine, the same way for the API, the CLI, the tests and the benchmarks: Marten's
+/// event store and async daemon (the analysis projection, and the relay of ingestion events to Wolverine), Wolverine's
+/// handlers with its durable inbox, retries, dead letters and outbox, and Narrative's own services over them.
+/// </summary>
+public static class NarrativeHosting
+{
+    /// <summary>The Marten subscription that relays ingestion events to the Wolverine handlers.</summary>
+    public const string RelayName = "reactions";
+
+    public static void AddNarrative(this IServiceCollection services, string connectionString, NarrativeRuntime runtime)
+    {
+        services.AddSingleton(runtime);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        // Before Marten's and Wolverine's hosted services, so the read model exists before the daemon writes to it.
+        services.AddHostedService<SchemaSetup>();
+
+        var projection = new AnalysisProjection();
+        services.AddSingleton(projection);
+        var marten = services.AddMarten(o =>
+            {
+                EventStoreSetup.Configure(o, connectionString, NarrativeEventTypes.All, NarrativeEvents.Json);
+                o.Projections.Add(projection, ProjectionLifecycle.Async, AnalysisProjection.ProjectionName,
+                    a => { foreach (var table in AnalysisProjection.Tables) a.DeleteDataInTableOnTeardown($"{AnalysisProjection.LiveSchema}.{table}"); });
+            })
+            .UseLightweightSessions()
+            .IntegrateWithWolverine(w => w.MessageStorageSchemaName = "wolverine");
+        if (runtime.Daemon)
+        {
+            marten.AddAsyncDaemon(runtime.DaemonMode);
+            marten.PublishEventsToWolverine(RelayName, r =>
+            {
+                r.PublishEvent<ItemRecorded>();
+                r.PublishEvent<ItemRerated>();
+                r.PublishEvent<ItemRetracted>();
+            });
+        }
+
+        services.AddSingleton(sp => new EventLog(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton(sp => new IngestionService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new AnalysisQueries(sp.GetRequiredService<NpgsqlDataSource>(), runtime.CachedTopics));
+        services.AddSingleton(sp => new AuditService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<AnalysisQueries>()));
+        services.AddSingleton<DeadLetters>();
+        services.AddSingleton<NarrativeServices>();
+        services.AddSingleton(new WebhookSettings(runtime.Webhooks));
+        services.AddSingleton<AlertFeed>();
+        services.AddSingleton(new HttpClient { Timeout = TimeSpan.FromSeconds(10) });
+
+        services.AddWolverine(opts =>
+        {
+            opts.ServiceName = "narrative";
+            opts.UseRuntimeCompilation();
+            opts.Discovery.DisableConventionalDiscovery();
+            foreach (var handler in NarrativeReactions.Handlers) opts.Discovery.IncludeType(handler);
+            // Each reaction gets its own durable local queue: its own inbox rows, retries and dead letters.
+            opts.MultipleHandlerBehavior = MultipleHandlerBehavior.Separated;
+            opts.Policies.UseDurableLocalQueues();
+            opts.Durability.Mode = runtime.Daemon ? DurabilityMode.Balanced : DurabilityMode.Serverless;
+            var delays = Enumerable.Range(1, Math.Max(0, runtime.HandlerAttempts - 1))
+                .Select(i => (100 * (1 << (i - 1))).Milliseconds()).ToArray();
+            if (delays.Length > 0) opts.OnException<Exception>().RetryWithCooldown(delays).Then.MoveToErrorQueue();
+            else opts.OnException<Exception>().MoveToErrorQueue();
+        });
+    }
+}
