@@ -36,7 +36,7 @@ public sealed record ProjectionStatus(string Name, string Kind, long Position, l
         foreach (var (name, position, updated) in rows)
         {
             var shard = name.EndsWith(":All", StringComparison.Ordinal) ? name[..^4] : name;
-            var kind = name == "HighWaterMark" ? "high-water" : shard == NarrativeHosting.RelayName ? "handlers" : "projection";
+            var kind = name.StartsWith("HighWater", StringComparison.Ordinal) ? "high-water" : shard == NarrativeHosting.RelayName ? "handlers" : "projection";
             var rebuild = BulkRebuilder.ProgressOf(shard);
             var state = rebuild is not null ? "rebuilding" : position >= head ? "running" : "catching-up";
             result.Add(new ProjectionStatus(shard, kind, position, head, Math.Max(0, head - position), state, updated, rebuild?.Fraction,

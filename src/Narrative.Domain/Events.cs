@@ -54,6 +54,19 @@ public static class NarrativeEventTypes
         (typeof(LeadingHypothesisShifted), "narrative.leading_hypothesis_shifted.v1"),
     ];
 
+    /// <summary>World time of an event: when the piece was published, the period began, or the reaction's date. Null for a source.</summary>
+    public static DateOnly? WorldTime(object e) => e switch
+    {
+        DocumentIngested d => d.PublishedAt,
+        ItemRecorded i => i.PublishedAt,
+        TopicOpened t => t.PeriodStart,
+        ContextPeriodRecorded c => c.Start,
+        CoincidenceFlagged c => c.PublishedAt,
+        ItemContested c => c.AsOf,
+        LeadingHypothesisShifted l => l.AsOf,
+        _ => null,
+    };
+
     public static string SourceStream(string id) => $"source-{id}";
     public static string TopicStream(string id) => $"topic-{id}";
     public static string ContextStream(string id) => $"context-{id}";

@@ -1,7 +1,5 @@
 using Narrative.Analysis;
 using Narrative.Api.Hosting;
-using Narrative.Storage.Handlers;
-using Narrative.Storage.Subscriptions;
 using Serilog;
 
 namespace Narrative.Api.Features;
@@ -13,39 +11,36 @@ public static class AdminEndpoints
     {
         var admin = app.MapGroup("/api/admin").RequireKey(ApiRole.Admin).WithTags("Admin");
 
-        // Projections and handlers side by side: position, lag, owner, state (running, catching-up, failing, unowned, rebuilding).
-        admin.MapGet("/projections", async (NarrativeServices s, CancellationToken ct) =>
-            TypedResults.Ok(await SubscriptionStatusQuery.ReadAsync(s.DataSource, ct)));
+        // Marten's async shards side by side: the analysis projection, the relay to the handlers, the high-water mark
+        // (with the gaps the daemon skipped), each with position, lag and state (running, catching-up, rebuilding).
+        admin.MapGet("/projections", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.StatusAsync(ct)));
 
         // The query service's topic cache: what it holds (and at which read-model position), hits and misses so far.
         admin.MapGet("/query-cache", (NarrativeServices s) => s.Queries.Cache is { } c
             ? Results.Ok(new { enabled = true, capacity = c.Capacity, hits = c.Hits, misses = c.Misses, topics = c.Entries })
             : Results.Ok(new { enabled = false, capacity = 0, hits = 0L, misses = 0L, topics = Array.Empty<object>() }));
 
-        admin.MapGet("/handlers", async (NarrativeServices s, CancellationToken ct) =>
-            TypedResults.Ok(await HandlerStatusQuery.ReadAsync(s.DataSource, ct, s.Handlers)));
+        // Wolverine's dead letters: handler messages that failed every attempt.
+        admin.MapGet("/dead-letters", async (int? limit, NarrativeServices s, CancellationToken ct) =>
+            TypedResults.Ok(await s.DeadLetters.ListAsync(ct, Math.Clamp(limit ?? 100, 1, 1000))));
 
-        admin.MapGet("/dead-letters", async (string? handler, bool? includeReplayed, long? before, int? limit, NarrativeServices s, CancellationToken ct) =>
-            TypedResults.Ok(await s.DeadLetters.ListAsync(ct, handler, includeReplayed ?? true, before ?? 0, Math.Clamp(limit ?? 100, 1, 1000))));
-
-        admin.MapPost("/dead-letters/{id:long}/replay", async (long id, NarrativeServices s, CancellationToken ct) =>
+        admin.MapPost("/dead-letters/{id}/replay", async (string id, NarrativeServices s, CancellationToken ct) =>
         {
-            var r = await s.DeadLetters.ReplayAsync(id, ct);
-            return r.Outcome switch
+            if (!Guid.TryParse(id, out var guid)) return Problems.NotFound($"No dead letter {id}: dead-letter ids are GUIDs.");
+            return await s.DeadLetters.ReplayAsync(guid, ct) switch
             {
-                ReplayOutcome.Replayed or ReplayOutcome.AlreadyHandled => Results.Ok(new { outcome = r.Outcome.ToString(), deadLetter = r.DeadLetter }),
-                ReplayOutcome.NotFound => Problems.NotFound($"No dead letter {id}."),
-                _ => Problems.Status(409, $"Replay {r.Outcome}", r.Error),
+                ReplayOutcome.Replayed => Results.Ok(new { outcome = "Replayed", id = guid }),
+                _ => Problems.NotFound($"No dead letter {id}."),
             };
         });
 
         admin.MapPost("/projections/{name}/rebuild", (string name, NarrativeServices s, IHostApplicationLifetime life) =>
         {
-            if (s.Projection(name) is not { } projection) return Problems.NotFound($"No projection named '{name}'.");
+            if (s.Rebuildable(name) is not { } projection) return Problems.NotFound($"No projection named '{name}'.");
             // Long work: started here, followed through GET /api/admin/projections (state "rebuilding", rebuildProgress).
             _ = Task.Run(async () =>
             {
-                try { await ProjectionRebuilder.RebuildAsync(s.Store, projection, null, life.ApplicationStopping); }
+                try { await s.RebuildAsync(projection, null, life.ApplicationStopping); }
                 catch (Exception ex) when (ex is not OperationCanceledException) { Log.Error(ex, "Rebuild of {Projection} failed", name); }
             });
             return TypedResults.Accepted("/api/admin/projections", new { projection = name, status = "rebuilding" });

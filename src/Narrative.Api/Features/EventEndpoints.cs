@@ -1,16 +1,21 @@
 using System.Text.Json;
 using Narrative.Analysis;
 using Narrative.Api.Hosting;
+using Narrative.Domain;
+using Narrative.Storage;
 
 namespace Narrative.Api.Features;
 
-/// <summary>The raw log, paged by position, for auditors and tools.</summary>
+/// <summary>The raw log (Marten's <c>mt_events</c>), paged by position, for auditors and tools.</summary>
 public static class EventEndpoints
 {
-    public sealed record EventView(long Position, Guid EventId, string Stream, int Version, string Type, DateTimeOffset OccurredAt,
-        DateTimeOffset RecordedAt, JsonElement Data, JsonElement Metadata, string Hash);
+    /// <param name="OccurredAt">World time, from the event's body (publishedAt, a period's start); null for events without one.</param>
+    public sealed record EventView(long Position, Guid EventId, string Stream, long Version, string Type, DateOnly? OccurredAt,
+        DateTimeOffset RecordedAt, JsonElement Data, EventMetadata Metadata, string? Hash);
 
-    public sealed record EventPage(long Last, IReadOnlyList<EventView> Events);
+    /// <param name="Last">The cursor of this page: pass it as <c>after</c> for the next one.</param>
+    /// <param name="Head">The position of the newest event in the log.</param>
+    public sealed record EventPage(long Last, long Head, IReadOnlyList<EventView> Events);
 
     public static void MapEvents(this IEndpointRouteBuilder app)
     {
@@ -18,11 +23,12 @@ public static class EventEndpoints
         {
             if (after is < 0) return Problems.BadRequest("after", "out_of_range", "after is a position, 0 or more.");
             if (limit is < 1 or > 1000) return Problems.BadRequest("limit", "out_of_range", "limit is between 1 and 1000.");
-            var events = await s.Store.ReadByPositionAsync(after ?? 0, limit ?? 100, ct);
-            var views = events.Select(e => new EventView(e.Position, e.EventId, e.StreamId, e.Version, e.Type, e.OccurredAt, e.RecordedAt,
-                JsonSerializer.Deserialize<JsonElement>(e.DataJson), JsonSerializer.Deserialize<JsonElement>(e.MetadataJson),
-                Convert.ToHexStringLower(e.Hash))).ToList();
-            return TypedResults.Ok(new EventPage(views.Count > 0 ? views[^1].Position : after ?? 0, views));
+            var events = await s.Log.ReadByPositionAsync(after ?? 0, limit ?? 100, ct);
+            var head = await s.Log.HeadAsync(ct);
+            var views = events.Select(e => new EventView(e.Position, e.EventId, e.StreamId, e.Version, e.Type,
+                s.Log.Deserialize(e) is { } data ? NarrativeEventTypes.WorldTime(data) : null, e.RecordedAt,
+                JsonSerializer.Deserialize<JsonElement>(e.DataJson), e.Metadata, e.Hash)).ToList();
+            return TypedResults.Ok(new EventPage(views.Count > 0 ? views[^1].Position : after ?? 0, head, views));
         }).WithTags("Events");
     }
 }

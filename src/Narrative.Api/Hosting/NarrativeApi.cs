@@ -12,25 +12,17 @@ public static class NarrativeApi
 {
     public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct)
     {
-        Log.Logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {CorrelationId}{NewLine}{Exception}")
-            .CreateLogger();
-
+        Log.Logger = NarrativeLogging.Create();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = FindWebRoot() });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(Log.Logger, dispose: false);
+        // Serilog.AspNetCore: ASP.NET Core's, Marten's and Wolverine's logs all go through Serilog.
+        builder.Services.AddSerilog(Log.Logger, dispose: false);
         var options = NarrativeOptions.From(builder.Configuration);
 
         var host = await DatabaseHost.StartAsync(options.ConnectionString, options.DataDirectory, "narrative", ct);
-        var services = await NarrativeServices.OpenAsync(host.ConnectionString, ct);
+        builder.Services.AddNarrative(host.ConnectionString, options.Runtime);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(host);
-        builder.Services.AddSingleton(services);
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StartupWork>();
         builder.Services.AddProblemDetails();
@@ -54,6 +46,9 @@ public static class NarrativeApi
             using (LogContext.PushProperty("CorrelationId", id))
                 await next();
         });
+        app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
+            ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+            : http.Request.Path.StartsWithSegments("/api") ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Debug);
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi();
@@ -65,7 +60,6 @@ public static class NarrativeApi
         app.MapAlerts();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
-            services.DisposeAsync().AsTask().GetAwaiter().GetResult();
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
             Log.CloseAndFlush();
         });

@@ -21,6 +21,17 @@ public sealed record NarrativeOptions
     /// <summary>Webhook URLs that receive alerts (Narrative:Webhooks:0, :1 ...).</summary>
     public IReadOnlyList<string> Webhooks { get; init; } = [];
 
+    /// <summary>Narrative:DaemonMode: HotCold (default, one owner among all nodes) or Solo (a single process).</summary>
+    public JasperFx.Events.Daemon.DaemonMode DaemonMode { get; init; } = JasperFx.Events.Daemon.DaemonMode.HotCold;
+
+    /// <summary>NARRATIVE_TOPIC_CACHE: how many topics' slices queries keep in memory (0 turns the cache off).</summary>
+    public int TopicCache { get; init; } = Narrative.Analysis.Queries.AnalysisQueries.DefaultCachedTopics;
+
+    public Narrative.Analysis.NarrativeRuntime Runtime => new()
+    {
+        Daemon = RunDaemon, DaemonMode = DaemonMode, Webhooks = Webhooks, CachedTopics = TopicCache,
+    };
+
     public static NarrativeOptions From(IConfiguration c)
     {
         var data = c["NARRATIVE_DATA"] is { Length: > 0 } d ? d : c["Narrative:Data"] ?? ".narrative";
@@ -33,6 +44,9 @@ public sealed record NarrativeOptions
             AdminKey = c["NARRATIVE_ADMIN_KEY"] is { Length: > 0 } ak ? ak : KeyFile(data, "admin"),
             RunDaemon = !string.Equals(c["Narrative:Daemon"], "false", StringComparison.OrdinalIgnoreCase),
             Webhooks = c.GetSection("Narrative:Webhooks").Get<string[]>() ?? [],
+            DaemonMode = Enum.TryParse<JasperFx.Events.Daemon.DaemonMode>(c["Narrative:DaemonMode"], ignoreCase: true, out var mode)
+                ? mode : JasperFx.Events.Daemon.DaemonMode.HotCold,
+            TopicCache = int.TryParse(c["NARRATIVE_TOPIC_CACHE"], out var n) && n >= 0 ? n : Narrative.Analysis.Queries.AnalysisQueries.DefaultCachedTopics,
         };
     }
 

@@ -1,7 +1,5 @@
 using Narrative.Analysis;
 using Narrative.Analysis.Ingestion;
-using Narrative.Storage.Outbox;
-using Narrative.Storage.Subscriptions;
 using Serilog;
 
 namespace Narrative.Api.Hosting;
@@ -15,20 +13,11 @@ public sealed class Readiness
     public void Set(string state) => _state = state;
 }
 
-/// <summary>Runs the projection daemon (unless disabled) and ingests the seed folder at start-up.</summary>
+/// <summary>Ingests the seed folder at start-up and waits for the read model (Marten's daemon runs as its own hosted service).</summary>
 public sealed class StartupWork(NarrativeServices services, NarrativeOptions options, Readiness readiness) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
-        // Every process follows the outbox for its own SSE clients; the daemon and the webhook dispatcher have one owner each.
-        using var http = new HttpClient();
-        var background = new List<Task> { services.Outbox.RunAsync(ct) };
-        if (options.RunDaemon)
-        {
-            background.Add(new SubscriptionDaemon(services.Store, services.Subscriptions()).RunAsync(ct));
-            background.Add(new OutboxDispatcher(services.DataSource, WebhookSink.FromUrls(options.Webhooks, http)).RunAsync(ct));
-        }
-        var daemon = Task.WhenAll(background);
         try
         {
             if (options.Seeds is { Length: > 0 } seeds)
@@ -56,6 +45,5 @@ public sealed class StartupWork(NarrativeServices services, NarrativeOptions opt
             readiness.Set($"failed: {ex.Message}");
             Log.Error(ex, "Start-up work failed");
         }
-        await daemon;
     }
 }
