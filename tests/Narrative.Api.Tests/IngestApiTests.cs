@@ -149,7 +149,7 @@ public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
         var doc = Documents.Valid("corrected-2024-03-04");
         using (var r = await Post("/api/documents", doc)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var stream = "document-corrected-2024-03-04";
-        var original = await _api.Server.Services.Store.ReadStreamAsync(stream, default);
+        var original = await _api.Server.Services.Log.ReadStreamAsync(stream, default);
 
         var correction = JsonNode.Parse("""
             { "reason": "second source disagrees", "items": [
@@ -159,11 +159,11 @@ public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
         using var ok = await Post("/api/documents/corrected-2024-03-04/corrections", correction);
         Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
 
-        var after = await _api.Server.Services.Store.ReadStreamAsync(stream, default);
+        var after = await _api.Server.Services.Log.ReadStreamAsync(stream, default);
         Assert.Equal(original.Count + 2, after.Count);
-        Assert.Equal(original.Select(e => (e.Position, e.DataJson, Convert.ToHexString(e.Hash))), after.Take(original.Count).Select(e => (e.Position, e.DataJson, Convert.ToHexString(e.Hash))));
+        Assert.Equal(original.Select(e => (e.Position, e.DataJson, e.Hash)), after.Take(original.Count).Select(e => (e.Position, e.DataJson, e.Hash)));
         Assert.Equal(["narrative.item_rerated.v1", "narrative.item_retracted.v1"], after.Skip(original.Count).Select(e => e.Type));
-        Assert.Empty(await _api.Server.Services.Store.VerifyAsync(default));
+        Assert.Empty(await _api.Server.Services.Log.VerifyAsync(default));
 
         using var unknownItem = await Post("/api/documents/corrected-2024-03-04/corrections",
             JsonNode.Parse("""{ "reason": "x", "items": [ { "id": "nyt-2023-12-23-backchannel", "credibility": 2 } ] }""")!);

@@ -39,6 +39,8 @@ public sealed class ApiServer : IAsyncDisposable
             "--NARRATIVE_ADMIN_KEY", AdminKey,
             "--NARRATIVE_DATA", dataDir ?? Path.Combine(Path.GetTempPath(), $"narrative-api-{Guid.NewGuid():N}"),
             "--Narrative:Daemon", daemon ? "true" : "false",
+            // One process per test database: no need to wait for HotCold leader election.
+            "--Narrative:DaemonMode", "Solo",
         };
         if (seeds is not null) args.AddRange(["--seeds", seeds]);
         var app = await NarrativeApi.BuildAsync([.. args], CancellationToken.None);
