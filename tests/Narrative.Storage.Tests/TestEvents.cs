@@ -1,13 +1,16 @@
+using System.Text.Json;
+
 namespace Narrative.Storage.Tests;
 
-public sealed record Noted(string Text, int N);
-public sealed record Renamed(string Name);
+public sealed record Noted(string Text);
 
 internal static class TestEvents
 {
-    public static readonly EventTypeRegistry Registry = new([(typeof(Noted), "test.noted.v1"), (typeof(Renamed), "test.renamed.v1")]);
+    /// <summary>Registered through the same type list the application passes to <see cref="EventStoreSetup.Configure"/>.</summary>
+    public static readonly IReadOnlyList<(Type Type, string Name)> Types = [(typeof(Noted), "test.noted.v1")];
 
-    public static EventData Note(string text, int n = 0, Guid? id = null) =>
-        new(id ?? Guid.NewGuid(), new Noted(text, n), new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(n * 17),
-            new EventMetadata { CorrelationId = "corr-1", Actor = "tests" });
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static EventData Note(string text, Guid? id = null, EventMetadata? metadata = null) =>
+        new(id ?? Guid.NewGuid(), new Noted(text), metadata);
 }

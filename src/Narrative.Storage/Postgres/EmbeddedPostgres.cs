@@ -41,6 +41,10 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     public bool Attached => _attached;
 
     public int Port { get; }
+
+    /// <summary>The folder of the server binaries in use (initdb, pg_ctl, postgres).</summary>
+    public string BinDirectory => System.IO.Path.GetDirectoryName(_bin.Path("pg_ctl"))!;
+
     public string DataDirectory => _options.DataDirectory;
 
     public string ConnectionString(string database = "postgres") =>
@@ -76,6 +80,10 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             var port = options.Port != 0 ? options.Port : FreePort();
             // random_page_cost 1.1: the data sits on local SSD or in memory, so index lookups are cheap (the default 4 assumes spinning disks).
             var settings = $"-c listen_addresses=127.0.0.1 -p {port} -k {dir} -c max_connections={options.MaxConnections} -c random_page_cost=1.1";
+            // Marten's daemon never skips a gap in seq_id while a transaction that could still fill it is alive, so a
+            // session left "idle in transaction" (a crashed or hung client) would stall every projection for good. The
+            // server ends such sessions after a minute, well above any transaction we hold open on purpose (10+ s in tests).
+            settings += " -c idle_in_transaction_session_timeout=60s";
             if (options.Ephemeral) settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
             try
             {
