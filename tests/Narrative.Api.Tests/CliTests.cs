@@ -88,7 +88,7 @@ public sealed class CliTests(PostgresFixture pg)
     private static async Task<long> Count(string cs)
     {
         await using var db = NpgsqlDataSource.Create(cs);
-        await using var cmd = db.CreateCommand("select count(*) from events");
+        await using var cmd = db.CreateCommand($"select count(*) from {Narrative.Storage.EventStoreSetup.Schema}.mt_events");
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 }

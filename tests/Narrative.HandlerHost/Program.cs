@@ -1,85 +1,51 @@
-using Narrative.Storage;
-using Narrative.Storage.Handlers;
-using Narrative.Storage.Subscriptions;
+using JasperFx.Events.Daemon;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Narrative.Analysis;
 using Npgsql;
 using Serilog;
+using Serilog.Events;
 
-// Usage: Narrative.HandlerHost <connection string> [--node name] [--sleep-ms 20] [--batch-size 10] [--poll-ms 100] [--projection]
-// Runs the "effects" handler until killed: per event it inserts a row into handler_effects and sleeps, so a batch takes time.
-// With --projection it runs the "seen" projection instead (one row per event in rm_seen.seen, same sleep).
+// Usage: Narrative.HandlerHost <connection string> [--node name]
+// Runs one Narrative node until killed: AddNarrative with Marten's daemon in HotCold mode, so that of several such
+// processes on one database exactly one owns the daemon (Marten's advisory lock) and another takes over when it dies.
+// Prints "ready <node>" once started, then "owner <node>" when it starts running the daemon and "standby <node>" when it
+// stops, so a test knows which process to kill (Marten derives its lock key itself, so pg_locks does not say which it is).
 if (args.Length < 1)
 {
-    await Console.Error.WriteLineAsync("usage: Narrative.HandlerHost <connection string> [--node name] [--sleep-ms n] [--batch-size n] [--poll-ms n]");
+    await Console.Error.WriteLineAsync("usage: Narrative.HandlerHost <connection string> [--node name]");
     return 2;
 }
-string Option(string name, string fallback) =>
-    Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-var node = Option("--node", $"host-{Environment.ProcessId}");
-var sleep = int.Parse(Option("--sleep-ms", "20"), System.Globalization.CultureInfo.InvariantCulture);
-var batch = int.Parse(Option("--batch-size", "10"), System.Globalization.CultureInfo.InvariantCulture);
-var poll = int.Parse(Option("--poll-ms", "100"), System.Globalization.CultureInfo.InvariantCulture);
+var node = Array.IndexOf(args, "--node") is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : $"host-{Environment.ProcessId}";
 
-Log.Logger = new LoggerConfiguration().MinimumLevel.Information().Enrich.WithProperty("Node", node)
-    .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
+Log.Logger = new LoggerConfiguration().MinimumLevel.Information()
+    .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+    .Enrich.WithProperty("Node", node)
+    .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose).CreateLogger();
 
+// Every connection of this node carries its name, so a test can tell the nodes' sessions (and locks) apart.
 var cs = new NpgsqlConnectionStringBuilder(args[0]) { ApplicationName = node }.ConnectionString;
-await using var db = NpgsqlDataSource.Create(cs);
-await Schema.MigrateAsync(db, CancellationToken.None);
-var store = new EventStore(db, new EventTypeRegistry([(typeof(Noted), "test.noted.v1"), (typeof(Renamed), "test.renamed.v1")]));
-var handlers = new HandlerRegistry().Add("effects", () => new EffectsHandler(node, sleep));
-
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+builder.Logging.ClearProviders();
+builder.Services.AddSerilog(Log.Logger, dispose: false);
+builder.Services.AddNarrative(cs, new NarrativeRuntime { Daemon = true, DaemonMode = DaemonMode.HotCold });
+using var host = builder.Build();
+await host.StartAsync();
 Console.WriteLine($"ready {node}");
-var options = new SubscriptionOptions { NodeId = node, BatchSize = batch, PollInterval = TimeSpan.FromMilliseconds(poll), MaxBackoff = TimeSpan.FromSeconds(1) };
-IReadOnlyList<ISubscription> subscriptions = args.Contains("--projection")
-    ? [new SeenProjection(node, sleep)]
-    : handlers.CreateSubscriptions(store.Types);
-await new SubscriptionDaemon(store, subscriptions, options).RunAsync(stop.Token);
+var coordinator = host.Services.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>();
+var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+var owning = false;
+while (!stopping.IsCancellationRequested)
+{
+    if (coordinator.DaemonForMainDatabase().IsRunning != owning)
+    {
+        owning = !owning;
+        Console.WriteLine($"{(owning ? "owner" : "standby")} {node}");
+    }
+    try { await Task.Delay(50, stopping); }
+    catch (OperationCanceledException) { break; }
+}
+await host.WaitForShutdownAsync();
 await Log.CloseAndFlushAsync();
 return 0;
-
-internal sealed record Noted(string Text, int N);
-internal sealed record Renamed(string Name);
-
-internal sealed class EffectsHandler(string node, int sleepMs)
-{
-    public async Task Handle(Noted noted, HandlerContext context, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("insert into handler_effects (event_id, position, node) values ($1, $2, $3)",
-            context.Connection, context.Transaction);
-        cmd.Parameters.Add(new() { Value = context.Event.EventId });
-        cmd.Parameters.Add(new() { Value = context.Event.Position });
-        cmd.Parameters.Add(new() { Value = node });
-        await cmd.ExecuteNonQueryAsync(ct);
-        await Task.Delay(sleepMs, ct);
-    }
-}
-
-/// <summary>A projection with no unique key in its table: a batch applied twice would show as duplicate rows.</summary>
-internal sealed class SeenProjection(string node, int sleepMs) : IRebuildableProjection
-{
-    public string Name => "seen";
-    public string Kind => "projection";
-    public string Schema => "rm_seen";
-
-    public async Task CreateTablesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand($"create table {schema}.seen (event_id uuid not null, position bigint not null, node text not null)", conn, tx);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
-
-    public async Task HandleAsync(SubscriptionBatch batch, CancellationToken ct)
-    {
-        foreach (var e in batch.Events)
-        {
-            await using var cmd = new NpgsqlCommand($"insert into {batch.Schema}.seen values ($1, $2, $3)", batch.Connection, batch.Transaction);
-            cmd.Parameters.Add(new() { Value = e.EventId });
-            cmd.Parameters.Add(new() { Value = e.Position });
-            cmd.Parameters.Add(new() { Value = node });
-            await cmd.ExecuteNonQueryAsync(ct);
-            await Task.Delay(sleepMs, ct);
-        }
-    }
-}

@@ -25,7 +25,8 @@ public static class CorpusCommands
         {
             var entries = CorpusFiles.Load(parse.GetValue(paths)!);
             if (entries.Count == 0) return Session.Fail("no .json files found");
-            await using var session = await Session.OpenAsync(parse.GetValue(CliApp.Db), ct);
+            // This process projects what it wrote, so queries right after an ingest see it even when no API is running.
+            await using var session = await Session.OpenAsync(parse.GetValue(CliApp.Db), project: true, ct);
             var who = new IngestContext($"cli:{Environment.UserName}", $"cli-{Guid.NewGuid():N}");
             IReadOnlyList<CorpusOutcome> outcomes = [];
             await AnsiConsole.Progress().AutoClear(false)
@@ -40,6 +41,10 @@ public static class CorpusCommands
                             bar.Description = Markup.Escape($"{o.Entry.Kind} {o.Entry.Id}");
                         }), ct);
                     bar.Description = "ingested";
+                    var projecting = progress.AddTask("projecting", maxValue: 1).IsIndeterminate();
+                    await session.CatchUpAsync(ct);
+                    projecting.Value = 1;
+                    projecting.StopTask();
                 });
             return Report(outcomes, "written");
         });

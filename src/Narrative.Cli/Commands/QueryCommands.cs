@@ -125,7 +125,7 @@ public static class QueryCommands
             {
                 AnsiConsole.MarkupLine($"{x.Events.Count} events; replay matches: {(x.ReplayMatches ? "[green]yes[/]" : "[red]NO[/]")}; hash chains: {(x.ChainIntact ? "[green]intact[/]" : "[red]BROKEN[/]")}");
                 var t = new Table().AddColumns("position", "stream", "v", "type", "hash");
-                foreach (var e in x.Events) t.AddRow(e.Position.ToString(CultureInfo.InvariantCulture), Markup.Escape(e.Stream), e.Version.ToString(CultureInfo.InvariantCulture), e.Type, e.Hash[..16]);
+                foreach (var e in x.Events) t.AddRow(e.Position.ToString(CultureInfo.InvariantCulture), Markup.Escape(e.Stream), e.Version.ToString(CultureInfo.InvariantCulture), e.Type, e.Hash is { Length: >= 16 } h ? h[..16] : "-");
                 AnsiConsole.Write(t);
             });
             return r.ReplayMatches && r.ChainIntact ? 0 : 2;
@@ -143,8 +143,8 @@ public static class QueryCommands
 
     private static async Task<int> Run(ParseResult p, CancellationToken ct, Func<Session, Task<int>> body)
     {
-        await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), ct);
-        await s.CatchUpAsync(ct);
+        await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
+        await s.WarnIfBehindAsync(ct);
         return await body(s);
     }
 }

@@ -1,47 +1,83 @@
 using System.Text.Json;
+using JasperFx.Events.Daemon;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Narrative.Analysis;
 using Narrative.Storage.Postgres;
-using Narrative.Storage.Subscriptions;
+using Serilog;
 using Spectre.Console;
 
 namespace Narrative.Cli.Commands;
 
-/// <summary>An open database for one command: the configured server, or the embedded one the API uses (shared if it runs).</summary>
+/// <summary>
+/// An open database for one command: the configured server, or the embedded one the API uses (shared if it runs),
+/// with the same Marten and Wolverine wiring as the API, on a generic host that lives as long as the command.
+/// </summary>
 public sealed class Session : IAsyncDisposable
 {
-    private readonly DatabaseHost _host;
+    private readonly DatabaseHost _database;
+    private readonly IHost _host;
 
-    private Session(DatabaseHost host, NarrativeServices services)
+    private Session(DatabaseHost database, IHost host)
     {
+        _database = database;
         _host = host;
-        Services = services;
+        Services = host.Services.GetRequiredService<NarrativeServices>();
     }
 
     public NarrativeServices Services { get; }
 
-    public static async Task<Session> OpenAsync(string? db, CancellationToken ct)
+    /// <summary>
+    /// Opens the database and starts the host. <paramref name="project"/> runs Marten's daemon here (Solo: a command is
+    /// one short-lived process), for commands that must bring the read models up to date themselves; every other
+    /// command reads what is there and leaves projecting to the API.
+    /// </summary>
+    public static async Task<Session> OpenAsync(string? db, bool project, CancellationToken ct)
     {
         var configured = db ?? Environment.GetEnvironmentVariable("NARRATIVE_DB");
         var data = Environment.GetEnvironmentVariable("NARRATIVE_DATA") is { Length: > 0 } d ? d : ".narrative";
-        var host = await DatabaseHost.StartAsync(configured, data, "narrative", ct);
-        return new Session(host, await NarrativeServices.OpenAsync(host.ConnectionString, ct));
+        var database = await DatabaseHost.StartAsync(configured, data, "narrative", ct);
+        try
+        {
+            // No command-line args or appsettings: the CLI's options are its own, and the API's settings must not leak in.
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+            // Marten's and Wolverine's logs go through the CLI's Serilog logger (warnings and up, to stderr), never
+            // through the default console logger, which would mix into stdout and break --json output.
+            builder.Logging.ClearProviders();
+            builder.Services.AddSerilog(Log.Logger, dispose: false);
+            builder.Services.AddNarrative(database.ConnectionString, new NarrativeRuntime { Daemon = project, DaemonMode = DaemonMode.Solo });
+            var host = builder.Build();
+            // Marten prints "the async daemon is disabled" with Console.WriteLine when it builds the store without one:
+            // true, and intended here, but on stdout it would corrupt --json output, so it goes to stderr instead.
+            var stdout = Console.Out;
+            Console.SetOut(Console.Error);
+            try { await host.StartAsync(ct); }
+            finally { Console.SetOut(stdout); }
+            return new Session(database, host);
+        }
+        catch
+        {
+            await database.DisposeAsync();
+            throw;
+        }
     }
 
+    /// <summary>Waits until the daemon this session runs has projected everything appended so far.</summary>
+    public Task CatchUpAsync(CancellationToken ct) => Services.WaitForProjectionsAsync(TimeSpan.FromMinutes(10), ct);
+
     /// <summary>
-    /// Makes the read models current before a query. If a daemon (the API) owns the projections it does the work;
-    /// otherwise this process runs them until they have caught up.
+    /// Says so on stderr when the analysis read model is behind the log: queries answer from the read model, and this
+    /// command does not project (the API's daemon does, or the next `narrative ingest`).
     /// </summary>
-    public async Task CatchUpAsync(CancellationToken ct)
+    public async Task WarnIfBehindAsync(CancellationToken ct)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var daemon = new SubscriptionDaemon(Services.Store, Services.Projections,
-            new SubscriptionOptions { PollInterval = TimeSpan.FromMilliseconds(100), NodeId = $"cli:{Environment.ProcessId}" }).RunAsync(stop.Token);
-        try { await Services.WaitForProjectionsAsync(TimeSpan.FromMinutes(10), ct); }
-        finally
-        {
-            await stop.CancelAsync();
-            await daemon;
-        }
+        var analysis = (await Services.StatusAsync(ct)).FirstOrDefault(s => s.Name == Services.Projection.Name);
+        var head = await Services.Log.HeadAsync(ct);
+        var position = analysis?.Position ?? 0;
+        if (position < head)
+            Log.Warning("The analysis read model is at position {Position} of {Head}: answers leave out the newest events until the API's daemon catches up",
+                position, head);
     }
 
     public static void Print<T>(T value, bool json, Action<T> table)
@@ -59,7 +95,17 @@ public sealed class Session : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Services.DisposeAsync();
-        await _host.DisposeAsync();
+        try
+        {
+            // Stopping lets the daemon and Wolverine finish their batch and release what they own (inbox rows).
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await _host.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            if (_host is IAsyncDisposable a) await a.DisposeAsync();
+            else _host.Dispose();
+            await _database.DisposeAsync();
+        }
     }
 }
