@@ -33,7 +33,8 @@ public sealed record ProjectionStatus(string Name, string Kind, long Position, l
         while (await r.ReadAsync(ct)) skips.Add(new GapSkip(r.GetInt64(1), r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(2)));
 
         var result = new List<ProjectionStatus>();
-        foreach (var (name, position, updated) in rows)
+        // Marten's other bookkeeping rows (the allocation fence) are not shards anyone waits on.
+        foreach (var (name, position, updated) in rows.Where(r => r.Name == "HighWaterMark" || !r.Name.StartsWith("HighWater", StringComparison.Ordinal)))
         {
             var shard = name.EndsWith(":All", StringComparison.Ordinal) ? name[..^4] : name;
             var kind = name.StartsWith("HighWater", StringComparison.Ordinal) ? "high-water" : shard == NarrativeHosting.RelayName ? "handlers" : "projection";

@@ -46,7 +46,8 @@ public sealed class Session : IAsyncDisposable
             // through the default console logger, which would mix into stdout and break --json output.
             builder.Logging.ClearProviders();
             builder.Services.AddSerilog(Log.Logger, dispose: false);
-            builder.Services.AddNarrative(database.ConnectionString, new NarrativeRuntime { Daemon = project, DaemonMode = DaemonMode.Solo });
+            // HotCold, like the API: when an API node already owns the daemon, this process leaves the projecting to it.
+            builder.Services.AddNarrative(database.ConnectionString, new NarrativeRuntime { Daemon = project, DaemonMode = DaemonMode.HotCold });
             var host = builder.Build();
             // Marten prints "the async daemon is disabled" with Console.WriteLine when it builds the store without one:
             // true, and intended here, but on stdout it would corrupt --json output, so it goes to stderr instead.
