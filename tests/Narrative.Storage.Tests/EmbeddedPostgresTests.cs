@@ -21,7 +21,7 @@ public sealed class EmbeddedPostgresTests(PostgresFixture pg)
     }
 
     [Fact]
-    public async Task a_cluster_restarts_over_a_stale_pid_file_and_stops_cleanly_on_dispose()
+    public async Task a_cluster_restarts_over_a_stale_pid_file_ends_abandoned_transactions_and_stops_cleanly_on_dispose()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"narrative-launcher-{Guid.NewGuid():N}");
         int pid;
@@ -41,6 +41,9 @@ public sealed class EmbeddedPostgresTests(PostgresFixture pg)
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand("select 41 + 1", conn);
             Assert.Equal(42, await cmd.ExecuteScalarAsync());
+            // Marten's daemon waits for any live transaction that could fill a gap: an abandoned one must end.
+            await using var timeout = new NpgsqlCommand("show idle_in_transaction_session_timeout", conn);
+            Assert.Equal("1min", await timeout.ExecuteScalarAsync());
             pid = ServerPid(dir);
         }
         Assert.False(IsRunning(pid));

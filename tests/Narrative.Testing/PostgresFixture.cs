@@ -61,8 +61,7 @@ public sealed class PostgresFixture : IAsyncLifetime
             AdminConnectionString = Server.ConnectionString();
             Description = $"PostgreSQL embedded cluster from {Server.BinDirectory}";
         }
-        // Both streams: xunit hides the console of passing tests in some runners, stderr shows in `dotnet test` logs.
-        Console.WriteLine($"Narrative tests: {Description}");
+        // Outside any test, so xunit does not capture it: `dotnet test --logger "console;verbosity=normal"` shows it.
         await Console.Error.WriteLineAsync($"Narrative tests: {Description}");
         _admin = NpgsqlDataSource.Create(AdminConnectionString);
     }
