@@ -1,53 +1,71 @@
+using JasperFx.Events.Daemon;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Replay;
 using Narrative.Storage;
-using Narrative.Storage.Subscriptions;
-using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 
-/// <summary>Narrative services on a fresh database, with the projection daemon running.</summary>
+/// <summary>
+/// Narrative as every process runs it (<see cref="NarrativeHosting.AddNarrative"/>: Marten, its async daemon in Solo
+/// mode, the relay to the Wolverine handlers) in a generic host over a fresh database.
+/// </summary>
 public sealed class AnalysisHarness : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private Task _daemon = Task.CompletedTask;
+    private readonly IHost _host;
 
-    public NarrativeServices Services { get; private set; } = null!;
+    private AnalysisHarness(IHost host, string connectionString)
+    {
+        _host = host;
+        ConnectionString = connectionString;
+    }
+
+    public string ConnectionString { get; }
+    public NarrativeServices Services => _host.Services.GetRequiredService<NarrativeServices>();
+    public IServiceProvider Provider => _host.Services;
     public static readonly IngestContext Tests = new("tests", "tests");
 
-    public static async Task<AnalysisHarness> StartAsync(PostgresFixture pg, bool daemon = true)
+    public static async Task<AnalysisHarness> StartAsync(PostgresFixture pg, int handlerAttempts = 3) =>
+        await StartOnAsync(await pg.CreateDatabaseAsync("an"), handlerAttempts);
+
+    /// <summary>A host over an existing database (a second process, or the same one after a restart).</summary>
+    public static async Task<AnalysisHarness> StartOnAsync(string connectionString, int handlerAttempts = 3)
     {
-        var h = new AnalysisHarness { Services = await NarrativeServices.OpenAsync(await pg.CreateDatabaseAsync("an"), default) };
-        if (daemon)
-            h._daemon = new SubscriptionDaemon(h.Services.Store, h.Services.Projections,
-                new SubscriptionOptions { PollInterval = TimeSpan.FromMilliseconds(100) }).RunAsync(h._stop.Token);
-        return h;
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddNarrative(connectionString, new NarrativeRuntime { DaemonMode = DaemonMode.Solo, HandlerAttempts = handlerAttempts });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new AnalysisHarness(host, connectionString);
     }
 
     public async Task<IReadOnlyList<CorpusOutcome>> IngestSeedsAsync() =>
-        await new CorpusIngestor(Services.Ingestion).IngestAsync(CorpusFiles.Load([ApiServer.SeedsFolder()]), Tests, null, default);
+        await new CorpusIngestor(Services.Ingestion).IngestAsync(CorpusFiles.Load([PostgresFixture.SeedsFolder()]), Tests, null, default);
 
     public Task CatchUpAsync() => Services.WaitForProjectionsAsync(TimeSpan.FromSeconds(60), default);
 
-    /// <summary>The whole log, folded by the pure domain: the audit path.</summary>
-    public async Task<NarrativeWorld> ReplayAsync()
+    /// <summary>The whole log in position order.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync()
     {
         var all = new List<StoredEvent>();
-        var cursor = GlobalCursor.Start;
+        long after = 0;
         while (true)
         {
-            var page = await Services.Store.ReadAllAsync(cursor, 1000, default);
-            if (page.Count == 0) break;
+            var page = await Services.Log.ReadByPositionAsync(after, 1000, default);
+            if (page.Count == 0) return all;
             all.AddRange(page);
-            cursor = page[^1].Cursor;
+            after = page[^1].Position;
         }
-        return Services.Audit.Replay(all);
     }
+
+    /// <summary>The whole log, folded by the pure domain: the audit path.</summary>
+    public async Task<NarrativeWorld> ReplayAsync() => Services.Audit.Replay(await ReadAllAsync());
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _daemon;
-        await Services.DisposeAsync();
+        await _host.StopAsync();
+        _host.Dispose();
     }
 }
