@@ -46,6 +46,64 @@ public sealed class AnalysisHarness : IAsyncDisposable
 
     public Task CatchUpAsync() => Services.WaitForProjectionsAsync(TimeSpan.FromSeconds(60), default);
 
+    /// <summary>
+    /// BulkRebuilder.RebuildAsync, with its progress reports delivered inline. Its own tracking uses
+    /// <see cref="Progress{T}"/>, which posts reports to the thread pool: a report that lands after the rebuild's
+    /// <c>finally</c> puts the projection back in the "running" table, and every later rebuild in the process throws
+    /// "already running" (and the status says "rebuilding" for good). Inline delivery keeps the tests off that race.
+    /// </summary>
+    public Task RebuildAsync(Narrative.Storage.Rebuilds.IBulkRebuildable projection, int? batchSize = null)
+    {
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(new InlineContext());
+        try
+        {
+            return Narrative.Storage.Rebuilds.BulkRebuilder.RebuildAsync(Services.Log, projection, null, default, batchSize);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private sealed class InlineContext : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => d(state);
+    }
+
+    /// <summary>
+    /// Waits until the relay has passed the head of the log (including what reactions appended) and Wolverine's inbox
+    /// holds nothing unhandled (messages waiting for a retry count as unhandled; dead letters do not), twice in a row.
+    /// </summary>
+    public async Task SettleHandlersAsync(int seconds = 30)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        var quiet = 0;
+        while (true)
+        {
+            var (relay, head, pending) = await RelayStateAsync();
+            quiet = relay >= head && pending == 0 ? quiet + 1 : 0;
+            if (quiet == 2) return;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"Handlers did not settle in {seconds}s: relay at {relay}, head {head}, {pending} messages pending");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Where the relay is, the log's head, and how many handler messages Wolverine still holds in its inbox.</summary>
+    public async Task<(long Relay, long Head, long Pending)> RelayStateAsync()
+    {
+        await using var cmd = Services.DataSource.CreateCommand($"""
+            select (select coalesce(max(last_seq_id), -1) from {EventStoreSetup.Schema}.mt_event_progression where name = $1),
+                   (select coalesce(max(seq_id), 0) from {EventStoreSetup.Schema}.mt_events),
+                   (select count(*) from wolverine.wolverine_incoming_envelopes where status <> 'Handled')
+            """);
+        cmd.Parameters.Add(new() { Value = $"{NarrativeHosting.RelayName}:All" });
+        await using var r = await cmd.ExecuteReaderAsync();
+        await r.ReadAsync();
+        return (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+    }
+
     /// <summary>The whole log in position order.</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync()
     {

@@ -2,7 +2,6 @@ using Narrative.Analysis.Audit;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;
 using Narrative.Domain.Replay;
-using Narrative.Storage.Rebuilds;
 
 namespace Narrative.Analysis.Tests;
 
@@ -120,7 +119,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
 
         // A rebuild swaps in a new schema at the same checkpoint: the cache does not trust the old rows either.
         misses = cache.Misses;
-        await BulkRebuilder.RebuildAsync(_h.Services.Log, _h.Services.Projection, null, default);
+        await _h.RebuildAsync(_h.Services.Projection);
         var rebuilt = (await _h.Services.Queries.AssessAsync(Topic, asOf, DateTimeOffset.UtcNow, default))!;
         Assert.Equal(misses + 1, cache.Misses);
         Assert.True(AuditService.Same(now with { KnownAt = rebuilt.KnownAt }, rebuilt));
@@ -185,7 +184,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         var before = await Dump();
         var indexes = await Indexes("rm_analysis");
 
-        await BulkRebuilder.RebuildAsync(_h.Services.Log, _h.Services.Projection, null, default, batchSize: 17);
+        await _h.RebuildAsync(_h.Services.Projection, batchSize: 17);
         var after = await Dump();
 
         Assert.Equal(before.Count, after.Count);
@@ -195,8 +194,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         Assert.DoesNotContain(after, l => l.Contains("a-different-claim", StringComparison.Ordinal));
         // With one-bit fingerprints almost every item id shares one with another, so the loader's memory says "maybe
         // held" for nearly all of them; the checks behind it (the items' key, the link statement) must give the same rows.
-        await BulkRebuilder.RebuildAsync(_h.Services.Log, new Narrative.Analysis.ReadModel.AnalysisProjection { RebuildFingerprintBits = 1 },
-            null, default, batchSize: 17);
+        await _h.RebuildAsync(new Narrative.Analysis.ReadModel.AnalysisProjection { RebuildFingerprintBits = 1 }, batchSize: 17);
         Assert.Equal(before, await Dump());
         // The rebuild loads without indexes and builds them afterwards: the swapped-in schema has the same ones.
         Assert.Equal(10, indexes.Count);
@@ -257,7 +255,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         await _h.CatchUpAsync();
         var before = await Dump();
 
-        await BulkRebuilder.RebuildAsync(_h.Services.Log, _h.Services.Projection, null, default, batchSize: 5);
+        await _h.RebuildAsync(_h.Services.Projection, batchSize: 5);
         var after = await Dump();
 
         Assert.Equal(before, after);

@@ -27,8 +27,11 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
     [Fact]
     public async Task the_whole_corpus_validates_and_a_second_ingest_writes_nothing()
     {
+        // The reactions append to the log too: let them finish first.
+        await _h.SettleHandlersAsync();
         var before = await _h.Services.Log.HeadAsync(default);
         var again = await _h.IngestSeedsAsync();
+        await _h.SettleHandlersAsync();
         var after = await _h.Services.Log.HeadAsync(default);
 
         Assert.All(again, o => Assert.Equal(IngestStatus.Unchanged, o.Result.Status));

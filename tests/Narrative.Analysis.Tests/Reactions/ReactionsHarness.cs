@@ -69,38 +69,9 @@ public sealed class ReactionsHarness : IAsyncDisposable
         IReadOnlyList<string>? rebuts = null, int credibility = 3) =>
         new(id, Topic, type, claim, $"summary of {id}", null, null, occurredAt, credibility, ratings, rebuts ?? [], null);
 
-    /// <summary>Where the relay is, the log's head, and how many handler messages Wolverine still holds in its inbox.</summary>
-    public async Task<(long Relay, long Head, long Pending)> RelayStateAsync()
-    {
-        await using var cmd = Services.DataSource.CreateCommand($"""
-            select (select coalesce(max(last_seq_id), -1) from {EventStoreSetup.Schema}.mt_event_progression where name = $1),
-                   (select coalesce(max(seq_id), 0) from {EventStoreSetup.Schema}.mt_events),
-                   (select count(*) from wolverine.wolverine_incoming_envelopes where status <> 'Handled')
-            """);
-        cmd.Parameters.Add(new() { Value = RelayShard });
-        await using var r = await cmd.ExecuteReaderAsync();
-        await r.ReadAsync();
-        return (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
-    }
+    public Task<(long Relay, long Head, long Pending)> RelayStateAsync() => Analysis.RelayStateAsync();
 
-    /// <summary>
-    /// Waits until the relay has passed the head of the log (including what reactions appended) and Wolverine's inbox
-    /// holds nothing unhandled (messages waiting for a retry count as unhandled; dead letters do not), twice in a row.
-    /// </summary>
-    public async Task SettleAsync(int seconds = 30)
-    {
-        var until = DateTime.UtcNow.AddSeconds(seconds);
-        var quiet = 0;
-        while (true)
-        {
-            var (relay, head, pending) = await RelayStateAsync();
-            quiet = relay >= head && pending == 0 ? quiet + 1 : 0;
-            if (quiet == 2) return;
-            if (DateTime.UtcNow > until)
-                throw new TimeoutException($"Handlers did not settle in {seconds}s: relay at {relay}, head {head}, {pending} messages pending");
-            await Task.Delay(50);
-        }
-    }
+    public Task SettleAsync(int seconds = 30) => Analysis.SettleHandlersAsync(seconds);
 
     /// <summary>Polls until <paramref name="done"/> holds.</summary>
     public static async Task Eventually(Func<Task<bool>> done, string what, int seconds = 30)
@@ -115,12 +86,23 @@ public sealed class ReactionsHarness : IAsyncDisposable
 
     public sealed record Appended<T>(StoredEvent Stored, T Data, EventMetadata Metadata);
 
-    /// <summary>Every event of type <typeparamref name="T"/> in the log, in order.</summary>
-    public async Task<IReadOnlyList<Appended<T>>> EventsAsync<T>() where T : class =>
-        [.. (await Analysis.ReadAllAsync())
+    /// <summary>
+    /// Every event of type <typeparamref name="T"/> in the log, in the order of their triggers (the event named by
+    /// their causation id; their own position for events without one). Each reaction has a durable local queue that
+    /// Wolverine works through in parallel, so reactions to two triggers may append in either order; what each decides
+    /// depends only on the log up to its trigger.
+    /// </summary>
+    public async Task<IReadOnlyList<Appended<T>>> EventsAsync<T>() where T : class
+    {
+        var all = await Analysis.ReadAllAsync();
+        var positions = all.ToDictionary(e => e.EventId.ToString(), e => e.Position, StringComparer.Ordinal);
+        return [.. all
             .Select(e => (Stored: e, Data: Services.Log.Deserialize(e)))
             .Where(x => x.Data is T)
+            .OrderBy(x => x.Stored.Metadata.CausationId is { } c && positions.TryGetValue(c, out var p) ? p : x.Stored.Position)
+            .ThenBy(x => x.Stored.Position)
             .Select(x => new Appended<T>(x.Stored, (T)x.Data!, x.Stored.Metadata))];
+    }
 
     /// <summary>The event id of the log event of type <typeparamref name="T"/> that matches, for causation checks.</summary>
     public async Task<string> EventIdOf<T>(Func<T, bool> match) where T : class =>
