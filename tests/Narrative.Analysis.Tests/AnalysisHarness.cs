@@ -1,53 +1,129 @@
+using JasperFx.Events.Daemon;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Replay;
 using Narrative.Storage;
-using Narrative.Storage.Subscriptions;
-using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 
-/// <summary>Narrative services on a fresh database, with the projection daemon running.</summary>
+/// <summary>
+/// Narrative as every process runs it (<see cref="NarrativeHosting.AddNarrative"/>: Marten, its async daemon in Solo
+/// mode, the relay to the Wolverine handlers) in a generic host over a fresh database.
+/// </summary>
 public sealed class AnalysisHarness : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private Task _daemon = Task.CompletedTask;
+    private readonly IHost _host;
 
-    public NarrativeServices Services { get; private set; } = null!;
+    private AnalysisHarness(IHost host, string connectionString)
+    {
+        _host = host;
+        ConnectionString = connectionString;
+    }
+
+    public string ConnectionString { get; }
+    public NarrativeServices Services => _host.Services.GetRequiredService<NarrativeServices>();
+    public IServiceProvider Provider => _host.Services;
     public static readonly IngestContext Tests = new("tests", "tests");
 
-    public static async Task<AnalysisHarness> StartAsync(PostgresFixture pg, bool daemon = true)
+    public static async Task<AnalysisHarness> StartAsync(PostgresFixture pg, int handlerAttempts = 3) =>
+        await StartOnAsync(await pg.CreateDatabaseAsync("an"), handlerAttempts);
+
+    /// <summary>A host over an existing database (a second process, or the same one after a restart).</summary>
+    public static async Task<AnalysisHarness> StartOnAsync(string connectionString, int handlerAttempts = 3)
     {
-        var h = new AnalysisHarness { Services = await NarrativeServices.OpenAsync(await pg.CreateDatabaseAsync("an"), default) };
-        if (daemon)
-            h._daemon = new SubscriptionDaemon(h.Services.Store, h.Services.Projections,
-                new SubscriptionOptions { PollInterval = TimeSpan.FromMilliseconds(100) }).RunAsync(h._stop.Token);
-        return h;
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddNarrative(connectionString, new NarrativeRuntime { DaemonMode = DaemonMode.Solo, HandlerAttempts = handlerAttempts });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new AnalysisHarness(host, connectionString);
     }
 
     public async Task<IReadOnlyList<CorpusOutcome>> IngestSeedsAsync() =>
-        await new CorpusIngestor(Services.Ingestion).IngestAsync(CorpusFiles.Load([ApiServer.SeedsFolder()]), Tests, null, default);
+        await new CorpusIngestor(Services.Ingestion).IngestAsync(CorpusFiles.Load([PostgresFixture.SeedsFolder()]), Tests, null, default);
 
     public Task CatchUpAsync() => Services.WaitForProjectionsAsync(TimeSpan.FromSeconds(60), default);
 
-    /// <summary>The whole log, folded by the pure domain: the audit path.</summary>
-    public async Task<NarrativeWorld> ReplayAsync()
+    /// <summary>
+    /// BulkRebuilder.RebuildAsync, with its progress reports delivered inline. Its own tracking uses
+    /// <see cref="Progress{T}"/>, which posts reports to the thread pool: a report that lands after the rebuild's
+    /// <c>finally</c> puts the projection back in the "running" table, and every later rebuild in the process throws
+    /// "already running" (and the status says "rebuilding" for good). Inline delivery keeps the tests off that race.
+    /// </summary>
+    public Task RebuildAsync(Narrative.Storage.Rebuilds.IBulkRebuildable projection, int? batchSize = null)
     {
-        var all = new List<StoredEvent>();
-        var cursor = GlobalCursor.Start;
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(new InlineContext());
+        try
+        {
+            return Narrative.Storage.Rebuilds.BulkRebuilder.RebuildAsync(Services.Log, projection, null, default, batchSize);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private sealed class InlineContext : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => d(state);
+    }
+
+    /// <summary>
+    /// Waits until the relay has passed the head of the log (including what reactions appended) and Wolverine's inbox
+    /// holds nothing unhandled (messages waiting for a retry count as unhandled; dead letters do not), twice in a row.
+    /// </summary>
+    public async Task SettleHandlersAsync(int seconds = 30)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        var quiet = 0;
         while (true)
         {
-            var page = await Services.Store.ReadAllAsync(cursor, 1000, default);
-            if (page.Count == 0) break;
-            all.AddRange(page);
-            cursor = page[^1].Cursor;
+            var (relay, head, pending) = await RelayStateAsync();
+            quiet = relay >= head && pending == 0 ? quiet + 1 : 0;
+            if (quiet == 2) return;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"Handlers did not settle in {seconds}s: relay at {relay}, head {head}, {pending} messages pending");
+            await Task.Delay(50);
         }
-        return Services.Audit.Replay(all);
     }
+
+    /// <summary>Where the relay is, the log's head, and how many handler messages Wolverine still holds in its inbox.</summary>
+    public async Task<(long Relay, long Head, long Pending)> RelayStateAsync()
+    {
+        await using var cmd = Services.DataSource.CreateCommand($"""
+            select (select coalesce(max(last_seq_id), -1) from {EventStoreSetup.Schema}.mt_event_progression where name = $1),
+                   (select coalesce(max(seq_id), 0) from {EventStoreSetup.Schema}.mt_events),
+                   (select count(*) from wolverine.wolverine_incoming_envelopes where status <> 'Handled')
+            """);
+        cmd.Parameters.Add(new() { Value = $"{NarrativeHosting.RelayName}:All" });
+        await using var r = await cmd.ExecuteReaderAsync();
+        await r.ReadAsync();
+        return (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+    }
+
+    /// <summary>The whole log in position order.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync()
+    {
+        var all = new List<StoredEvent>();
+        long after = 0;
+        while (true)
+        {
+            var page = await Services.Log.ReadByPositionAsync(after, 1000, default);
+            if (page.Count == 0) return all;
+            all.AddRange(page);
+            after = page[^1].Position;
+        }
+    }
+
+    /// <summary>The whole log, folded by the pure domain: the audit path.</summary>
+    public async Task<NarrativeWorld> ReplayAsync() => Services.Audit.Replay(await ReadAllAsync());
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _daemon;
-        await Services.DisposeAsync();
+        await _host.StopAsync();
+        _host.Dispose();
     }
 }

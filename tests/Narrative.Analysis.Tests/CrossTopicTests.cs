@@ -1,8 +1,6 @@
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;
 using Narrative.Domain.Replay;
-using Narrative.Storage.Subscriptions;
-using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 
@@ -91,7 +89,7 @@ public sealed class CrossTopicTests(PostgresFixture pg) : IAsyncLifetime
         // alpha needs b1 (shares a1's claim), b2 (rebuts a1) and b3 (shares a2's claim); beta needs a1 and a2 likewise.
         Assert.Equal([("alpha", "b1"), ("alpha", "b2"), ("alpha", "b3"), ("beta", "a1"), ("beta", "a2")], before);
 
-        await ProjectionRebuilder.RebuildAsync(_h.Services.Store, _h.Services.Projection("analysis")!, null, default);
+        await _h.RebuildAsync(_h.Services.Projection);
         Assert.Equal(before, await Links());
     }
 
@@ -111,8 +109,7 @@ public sealed class CrossTopicTests(PostgresFixture pg) : IAsyncLifetime
         // the checks behind it must still give the same links.
         foreach (var bits in Enumerable.Range(1, 10))
         {
-            await ProjectionRebuilder.RebuildAsync(_h.Services.Store, new Narrative.Analysis.ReadModel.AnalysisProjection { RebuildFingerprintBits = bits },
-                null, default);
+            await _h.RebuildAsync(new Narrative.Analysis.ReadModel.AnalysisProjection { RebuildFingerprintBits = bits });
             Assert.Equal(before, await Links());
         }
     }

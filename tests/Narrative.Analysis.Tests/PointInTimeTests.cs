@@ -2,8 +2,6 @@ using Narrative.Analysis.Audit;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;
 using Narrative.Domain.Replay;
-using Narrative.Storage.Subscriptions;
-using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 
@@ -121,7 +119,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
 
         // A rebuild swaps in a new schema at the same checkpoint: the cache does not trust the old rows either.
         misses = cache.Misses;
-        await ProjectionRebuilder.RebuildAsync(_h.Services.Store, _h.Services.Projection("analysis")!, null, default);
+        await _h.RebuildAsync(_h.Services.Projection);
         var rebuilt = (await _h.Services.Queries.AssessAsync(Topic, asOf, DateTimeOffset.UtcNow, default))!;
         Assert.Equal(misses + 1, cache.Misses);
         Assert.True(AuditService.Same(now with { KnownAt = rebuilt.KnownAt }, rebuilt));
@@ -152,10 +150,10 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         Assert.Equal(["CC", "II", "II"], new[] { "genuine", "feigned", "maximalist" }.Select(h => now.Evidence.Single(e => e.ItemId == target.ItemId).Ratings[h]));
 
         // History is appended, never edited: the original ItemRecorded is still in the stream, followed by the re-rating.
-        var stream = await _h.Services.Store.ReadStreamAsync($"document-{target.DocumentId}", default);
+        var stream = await _h.Services.Log.ReadStreamAsync($"document-{target.DocumentId}", default);
         Assert.Equal("narrative.item_rerated.v1", stream[^1].Type);
         Assert.Contains(stream, e => e.Type == "narrative.item_recorded.v1" && e.DataJson.Contains(target.ItemId, StringComparison.Ordinal));
-        Assert.Empty(await _h.Services.Store.VerifyAsync(default));
+        Assert.Empty(await _h.Services.Log.VerifyAsync(default));
     }
 
     [Fact]
@@ -177,16 +175,16 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
             Assert.True(result.Events > 0, $"{result.Status} {result.Message} {string.Join("; ", result.Errors)}");
         }
         // A repeated ItemRecorded (appended straight to the log, as no API would): both paths keep the first.
-        var original = (await _h.Services.Store.ReadStreamAsync($"document-{DocumentOf(items[10])}", default))
+        var original = (await _h.Services.Log.ReadStreamAsync($"document-{DocumentOf(items[10])}", default))
             .First(e => e.Type == "narrative.item_recorded.v1" && e.DataJson.Contains($"\"{items[10]}\"", StringComparison.Ordinal));
-        var repeat = (Narrative.Domain.ItemRecorded)_h.Services.Store.Types.Deserialize(original)!;
-        await _h.Services.Store.AppendAsync("test-repeated-item", Narrative.Storage.ExpectedVersion.Any,
-            [new Narrative.Storage.EventData(Guid.NewGuid(), repeat with { Claim = "a-different-claim", Rebuts = [items[0]] }, DateTimeOffset.UtcNow)], default);
+        var repeat = (Narrative.Domain.ItemRecorded)_h.Services.Log.Deserialize(original)!;
+        await _h.Services.Log.AppendAsync("test-repeated-item", Narrative.Storage.ExpectedVersion.Any,
+            [new Narrative.Storage.EventData(Guid.NewGuid(), repeat with { Claim = "a-different-claim", Rebuts = [items[0]] })], default);
         await _h.CatchUpAsync();
         var before = await Dump();
         var indexes = await Indexes("rm_analysis");
 
-        await ProjectionRebuilder.RebuildAsync(_h.Services.Store, _h.Services.Projection("analysis")!, null, default, batchSize: 17);
+        await _h.RebuildAsync(_h.Services.Projection, batchSize: 17);
         var after = await Dump();
 
         Assert.Equal(before.Count, after.Count);
@@ -196,8 +194,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         Assert.DoesNotContain(after, l => l.Contains("a-different-claim", StringComparison.Ordinal));
         // With one-bit fingerprints almost every item id shares one with another, so the loader's memory says "maybe
         // held" for nearly all of them; the checks behind it (the items' key, the link statement) must give the same rows.
-        await ProjectionRebuilder.RebuildAsync(_h.Services.Store, new Narrative.Analysis.ReadModel.AnalysisProjection { RebuildFingerprintBits = 1 },
-            null, default, batchSize: 17);
+        await _h.RebuildAsync(new Narrative.Analysis.ReadModel.AnalysisProjection { RebuildFingerprintBits = 1 }, batchSize: 17);
         Assert.Equal(before, await Dump());
         // The rebuild loads without indexes and builds them afterwards: the swapped-in schema has the same ones.
         Assert.Equal(10, indexes.Count);
@@ -232,17 +229,33 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
 
         // An item written by an older serialiser: an extra field and the credibility as a string. The ordinary
         // deserialiser accepts both (and the live path used it); the rebuild's fast path must hand it over to it.
-        var legacy = new Narrative.Storage.EventStore(_h.Services.DataSource, new Narrative.Storage.EventTypeRegistry(
-            [(typeof(LegacyItemRecorded), "narrative.item_recorded.v1")], _h.Services.Store.Types.Json));
-        await legacy.AppendAsync("test-legacy-item", Narrative.Storage.ExpectedVersion.Any,
-            [new Narrative.Storage.EventData(Guid.NewGuid(), new LegacyItemRecorded("legacy-1", "tricky-doc", "nyt", new DateOnly(2024, 3, 1), Topic,
+        // Marten writes what its serialiser makes of an ItemRecorded, so the legacy JSON replaces it inside the append's
+        // own transaction: the daemon never sees the modern shape.
+        await using (var conn = await _h.Services.DataSource.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            var id = Guid.NewGuid();
+            await _h.Services.Log.AppendAsync(conn, tx, "test-legacy-item", Narrative.Storage.ExpectedVersion.Any,
+                [new Narrative.Storage.EventData(id, new Narrative.Domain.ItemRecorded("legacy-1", "tricky-doc", "nyt", new DateOnly(2024, 3, 1), Topic,
+                    "rebuttal", "legacy-claim", "written by an older version", null, null, null, 4,
+                    new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "C", ["maximalist"] = "N" }, [seeded[2]], null))], default);
+            var legacy = System.Text.Json.JsonSerializer.Serialize(new LegacyItemRecorded("legacy-1", "tricky-doc", "nyt", new DateOnly(2024, 3, 1), Topic,
                 "rebuttal", "legacy-claim", "written by an older version", null, null, null, "4",
-                new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "C", ["maximalist"] = "N" }, [seeded[2]], null, "dropped since"),
-                DateTimeOffset.UtcNow)], default);
+                new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "C", ["maximalist"] = "N" }, [seeded[2]], null, "dropped since"), NarrativeEvents.Json);
+            await using (var rewrite = new Npgsql.NpgsqlCommand("update narrative.mt_events set data = $1::jsonb where id = $2", conn, tx))
+            {
+                rewrite.Parameters.Add(new() { Value = legacy });
+                rewrite.Parameters.Add(new() { Value = id });
+                Assert.Equal(1, await rewrite.ExecuteNonQueryAsync());
+            }
+            await tx.CommitAsync();
+        }
+        using (var stored = System.Text.Json.JsonDocument.Parse((await _h.Services.Log.ReadStreamAsync("test-legacy-item", default)).Single().DataJson))
+            Assert.Equal("4", stored.RootElement.GetProperty("credibility").GetString());
         await _h.CatchUpAsync();
         var before = await Dump();
 
-        await ProjectionRebuilder.RebuildAsync(_h.Services.Store, _h.Services.Projection("analysis")!, null, default, batchSize: 5);
+        await _h.RebuildAsync(_h.Services.Projection, batchSize: 5);
         var after = await Dump();
 
         Assert.Equal(before, after);

@@ -1,4 +1,3 @@
-using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Replay;
-using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 
@@ -28,14 +27,17 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
     [Fact]
     public async Task the_whole_corpus_validates_and_a_second_ingest_writes_nothing()
     {
-        var before = await _h.Services.Store.HeadAsync(default);
+        // The reactions append to the log too: let them finish first.
+        await _h.SettleHandlersAsync();
+        var before = await _h.Services.Log.HeadAsync(default);
         var again = await _h.IngestSeedsAsync();
-        var after = await _h.Services.Store.HeadAsync(default);
+        await _h.SettleHandlersAsync();
+        var after = await _h.Services.Log.HeadAsync(default);
 
         Assert.All(again, o => Assert.Equal(IngestStatus.Unchanged, o.Result.Status));
         Assert.Equal(before, after);
         Assert.True(again.Count(o => o.Entry.Kind == CorpusKind.Document) >= 8);
-        Assert.All(CorpusIngestor.ValidateOffline(CorpusFiles.Load([ApiServer.SeedsFolder()]), new DateOnly(2026, 1, 1)),
+        Assert.All(CorpusIngestor.ValidateOffline(CorpusFiles.Load([PostgresFixture.SeedsFolder()]), new DateOnly(2026, 1, 1)),
             o => Assert.Empty(o.Result.Errors));
     }
 
@@ -127,7 +129,7 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
     /// </summary>
     private static Dictionary<string, (double Plain, double Weighted)> HandCount(DateOnly asOf)
     {
-        var folder = ApiServer.SeedsFolder();
+        var folder = PostgresFixture.SeedsFolder();
         var reliability = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sources.json"))).RootElement.EnumerateArray()
             .ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("reliability").GetString()!);
         var items = Directory.GetFiles(Path.Combine(folder, "documents"), "*.json")

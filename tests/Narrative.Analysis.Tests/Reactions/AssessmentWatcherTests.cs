@@ -1,7 +1,6 @@
 using Narrative.Analysis.Reactions;
 using Narrative.Domain;
 using Narrative.Domain.Corpus;
-using Narrative.Testing;
 using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;
 
 namespace Narrative.Analysis.Tests.Reactions;
@@ -23,7 +22,7 @@ public sealed class AssessmentWatcherTests(PostgresFixture pg)
         var established = Assert.Single(await h.EventsAsync<LeadingHypothesisShifted>());
         Assert.Equal((null, "genuine"), (established.Data.From, established.Data.To));
         Assert.Equal(["x", "x2"], established.Data.Causes);
-        Assert.Empty(await h.AlertsAsync());
+        Assert.Empty(h.Alerts());
 
         await h.Document("neutral-doc", "outlet", "2024-02-02", [], Item("y", "report", "claim-y", Neutral));
         await h.Correct("first-doc", new CorrectionItemInput("x", Feigned, null, null));
@@ -40,13 +39,11 @@ public sealed class AssessmentWatcherTests(PostgresFixture pg)
         var rerated = (await h.EventsAsync<ItemRerated>()).First();
         Assert.Equal(rerated.Stored.EventId.ToString(), shift.Metadata.CausationId);
 
-        var alert = Assert.Single(await h.AlertsAsync());
-        Assert.Equal(AssessmentWatcher.AlertKind, alert.GetProperty("kind").GetString());
-        Assert.Equal("stance", alert.GetProperty("topic").GetString());
-        Assert.Equal("genuine", alert.GetProperty("from").GetString());
-        Assert.Equal("feigned", alert.GetProperty("to").GetString());
-        Assert.Equal("Feigned", alert.GetProperty("toLabel").GetString());
-        Assert.Equal(["x"], alert.GetProperty("causes").EnumerateArray().Select(c => c.GetString()));
+        var alert = Assert.Single(h.Alerts());
+        Assert.Equal(AssessmentWatcher.AlertKind, alert.Kind);
+        Assert.Equal(("stance", "genuine", "feigned", "Feigned"), (alert.Topic, alert.From, alert.To, alert.ToLabel));
+        Assert.Equal(["x"], alert.Causes);
+        Assert.Equal(rerated.Stored.EventId.ToString(), alert.CausationId);
     }
 
     [Fact]
@@ -60,6 +57,6 @@ public sealed class AssessmentWatcherTests(PostgresFixture pg)
 
         var shifts = (await h.EventsAsync<LeadingHypothesisShifted>()).Select(s => (s.Data.From, s.Data.To, string.Join(",", s.Data.Causes))).ToList();
         Assert.Equal([(null, "genuine", "a"), ("genuine", "feigned", "b,b2"), ("feigned", "genuine", "b,b2")], shifts);
-        Assert.Equal(2, (await h.AlertsAsync()).Count);
+        Assert.Equal(2, h.Alerts().Count);
     }
 }

@@ -1,5 +1,4 @@
 using Narrative.Domain;
-using Narrative.Testing;
 using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;
 
 namespace Narrative.Analysis.Tests.Reactions;

@@ -1,6 +1,5 @@
 using Narrative.Domain;
 using Narrative.Domain.Corpus;
-using Narrative.Testing;
 using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;
 
 namespace Narrative.Analysis.Tests.Reactions;

@@ -1,33 +1,32 @@
-using System.Text.Json;
+using Narrative.Analysis.Alerts;
 using Narrative.Analysis.Ingestion;
-using Narrative.Analysis.Reactions;
 using Narrative.Domain.Corpus;
+using Microsoft.Extensions.DependencyInjection;
 using Narrative.Storage;
-using Narrative.Storage.Handlers;
-using Narrative.Storage.Outbox;
-using Narrative.Storage.Subscriptions;
-using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests.Reactions;
 
-/// <summary>A fresh database with the four reactions running off their durable subscriptions, plus input builders.</summary>
+/// <summary>
+/// A fresh database with Narrative hosted as in production: Marten's daemon relays ingestion events to the four
+/// reactions, Wolverine handlers on durable local queues. Plus input builders and ways to wait for the handlers.
+/// </summary>
 public sealed class ReactionsHarness : IAsyncDisposable
 {
     public const string Topic = "stance";
     public static readonly Dictionary<string, string> Open = new() { ["genuine"] = "C", ["feigned"] = "C", ["maximalist"] = "I" };
     public static readonly Dictionary<string, string> Closed = new() { ["genuine"] = "I", ["feigned"] = "C", ["maximalist"] = "C" };
 
-    private CancellationTokenSource _stop = new();
-    private Task _reactions = Task.CompletedTask;
+    /// <summary>The relay's shard in <c>mt_event_progression</c>.</summary>
+    public static readonly string RelayShard = $"{NarrativeHosting.RelayName}:All";
+
+    private int _attempts;
 
     public AnalysisHarness Analysis { get; private set; } = null!;
     public NarrativeServices Services => Analysis.Services;
-    public HandlerRegistry Registry { get; } = NarrativeReactions.Register(new HandlerRegistry());
 
-    public static async Task<ReactionsHarness> StartAsync(PostgresFixture pg, bool withTopic = true)
+    public static async Task<ReactionsHarness> StartAsync(PostgresFixture pg, bool withTopic = true, int handlerAttempts = 3)
     {
-        var h = new ReactionsHarness { Analysis = await AnalysisHarness.StartAsync(pg, daemon: false) };
-        h.RunReactions();
+        var h = new ReactionsHarness { Analysis = await AnalysisHarness.StartAsync(pg, handlerAttempts), _attempts = handlerAttempts };
         if (withTopic)
         {
             await h.Ok(h.Services.Ingestion.OpenTopicAsync(new TopicInput(Topic, "Stance", new PeriodInput("2024-01-01", "2024-12-31"),
@@ -38,33 +37,14 @@ public sealed class ReactionsHarness : IAsyncDisposable
         return h;
     }
 
-    private void RunReactions()
-    {
-        var subscriptions = Registry.CreateSubscriptions(Services.Store.Types, new HandlerOptions
-        {
-            RetryBaseDelay = TimeSpan.FromMilliseconds(10), RetryMaxDelay = TimeSpan.FromMilliseconds(50),
-        });
-        _reactions = new SubscriptionDaemon(Services.Store, subscriptions,
-            new SubscriptionOptions { PollInterval = TimeSpan.FromMilliseconds(50), BatchSize = 50, MaxBackoff = TimeSpan.FromMilliseconds(300) })
-            .RunAsync(_stop.Token);
-    }
-
     /// <summary>
-    /// Stops the reactions, forgets that they handled anything (inbox rows, checkpoints), and starts them again: every
-    /// event is delivered a second time, as after a lost inbox.
+    /// Rewinds the relay to the start of the log through Marten's daemon (as an operator would after a lost inbox):
+    /// every ingestion event is published to the handlers a second time.
     /// </summary>
     public async Task RedeliverEverythingAsync()
     {
-        await _stop.CancelAsync();
-        await _reactions;
-        _stop.Dispose();
-        await using (var cmd = Services.DataSource.CreateCommand("""
-            delete from handler_inbox where handler like 'reaction.%';
-            update checkpoints set position = 0, tx_id = 0 where name like 'reaction.%';
-            """))
-            await cmd.ExecuteNonQueryAsync();
-        _stop = new CancellationTokenSource();
-        RunReactions();
+        var coordinator = Analysis.Provider.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>();
+        await coordinator.DaemonForMainDatabase().RewindSubscriptionAsync(NarrativeHosting.RelayName, default, sequenceFloor: 0);
     }
 
     public async Task Ok(Task<IngestResult> ingest)
@@ -77,7 +57,10 @@ public sealed class ReactionsHarness : IAsyncDisposable
         Ok(Services.Ingestion.RecordContextPeriodAsync(new ContextPeriodInput(id, id, category, start, end, decisionAt), AnalysisHarness.Tests, default));
 
     public Task Document(string id, string source, string publishedAt, IReadOnlyList<string> cites, params ItemInput[] items) =>
-        Ok(Services.Ingestion.IngestDocumentAsync(new DocumentInput(id, source, publishedAt, id, null, [], cites, items), 1000, AnalysisHarness.Tests, default));
+        DocumentAs(AnalysisHarness.Tests, id, source, publishedAt, cites, items);
+
+    public Task DocumentAs(IngestContext who, string id, string source, string publishedAt, IReadOnlyList<string> cites, params ItemInput[] items) =>
+        Ok(Services.Ingestion.IngestDocumentAsync(new DocumentInput(id, source, publishedAt, id, null, [], cites, items), 1000, who, default));
 
     public Task Correct(string documentId, params CorrectionItemInput[] items) =>
         Ok(Services.Ingestion.CorrectAsync(documentId, new CorrectionInput("test correction", items), AnalysisHarness.Tests, default));
@@ -86,50 +69,47 @@ public sealed class ReactionsHarness : IAsyncDisposable
         IReadOnlyList<string>? rebuts = null, int credibility = 3) =>
         new(id, Topic, type, claim, $"summary of {id}", null, null, occurredAt, credibility, ratings, rebuts ?? [], null);
 
-    /// <summary>Waits until every reaction has handled everything in the log, including what reactions appended.</summary>
-    public async Task SettleAsync(int seconds = 30)
+    public Task<(long Relay, long Head, long Pending)> RelayStateAsync() => Analysis.RelayStateAsync();
+
+    public Task SettleAsync(int seconds = 30) => Analysis.SettleHandlersAsync(seconds);
+
+    /// <summary>Polls until <paramref name="done"/> holds.</summary>
+    public static async Task Eventually(Func<Task<bool>> done, string what, int seconds = 30)
     {
         var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
+        while (!await done())
         {
-            var status = await HandlerStatusQuery.ReadAsync(Services.DataSource, default, Registry);
-            if (status.Count == NarrativeReactions.Names.Count && status.All(s => s.Lag == 0 && s.State == "running")) return;
-            if (DateTime.UtcNow > until)
-                throw new TimeoutException(string.Join(", ", status.Select(s => $"{s.Name} {s.State} lag {s.Lag} {s.LastError}")));
-            await Task.Delay(25);
+            if (DateTime.UtcNow > until) throw new TimeoutException($"Not within {seconds}s: {what}");
+            await Task.Delay(50);
         }
     }
 
     public sealed record Appended<T>(StoredEvent Stored, T Data, EventMetadata Metadata);
 
-    /// <summary>Every event of type <typeparamref name="T"/> in the log, in order.</summary>
+    /// <summary>
+    /// Every event of type <typeparamref name="T"/> in the log, in the order of their triggers (the event named by
+    /// their causation id; their own position for events without one). Each reaction has a durable local queue that
+    /// Wolverine works through in parallel, so reactions to two triggers may append in either order; what each decides
+    /// depends only on the log up to its trigger.
+    /// </summary>
     public async Task<IReadOnlyList<Appended<T>>> EventsAsync<T>() where T : class
     {
-        var list = new List<Appended<T>>();
-        var cursor = GlobalCursor.Start;
-        while (true)
-        {
-            var page = await Services.Store.ReadAllAsync(cursor, 1000, default);
-            if (page.Count == 0) return list;
-            foreach (var e in page)
-                if (Services.Store.Types.Deserialize(e) is T data) list.Add(new(e, data, Services.Store.Types.ReadMetadata(e)));
-            cursor = page[^1].Cursor;
-        }
+        var all = await Analysis.ReadAllAsync();
+        var positions = all.ToDictionary(e => e.EventId.ToString(), e => e.Position, StringComparer.Ordinal);
+        return [.. all
+            .Select(e => (Stored: e, Data: Services.Log.Deserialize(e)))
+            .Where(x => x.Data is T)
+            .OrderBy(x => x.Stored.Metadata.CausationId is { } c && positions.TryGetValue(c, out var p) ? p : x.Stored.Position)
+            .ThenBy(x => x.Stored.Position)
+            .Select(x => new Appended<T>(x.Stored, (T)x.Data!, x.Stored.Metadata))];
     }
 
     /// <summary>The event id of the log event of type <typeparamref name="T"/> that matches, for causation checks.</summary>
     public async Task<string> EventIdOf<T>(Func<T, bool> match) where T : class =>
         (await EventsAsync<T>()).Single(e => match(e.Data)).Stored.EventId.ToString();
 
-    public async Task<IReadOnlyList<JsonElement>> AlertsAsync() =>
-        [.. (await new OutboxFeed(Services.DataSource).ReadSinceAsync(0, default, kind: "alert", limit: 1000))
-            .Select(m => JsonDocument.Parse(m.PayloadJson).RootElement.Clone())];
+    /// <summary>The alerts this host delivered (out of Wolverine's outbox, through the alert handler).</summary>
+    public IReadOnlyList<Alert> Alerts() => [.. Services.Alerts.ReadSince(0, 1000).Select(f => f.Payload)];
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _reactions;
-        _stop.Dispose();
-        await Analysis.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await Analysis.DisposeAsync();
 }

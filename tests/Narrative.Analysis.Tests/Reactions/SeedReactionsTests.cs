@@ -1,7 +1,5 @@
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain;
-using Narrative.Storage.Handlers;
-using Narrative.Testing;
 using Xunit.Abstractions;
 
 namespace Narrative.Analysis.Tests.Reactions;
@@ -17,16 +15,16 @@ public sealed class SeedReactionsTests(PostgresFixture pg, ITestOutputHelper out
         Assert.All(outcomes, o => Assert.Equal(IngestStatus.Created, o.Result.Status));
         await h.SettleAsync(60);
 
-        var status = await HandlerStatusQuery.ReadAsync(h.Services.DataSource, default, h.Registry);
-        Assert.All(status, s => Assert.Equal((0L, 0, null), (s.Lag, s.OpenDeadLetters, s.LastError)));
-        Assert.Empty(await new DeadLetters(h.Services.Store, h.Registry).ListAsync(default));
+        var (relay, head, pending) = await h.RelayStateAsync();
+        Assert.True(relay >= head && pending == 0, $"relay {relay}, head {head}, pending {pending}");
+        Assert.Empty(await h.Services.DeadLetters.ListAsync(default));
 
         var coincidences = await h.EventsAsync<CoincidenceFlagged>();
         var links = await h.EventsAsync<AppearanceLinked>();
         var contested = await h.EventsAsync<ItemContested>();
         var contradictions = await h.EventsAsync<ContradictionFlagged>();
         var shifts = await h.EventsAsync<LeadingHypothesisShifted>();
-        var alerts = await h.AlertsAsync();
+        var alerts = h.Alerts();
         output.WriteLine($"coincidence {coincidences.Count}, links {links.Count} ({links.Count(l => l.Data.Derivative)} derivative), " +
             $"contested {contested.Count}, contradictions {contradictions.Count}, shifts {shifts.Count}, alerts {alerts.Count}");
         foreach (var c in coincidences) output.WriteLine($"  coincidence {c.Data.ItemId} {c.Data.PublishedAt} [{string.Join(",", c.Data.Periods)}] {c.Data.DaysToDecision}");
