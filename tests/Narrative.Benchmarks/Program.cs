@@ -41,7 +41,16 @@ Console.WriteLine(machine);
 Console.WriteLine();
 
 Scenario[] scenarios = [.. EventStoreScenarios.All(), .. AnalysisScenarios.All()];
-var results = await Runner.RunAsync(ctx, scenarios, ct);
+IReadOnlyList<ScenarioResult> results;
+try
+{
+    results = await Runner.RunAsync(ctx, scenarios, ct);
+}
+finally
+{
+    // Stop the analysis stack (daemon, Wolverine's agents) before the database goes away.
+    await AnalysisBench.DisposeAsync();
+}
 
 Console.WriteLine();
 Console.WriteLine(machine);
@@ -51,5 +60,4 @@ Console.WriteLine();
 var dir = Path.Combine(Environment.GetEnvironmentVariable("NARRATIVE_DATA") is { Length: > 0 } d ? d : ".narrative", "bench");
 await Report.WriteAsync(dir, results, machine, ct);
 Console.WriteLine($"Wrote {Path.Combine(dir, "results.json")} and machine.json; total {total.Elapsed.TotalSeconds:0}s");
-await AnalysisBench.DisposeAsync();
 return 0;

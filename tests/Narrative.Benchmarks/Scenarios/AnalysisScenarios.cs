@@ -19,12 +19,14 @@ public static class AnalysisScenarios
     public static IEnumerable<Scenario> All() =>
     [
         new RebuildScenario(),
-        new MartenRebuildScenario(),
         // Runs after the rebuild, which leaves the read model populated.
         new QueryAssessmentScenario("query.assessment.p95", cached: true, limitMs: 20),
         new QueryAssessmentScenario("query.assessment.uncached.p95", cached: false, limitMs: null),
         new LagScenario("projection.lag.p99", handler: false, limitMs: 200),
         new LagScenario("handler.lag.p99", handler: true, limitMs: 200),
+        // Last: Marten's rebuild refills the indexed tables without analyze, and the queries' plans suffered after it
+        // (p95 of the raw query 215 ms instead of a few), so it runs after the rows that read the model.
+        new MartenRebuildScenario(),
     ];
 
     internal static double Percentile(List<double> values, double p)
@@ -66,6 +68,7 @@ public sealed class RebuildScenario : Scenario
     public override async Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct)
     {
         var b = await AnalysisBench.GetAsync(ctx, ct);
+        RebuildRows.ClearStaleProgress();
         var sw = Stopwatch.StartNew();
         await BulkRebuilder.RebuildAsync(b.Services.Log, b.Services.Projection, null, ct);
         sw.Stop();
@@ -89,7 +92,13 @@ public sealed class MartenRebuildScenario : Scenario
     public override string Describe(BenchOptions o) =>
         $"Marten's IProjectionDaemon.RebuildProjectionAsync(\"analysis\") over the same {o.Size(110_000, 1_000_000):N0} events (no warm-up of its own: the projection code is warm from rebuild.assessment) vs the same raw read";
 
-    public override async Task SetupAsync(BenchContext ctx, CancellationToken ct) => await AnalysisBench.GetAsync(ctx, ct);
+    public override async Task SetupAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var b = await AnalysisBench.GetAsync(ctx, ct);
+        // The lag rows' bench-only index would make Marten's replay dearer than the projection's own tables are.
+        await using var drop = b.Services.DataSource.CreateCommand("drop index if exists rm_analysis.bench_items_position");
+        await drop.ExecuteNonQueryAsync(ct);
+    }
 
     public override Task ResetAsync(BenchContext ctx, Side side, CancellationToken ct) => RebuildRows.ResetAsync(ctx, ct);
 
@@ -109,6 +118,23 @@ public sealed class MartenRebuildScenario : Scenario
 
 internal static class RebuildRows
 {
+    /// <summary>
+    /// Works around a race in BulkRebuilder (src, not the bench's to fix): its in-process progress is tracked through a
+    /// <see cref="Progress{T}"/>, whose callbacks run later on the thread pool, so the final report can land after the
+    /// rebuild's <c>finally</c> removed the entry and add it back for good. BulkRebuilder then refuses every later
+    /// rebuild ("already running") and the status shows "rebuilding" forever. No rebuild runs here when this is called,
+    /// so an entry is stale: wait briefly for late callbacks, then drop it.
+    /// </summary>
+    public static void ClearStaleProgress()
+    {
+        Thread.Sleep(50);
+        if (BulkRebuilder.ProgressOf(AnalysisProjection.ProjectionName) is null) return;
+        var field = typeof(BulkRebuilder).GetField("Running", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        var running = (System.Collections.Concurrent.ConcurrentDictionary<string, RebuildProgress>)field.GetValue(null)!;
+        running.TryRemove(AnalysisProjection.ProjectionName, out _);
+        Console.WriteLine("    note: cleared a stale BulkRebuilder progress entry (late Progress<T> callback after the previous rebuild)");
+    }
+
     private static readonly Dictionary<string, Type> Types = Narrative.Domain.NarrativeEventTypes.All.ToDictionary(t => t.Name, t => t.Type, StringComparer.Ordinal);
 
     /// <summary>Untimed: the daemon has caught up (the bulk rebuild's ceiling is its progression) and the database is vacuumed.</summary>
