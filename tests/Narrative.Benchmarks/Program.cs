@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Narrative.Benchmarks.Harness;
 using Narrative.Benchmarks.Scenarios;
+using Marten;
 using Narrative.Storage;
 using Npgsql;
-using Store = Narrative.Storage.EventStore;
 
 // ./ops/bench [--quick] [--only prefix] [--reps n]: each row does the same work through our code and through raw
 // Npgsql, alternately, on a fresh database, and reports medians. See README.md.
@@ -29,15 +29,28 @@ var total = Stopwatch.StartNew();
 
 await using var database = await BenchDatabase.StartAsync(ct);
 await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
-await Schema.MigrateAsync(dataSource, ct);
-var ctx = new BenchContext(dataSource, new Store(dataSource, BenchEvents.Registry()), options);
+// The event-store rows run on Marten's tables (schema narrative), configured as every Narrative process configures
+// them, with the bench payload as the one event type. The analysis rows use a database of their own (AnalysisBench).
+using var store = DocumentStore.For(o => EventStoreSetup.Configure(o, database.ConnectionString,
+    [(typeof(BenchItemRecorded), BenchEvents.TypeName)], BenchEvents.Json));
+await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+var ctx = new BenchContext(dataSource, new Narrative.Storage.EventLog(store, dataSource), options);
 
 var machine = await Machine.DescribeAsync(ctx, database.Description, ct);
 Console.WriteLine(machine);
 Console.WriteLine();
 
 Scenario[] scenarios = [.. EventStoreScenarios.All(), .. AnalysisScenarios.All()];
-var results = await Runner.RunAsync(ctx, scenarios, ct);
+IReadOnlyList<ScenarioResult> results;
+try
+{
+    results = await Runner.RunAsync(ctx, scenarios, ct);
+}
+finally
+{
+    // Stop the analysis stack (daemon, Wolverine's agents) before the database goes away.
+    await AnalysisBench.DisposeAsync();
+}
 
 Console.WriteLine();
 Console.WriteLine(machine);

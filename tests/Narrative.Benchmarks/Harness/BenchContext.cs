@@ -1,15 +1,16 @@
 using Narrative.Storage;
 using Npgsql;
-using Store = Narrative.Storage.EventStore;
 
 namespace Narrative.Benchmarks.Harness;
 
-/// <summary>What every scenario gets: one migrated database, the store over it, and the options.</summary>
-public sealed class BenchContext(NpgsqlDataSource db, Store store, BenchOptions options)
+/// <summary>
+/// What every scenario gets: one database, the event log over a Marten store that knows the bench payload
+/// (<see cref="Scenarios.BenchEvents"/>), and the options.
+/// </summary>
+public sealed class BenchContext(NpgsqlDataSource db, EventLog log, BenchOptions options)
 {
     public NpgsqlDataSource Db { get; } = db;
-    public Store Store { get; } = store;
-    public EventTypeRegistry Types => Store.Types;
+    public EventLog Log { get; } = log;
     public BenchOptions Options { get; } = options;
 
     public async Task ExecAsync(string sql, CancellationToken ct)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Narrative.Storage;
 
 namespace Narrative.Benchmarks.Scenarios;
@@ -12,7 +13,7 @@ public sealed record BenchItemRecorded(
     IReadOnlyDictionary<string, string> Ratings, IReadOnlyList<string> Rebuts, string? Note);
 
 /// <summary>
-/// Deterministic events: the same (stream, version) always yields the same id, payload and time, so raw and ours
+/// Deterministic events: the same (stream, version) always yields the same id, payload and metadata, so raw and ours
 /// write identical rows. Event ids start with seeded random bytes, so the unique index sees v4-like inserts.
 /// </summary>
 public static class BenchEvents
@@ -47,7 +48,8 @@ public static class BenchEvents
     private static readonly string[] People = ["a senior ministry official", "the harbour master", "the finance minister", "a spokesperson for the consortium"];
     private static readonly string[] Ratings = ["supports", "neutral", "contradicts", "unclear"];
 
-    public static EventTypeRegistry Registry() => new([(typeof(BenchItemRecorded), TypeName)]);
+    /// <summary>The JSON options the bench store hands to Marten (Marten adds camelCase and enums as strings) and the raw side uses.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 
     public static string StreamId(string prefix, int stream) => $"bench-{prefix}-{stream:D6}";
 
@@ -85,8 +87,7 @@ public static class BenchEvents
             Rebuts: version > 1 && rnd.Next(4) == 0 ? [$"item-{stream:D6}-{version - 1:D6}"] : [],
             Note: rnd.Next(5) == 0 ? "Second source pending; treat as provisional." : null);
         var metadata = new EventMetadata { CorrelationId = $"ingest-{stream:D6}-{version / 100:D4}", Actor = "bench-ingest" };
-        var at = Epoch.AddSeconds(stream * 10_000.0 + version).AddTicks(rnd.Next(10_000_000));
-        return new EventData(new Guid(id), data, at, metadata);
+        return new EventData(new Guid(id), data, metadata);
     }
 
     private static string Pick(Random rnd, string[] values) => values[rnd.Next(values.Length)];

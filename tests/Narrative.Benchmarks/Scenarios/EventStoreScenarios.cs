@@ -6,9 +6,10 @@ using Narrative.Storage;
 namespace Narrative.Benchmarks.Scenarios;
 
 /// <summary>
-/// The event store's own rows. The raw side writes to <c>raw_events</c>, created <c>like events including all</c>
-/// (same columns, defaults, identity, indexes and unique constraints) but without the statement-level notify
-/// trigger, which is part of what the store costs.
+/// The event store's own rows, on Marten's <c>narrative.mt_events</c>. The raw side writes to
+/// <c>narrative.raw_events</c>, created <c>like mt_events including all</c> (same columns, defaults, indexes and
+/// unique constraints) with a sequence of its own for <c>seq_id</c>. It has no foreign key to <c>mt_streams</c> and
+/// the raw side writes no stream row: the stream upsert (and its check) is part of what Marten costs.
 /// </summary>
 public static class EventStoreScenarios
 {
@@ -21,12 +22,45 @@ public static class EventStoreScenarios
         new SingleAppendScenario(concurrency: 16),
     ];
 
-    /// <summary>Fresh, identical tables for the next run: no rows, identities restarted, a checkpoint so none lands mid-run.</summary>
+    internal const string Events = EventStoreSetup.Schema + ".mt_events";
+    internal const string Raw = EventStoreSetup.Schema + ".raw_events";
+
+    /// <summary>Fresh, identical tables for the next run: no rows, sequences restarted, a checkpoint so none lands mid-run.</summary>
     internal static async Task ResetTablesAsync(BenchContext ctx, CancellationToken ct)
     {
-        await ctx.ExecAsync("create table if not exists raw_events (like events including all)", ct);
-        await ctx.ExecAsync("truncate events, raw_events restart identity", ct);
+        await ctx.ExecAsync($"""
+            create table if not exists {Raw} (like {Events} including all);
+            create sequence if not exists {Raw}_seq owned by {Raw}.seq_id;
+            alter table {Raw} alter column seq_id set default nextval('{Raw}_seq');
+            """, ct);
+        await ctx.ExecAsync($"truncate {Events}, {EventStoreSetup.Schema}.mt_streams, {Raw} restart identity", ct);
+        // Marten's sequence is not owned by its column, so "restart identity" may leave it: restart both by hand.
+        await ctx.ExecAsync($"alter sequence {EventStoreSetup.Schema}.mt_events_sequence restart; alter sequence {Raw}_seq restart", ct);
         await ctx.ExecAsync("checkpoint", ct);
+    }
+
+    /// <summary>
+    /// Checks that both sides wrote the same rows: every column but seq_id and timestamp, compared as jsonb. Run after
+    /// a warm-up, untimed; a difference means the raw side is not doing the same work.
+    /// </summary>
+    internal static async Task CheckIdenticalAsync(BenchContext ctx, CancellationToken ct)
+    {
+        var diff = await ctx.ScalarAsync<long>($"""
+            select count(*) from (
+              (select to_jsonb(e) - 'seq_id' - 'timestamp' from {Events} e except all select to_jsonb(r) - 'seq_id' - 'timestamp' from {Raw} r)
+              union all
+              (select to_jsonb(r) - 'seq_id' - 'timestamp' from {Raw} r except all select to_jsonb(e) - 'seq_id' - 'timestamp' from {Events} e)) d
+            """, ct);
+        var n = await ctx.ScalarAsync<long>($"select count(*) from {Events}", ct);
+        if (diff != 0 || n == 0)
+        {
+            var sample = await ctx.ScalarAsync<string>($"""
+                select coalesce((select (to_jsonb(e) - 'seq_id' - 'timestamp')::text from {Events} e order by seq_id limit 1), '') || E'\n' ||
+                       coalesce((select (to_jsonb(r) - 'seq_id' - 'timestamp')::text from {Raw} r order by seq_id limit 1), '')
+                """, ct);
+            throw new InvalidOperationException($"raw_events differs from mt_events in {diff} row(s) of {n}:\n{sample}");
+        }
+        Console.WriteLine($"    checked: the raw side wrote the same {n:N0} rows as Marten (every column but seq_id and timestamp)");
     }
 
     internal static double PerSecond(long count, TimeSpan elapsed) => count / elapsed.TotalSeconds;
@@ -46,13 +80,12 @@ public sealed class BatchedAppendScenario : Scenario
     public static int Calls(BenchOptions o) => o.Size(quick: 50, full: 1_000);
 
     public override string Describe(BenchOptions o) =>
-        $"{Calls(o):N0} calls × {PerCall:N0} events (one new stream per call) vs raw unnest multi-row insert of the same rows";
+        $"{Calls(o):N0} calls × {PerCall:N0} events (one new stream per call), EventLog.AppendAsync vs raw unnest multi-row insert of the same rows";
 
     public override Task SetupAsync(BenchContext ctx, CancellationToken ct)
     {
-        var sample = RawRows.For(ctx.Types, BenchEvents.StreamId(Prefix, 0), BenchEvents.Create(Salt, 0, 1, PerCall));
-        Console.WriteLine($"    payload: data {sample.Data.Average(d => System.Text.Encoding.UTF8.GetByteCount(d)):0} bytes, " +
-            $"metadata {sample.Metadata.Average(d => System.Text.Encoding.UTF8.GetByteCount(d)):0} bytes of JSON on average");
+        var sample = RawRows.For(ctx.Log, BenchEvents.StreamId(Prefix, 0), BenchEvents.Create(Salt, 0, 1, PerCall));
+        Console.WriteLine($"    payload: data {sample.Data.Average(d => System.Text.Encoding.UTF8.GetByteCount(d)):0} bytes of JSON on average");
         return Task.CompletedTask;
     }
 
@@ -61,6 +94,7 @@ public sealed class BatchedAppendScenario : Scenario
         await EventStoreScenarios.ResetTablesAsync(ctx, ct);
         await RunOursAsync(ctx, 3, ct);
         await RunRawAsync(ctx, 3, ct);
+        await EventStoreScenarios.CheckIdenticalAsync(ctx, ct);
     }
 
     public override Task ResetAsync(BenchContext ctx, Side side, CancellationToken ct) => EventStoreScenarios.ResetTablesAsync(ctx, ct);
@@ -69,7 +103,7 @@ public sealed class BatchedAppendScenario : Scenario
 
     public override Task<double> RunRawAsync(BenchContext ctx, CancellationToken ct) => RunRawAsync(ctx, Calls(ctx.Options), ct);
 
-    /// <summary>Also the loader for read.all: the store writes the data set that the read rows then read.</summary>
+    /// <summary>Also the loader for read.all: the log writes the data set that the read rows then read.</summary>
     internal static async Task<double> RunOursAsync(BenchContext ctx, int calls, CancellationToken ct)
     {
         var timed = new Stopwatch();
@@ -77,7 +111,7 @@ public sealed class BatchedAppendScenario : Scenario
         {
             var events = BenchEvents.Create(Salt, s, 1, PerCall);
             timed.Start();
-            await ctx.Store.AppendAsync(BenchEvents.StreamId(Prefix, s), ExpectedVersion.NoStream, events, ct);
+            await ctx.Log.AppendAsync(BenchEvents.StreamId(Prefix, s), ExpectedVersion.NoStream, events, ct);
             timed.Stop();
         }
         return EventStoreScenarios.PerSecond((long)calls * PerCall, timed.Elapsed);
@@ -89,7 +123,7 @@ public sealed class BatchedAppendScenario : Scenario
         for (var s = 0; s < calls; s++)
         {
             var stream = BenchEvents.StreamId(Prefix, s);
-            var rows = RawRows.For(ctx.Types, stream, BenchEvents.Create(Salt, s, 1, PerCall));
+            var rows = RawRows.For(ctx.Log, stream, BenchEvents.Create(Salt, s, 1, PerCall));
             await using var cmd = rows.MultiRowInsert(ctx.Db);
             timed.Start();
             await cmd.ExecuteNonQueryAsync(ct);
@@ -114,13 +148,13 @@ public sealed class SingleAppendScenario(int concurrency) : Scenario
     private string Stream(int writer) => BenchEvents.StreamId($"s{concurrency}", writer);
 
     public override string Describe(BenchOptions o) =>
-        $"{concurrency} writer(s) × {PerWriter(o):N0} single-event appends vs raw autocommit single-row inserts";
+        $"{concurrency} writer(s) × {PerWriter(o):N0} single-event EventLog.AppendAsync calls vs raw autocommit single-row inserts";
 
     public override Task SetupAsync(BenchContext ctx, CancellationToken ct)
     {
         var n = PerWriter(ctx.Options);
         _events = Enumerable.Range(0, concurrency).Select(w => BenchEvents.Create(Salt, concurrency * 1_000 + w, 1, n)).ToArray();
-        _rows = Enumerable.Range(0, concurrency).Select(w => RawRows.For(ctx.Types, Stream(w), _events[w])).ToArray();
+        _rows = Enumerable.Range(0, concurrency).Select(w => RawRows.For(ctx.Log, Stream(w), _events[w])).ToArray();
         return Task.CompletedTask;
     }
 
@@ -129,6 +163,7 @@ public sealed class SingleAppendScenario(int concurrency) : Scenario
         await EventStoreScenarios.ResetTablesAsync(ctx, ct);
         await RunAsync(Math.Min(50, PerWriter(ctx.Options)), (w, i) => OursOne(ctx, w, i, ct));
         await RunAsync(Math.Min(50, PerWriter(ctx.Options)), (w, i) => RawOne(ctx, w, i, ct));
+        await EventStoreScenarios.CheckIdenticalAsync(ctx, ct);
     }
 
     public override Task ResetAsync(BenchContext ctx, Side side, CancellationToken ct) => EventStoreScenarios.ResetTablesAsync(ctx, ct);
@@ -140,7 +175,7 @@ public sealed class SingleAppendScenario(int concurrency) : Scenario
         RunAsync(PerWriter(ctx.Options), (w, i) => RawOne(ctx, w, i, ct));
 
     private async Task OursOne(BenchContext ctx, int writer, int i, CancellationToken ct) =>
-        await ctx.Store.AppendAsync(Stream(writer), ExpectedVersion.Exactly(i), [_events[writer][i]], ct);
+        await ctx.Log.AppendAsync(Stream(writer), ExpectedVersion.Exactly(i), [_events[writer][i]], ct);
 
     private async Task RawOne(BenchContext ctx, int writer, int i, CancellationToken ct)
     {
@@ -161,15 +196,12 @@ public sealed class SingleAppendScenario(int concurrency) : Scenario
 }
 
 /// <summary>
-/// read.all: every event in global order, deserialised. Ours streams StreamAllAsync (the gap-free global order, one
-/// query) and deserialises with the registry; raw streams one ordered query through NpgsqlDataReader with System.Text.Json.
-/// Both read the same columns of the same table.
+/// read.all: every event in position order, deserialised. Ours streams EventLog.StreamAllAsync (one query over
+/// mt_events) and deserialises each event's data with Marten's serializer (EventLog.Deserialize); raw streams the same
+/// columns of the same table with one ordered NpgsqlDataReader and System.Text.Json.
 /// </summary>
 public sealed class ReadAllScenario : Scenario
 {
-    public const int PageSize = 5_000;
-    private static readonly JsonSerializerOptions RawJson = new(JsonSerializerDefaults.Web);
-
     public override string Name => "read.all";
     public override string Unit => "events/s";
     public override double? Target => 0.6;
@@ -177,21 +209,21 @@ public sealed class ReadAllScenario : Scenario
     private static long Expected(BenchOptions o) => (long)BatchedAppendScenario.Calls(o) * BatchedAppendScenario.PerCall;
 
     public override string Describe(BenchOptions o) =>
-        $"{Expected(o):N0} events, StreamAllAsync + registry deserialisation vs one ordered NpgsqlDataReader + System.Text.Json";
+        $"{Expected(o):N0} events, EventLog.StreamAllAsync + Marten's deserialisation vs one ordered NpgsqlDataReader + System.Text.Json";
 
     public override async Task SetupAsync(BenchContext ctx, CancellationToken ct)
     {
         var expected = Expected(ctx.Options);
-        var have = await ctx.ScalarAsync<long>("select count(*) from events", ct);
+        var have = await ctx.ScalarAsync<long>($"select count(*) from {EventStoreScenarios.Events}", ct);
         if (have != expected)
         {
-            Console.WriteLine($"    loading {expected:N0} events through the store (untimed)");
+            Console.WriteLine($"    loading {expected:N0} events through the log (untimed)");
             await EventStoreScenarios.ResetTablesAsync(ctx, ct);
             await BatchedAppendScenario.RunOursAsync(ctx, BatchedAppendScenario.Calls(ctx.Options), ct);
         }
-        await ctx.ExecAsync("truncate raw_events", ct);
+        await ctx.ExecAsync($"truncate {EventStoreScenarios.Raw}", ct);
         // Set hint bits and the visibility map now, so the first timed reader does not pay for writing them.
-        await ctx.ExecAsync("vacuum (freeze, analyze) events", ct);
+        await ctx.ExecAsync($"vacuum (freeze, analyze) {EventStoreScenarios.Events}", ct);
         await ctx.ExecAsync("checkpoint", ct);
     }
 
@@ -209,9 +241,9 @@ public sealed class ReadAllScenario : Scenario
     {
         var sw = Stopwatch.StartNew();
         long count = 0, deserialised = 0;
-        await foreach (var e in ctx.Store.StreamAllAsync(GlobalCursor.Start, ct))
+        await foreach (var e in ctx.Log.StreamAllAsync(0, ct))
         {
-            if (ctx.Types.Deserialize(e) is BenchItemRecorded) deserialised++;
+            if (ctx.Log.Deserialize(e) is BenchItemRecorded) deserialised++;
             if (++count >= max) break;
         }
         sw.Stop();
@@ -221,39 +253,39 @@ public sealed class ReadAllScenario : Scenario
     private static async Task<double> RunRawAsync(BenchContext ctx, long max, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        var (count, deserialised) = await RawReadAllAsync(ctx.Db, (_, data) => JsonSerializer.Deserialize<BenchItemRecorded>(data, RawJson) is not null, max, ct);
+        var (count, deserialised) = await RawReadAllAsync(ctx.Db,
+            (_, data) => JsonSerializer.Deserialize<BenchItemRecorded>(data, BenchEvents.Json) is not null, max, ct);
         sw.Stop();
         return Checked(ctx, count, deserialised, max, sw.Elapsed);
     }
 
     /// <summary>
-    /// read.all's raw read: every column of the log in position order through one NpgsqlDataReader, each event's data
-    /// handed to <paramref name="deserialise"/> (type, json). Also the baseline of rebuild.assessment.
+    /// read.all's raw read: the columns StreamAllAsync reads, from mt_events in seq_id order through one
+    /// NpgsqlDataReader, each event's data handed to <paramref name="deserialise"/> (type, json). Also the baseline of
+    /// the rebuild rows.
     /// </summary>
     internal static async Task<(long Count, long Deserialised)> RawReadAllAsync(Npgsql.NpgsqlDataSource db, Func<string, string, bool> deserialise,
         long max, CancellationToken ct)
     {
         long count = 0, deserialised = 0;
-        await using var cmd = db.CreateCommand("""
-            select position, tx_id, stream_id, stream_version, event_id, type, data::text, metadata::text, occurred_at, recorded_at, hash
-            from events order by position limit $1
+        await using var cmd = db.CreateCommand($"""
+            select seq_id, stream_id, version, id, type, data::text, correlation_id, causation_id, user_name, timestamp, headers->>'sha256'
+            from {EventStoreScenarios.Events} order by seq_id limit $1
             """);
         cmd.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = max });
         cmd.CommandTimeout = 0;
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         while (await reader.ReadAsync(ct))
         {
             _ = reader.GetInt64(0);
-            _ = reader.GetInt64(1);
-            _ = reader.GetString(2);
-            _ = reader.GetInt32(3);
-            _ = reader.GetGuid(4);
-            var type = reader.GetString(5);
-            var data = reader.GetString(6);
-            _ = reader.GetString(7);
-            _ = reader.GetDateTime(8);
-            _ = reader.GetDateTime(9);
-            _ = reader.GetFieldValue<byte[]>(10);
+            _ = reader.GetString(1);
+            _ = reader.GetInt64(2);
+            _ = reader.GetGuid(3);
+            var type = reader.GetString(4);
+            var data = reader.GetString(5);
+            for (var c = 6; c <= 8; c++) _ = reader.IsDBNull(c) ? null : reader.GetString(c);
+            _ = reader.GetFieldValue<DateTimeOffset>(9);
+            _ = reader.IsDBNull(10) ? null : reader.GetString(10);
             if (deserialise(type, data)) deserialised++;
             count++;
         }
