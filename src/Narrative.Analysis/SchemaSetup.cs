@@ -19,10 +19,27 @@ public sealed class SchemaSetup(IDocumentStore store, EventLog log, AnalysisProj
     {
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         await ApplyCatalogAsync(log.DataSource, ct);
+        await IndexReactionLookupsAsync(log.DataSource, ct);
         await BulkRebuilder.EnsureCreatedAsync(log, projection, ct);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// The reactions read <c>mt_events</c> by type and by fields of the event body (item, claim, topic); without these
+    /// indexes every reaction is a sequential scan of the whole log.
+    /// </summary>
+    private static async Task IndexReactionLookupsAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        const string Events = EventStoreSetup.Schema + ".mt_events";
+        await using var cmd = db.CreateCommand($"""
+            create index if not exists ix_events_type_topic on {Events} (type, (data->>'topic'));
+            create index if not exists ix_events_item on {Events} ((data->>'itemId'));
+            create index if not exists ix_events_claim on {Events} ((data->>'claim'));
+            create index if not exists ix_events_stream_timestamp on {Events} (stream_id, timestamp);
+            """);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
 
     private static async Task ApplyCatalogAsync(NpgsqlDataSource db, CancellationToken ct)
     {

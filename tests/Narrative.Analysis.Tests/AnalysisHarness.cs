@@ -1,3 +1,4 @@
+using Narrative.Testing;
 using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -42,34 +43,12 @@ public sealed class AnalysisHarness : IAsyncDisposable
     }
 
     public async Task<IReadOnlyList<CorpusOutcome>> IngestSeedsAsync() =>
-        await new CorpusIngestor(Services.Ingestion).IngestAsync(CorpusFiles.Load([PostgresFixture.SeedsFolder()]), Tests, null, default);
+        await new CorpusIngestor(Services.Ingestion).IngestAsync(CorpusFiles.Load([ApiServer.SeedsFolder()]), Tests, null, default);
 
     public Task CatchUpAsync() => Services.WaitForProjectionsAsync(TimeSpan.FromSeconds(60), default);
 
-    /// <summary>
-    /// BulkRebuilder.RebuildAsync, with its progress reports delivered inline. Its own tracking uses
-    /// <see cref="Progress{T}"/>, which posts reports to the thread pool: a report that lands after the rebuild's
-    /// <c>finally</c> puts the projection back in the "running" table, and every later rebuild in the process throws
-    /// "already running" (and the status says "rebuilding" for good). Inline delivery keeps the tests off that race.
-    /// </summary>
-    public Task RebuildAsync(Narrative.Storage.Rebuilds.IBulkRebuildable projection, int? batchSize = null)
-    {
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(new InlineContext());
-        try
-        {
-            return Narrative.Storage.Rebuilds.BulkRebuilder.RebuildAsync(Services.Log, projection, null, default, batchSize);
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
-    }
-
-    private sealed class InlineContext : SynchronizationContext
-    {
-        public override void Post(SendOrPostCallback d, object? state) => d(state);
-    }
+    public Task RebuildAsync(Narrative.Storage.Rebuilds.IBulkRebuildable projection, int? batchSize = null) =>
+        Narrative.Storage.Rebuilds.BulkRebuilder.RebuildAsync(Services.Log, projection, null, default, batchSize);
 
     /// <summary>
     /// Waits until the relay has passed the head of the log (including what reactions appended) and Wolverine's inbox

@@ -1,3 +1,4 @@
+using Narrative.Testing;
 using Narrative.Analysis.Audit;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;

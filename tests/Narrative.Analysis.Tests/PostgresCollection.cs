@@ -1,3 +1,4 @@
+using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 

@@ -1,3 +1,4 @@
+using Narrative.Testing;
 using System.Text.Json;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Replay;
@@ -37,7 +38,7 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
         Assert.All(again, o => Assert.Equal(IngestStatus.Unchanged, o.Result.Status));
         Assert.Equal(before, after);
         Assert.True(again.Count(o => o.Entry.Kind == CorpusKind.Document) >= 8);
-        Assert.All(CorpusIngestor.ValidateOffline(CorpusFiles.Load([PostgresFixture.SeedsFolder()]), new DateOnly(2026, 1, 1)),
+        Assert.All(CorpusIngestor.ValidateOffline(CorpusFiles.Load([ApiServer.SeedsFolder()]), new DateOnly(2026, 1, 1)),
             o => Assert.Empty(o.Result.Errors));
     }
 
@@ -129,7 +130,7 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
     /// </summary>
     private static Dictionary<string, (double Plain, double Weighted)> HandCount(DateOnly asOf)
     {
-        var folder = PostgresFixture.SeedsFolder();
+        var folder = ApiServer.SeedsFolder();
         var reliability = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sources.json"))).RootElement.EnumerateArray()
             .ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("reliability").GetString()!);
         var items = Directory.GetFiles(Path.Combine(folder, "documents"), "*.json")

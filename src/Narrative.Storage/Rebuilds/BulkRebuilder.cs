@@ -82,8 +82,7 @@ public static class BulkRebuilder
             throw new InvalidOperationException($"A rebuild of {projection.Name} is already running in this process");
         try
         {
-            var tracked = new Progress<RebuildProgress>(p => Running[projection.Name] = p);
-            await RebuildCoreAsync(log, projection, new Both(progress, tracked), ct, batchSize ?? 20_000);
+            await RebuildCoreAsync(log, projection, new Tracked(projection.Name, progress), ct, batchSize ?? 20_000);
         }
         finally
         {
@@ -91,12 +90,16 @@ public static class BulkRebuilder
         }
     }
 
-    private sealed class Both(IProgress<RebuildProgress>? a, IProgress<RebuildProgress> b) : IProgress<RebuildProgress>
+    /// <summary>
+    /// Records progress for status inline, not through <see cref="Progress{T}"/>: its callbacks run later on the thread
+    /// pool, and one arriving after the rebuild ended would mark the projection as rebuilding again, for good.
+    /// </summary>
+    private sealed class Tracked(string name, IProgress<RebuildProgress>? caller) : IProgress<RebuildProgress>
     {
         public void Report(RebuildProgress value)
         {
-            a?.Report(value);
-            b.Report(value);
+            Running[name] = value;
+            caller?.Report(value);
         }
     }
 

@@ -1,3 +1,4 @@
+using Narrative.Testing;
 using Narrative.Analysis.Reactions;
 using Narrative.Domain;
 using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;

@@ -1,3 +1,4 @@
+using Narrative.Testing;
 using Narrative.Domain;
 using Narrative.Domain.Corpus;
 using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;

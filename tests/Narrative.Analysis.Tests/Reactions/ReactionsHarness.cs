@@ -1,3 +1,4 @@
+using Narrative.Testing;
 using Narrative.Analysis.Alerts;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;

@@ -68,7 +68,6 @@ public sealed class RebuildScenario : Scenario
     public override async Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct)
     {
         var b = await AnalysisBench.GetAsync(ctx, ct);
-        RebuildRows.ClearStaleProgress();
         var sw = Stopwatch.StartNew();
         await BulkRebuilder.RebuildAsync(b.Services.Log, b.Services.Projection, null, ct);
         sw.Stop();
@@ -118,23 +117,6 @@ public sealed class MartenRebuildScenario : Scenario
 
 internal static class RebuildRows
 {
-    /// <summary>
-    /// Works around a race in BulkRebuilder (src, not the bench's to fix): its in-process progress is tracked through a
-    /// <see cref="Progress{T}"/>, whose callbacks run later on the thread pool, so the final report can land after the
-    /// rebuild's <c>finally</c> removed the entry and add it back for good. BulkRebuilder then refuses every later
-    /// rebuild ("already running") and the status shows "rebuilding" forever. No rebuild runs here when this is called,
-    /// so an entry is stale: wait briefly for late callbacks, then drop it.
-    /// </summary>
-    public static void ClearStaleProgress()
-    {
-        Thread.Sleep(50);
-        if (BulkRebuilder.ProgressOf(AnalysisProjection.ProjectionName) is null) return;
-        var field = typeof(BulkRebuilder).GetField("Running", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
-        var running = (System.Collections.Concurrent.ConcurrentDictionary<string, RebuildProgress>)field.GetValue(null)!;
-        running.TryRemove(AnalysisProjection.ProjectionName, out _);
-        Console.WriteLine("    note: cleared a stale BulkRebuilder progress entry (late Progress<T> callback after the previous rebuild)");
-    }
-
     private static readonly Dictionary<string, Type> Types = Narrative.Domain.NarrativeEventTypes.All.ToDictionary(t => t.Name, t => t.Type, StringComparer.Ordinal);
 
     /// <summary>Untimed: the daemon has caught up (the bulk rebuild's ceiling is its progression) and the database is vacuumed.</summary>
