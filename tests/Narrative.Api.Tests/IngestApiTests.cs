@@ -41,7 +41,7 @@ public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
     /// <summary>Events written by ingestion (reactions append their own events to topic streams in the background).</summary>
     private async Task<long> EventCount()
     {
-        await using var cmd = _api.Server.Services.DataSource.CreateCommand("select count(*) from events where coalesce(metadata->>'actor', '') not like 'handler:%'");
+        await using var cmd = _api.Server.Services.DataSource.CreateCommand("select count(*) from narrative.mt_events where coalesce(user_name, '') not like 'handler:%'");
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
