@@ -12,7 +12,9 @@ using Narrative.Analysis.Reactions;
 using Narrative.Analysis.ReadModel;
 using Narrative.Domain;
 using Narrative.Storage;
+using Microsoft.Extensions.Logging;
 using Npgsql;
+using Serilog;
 using Wolverine;
 using Wolverine.ErrorHandling;
 using Wolverine.Marten;
@@ -46,6 +48,30 @@ public static class NarrativeHosting
 {
     /// <summary>The Marten subscription that relays ingestion events to the Wolverine handlers.</summary>
     public const string RelayName = "reactions";
+
+    /// <summary>
+    /// Starts a generic host with Narrative and nothing else (no appsettings, command line or default console logger):
+    /// the CLI, the helper node, the tests and the benchmarks. Marten's and Wolverine's logs go to <paramref name="log"/>,
+    /// or nowhere without one. The caller stops and disposes the host.
+    /// </summary>
+    public static async Task<IHost> StartHostAsync(string connectionString, NarrativeRuntime runtime, Serilog.ILogger? log, CancellationToken ct)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        if (log is not null) builder.Services.AddSerilog(log, dispose: false);
+        builder.Services.AddNarrative(connectionString, runtime);
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(ct);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return host;
+    }
 
     public static void AddNarrative(this IServiceCollection services, string connectionString, NarrativeRuntime runtime)
     {

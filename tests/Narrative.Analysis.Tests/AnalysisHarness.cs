@@ -1,11 +1,10 @@
-using Narrative.Testing;
 using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Replay;
 using Narrative.Storage;
+using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 
@@ -34,11 +33,8 @@ public sealed class AnalysisHarness : IAsyncDisposable
     /// <summary>A host over an existing database (a second process, or the same one after a restart).</summary>
     public static async Task<AnalysisHarness> StartOnAsync(string connectionString, int handlerAttempts = 3)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddNarrative(connectionString, new NarrativeRuntime { DaemonMode = DaemonMode.Solo, HandlerAttempts = handlerAttempts });
-        var host = builder.Build();
-        await host.StartAsync();
+        var host = await NarrativeHosting.StartHostAsync(connectionString,
+            new NarrativeRuntime { DaemonMode = DaemonMode.Solo, HandlerAttempts = handlerAttempts }, null, CancellationToken.None);
         return new AnalysisHarness(host, connectionString);
     }
 

@@ -1,7 +1,7 @@
-using Narrative.Testing;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;
 using Narrative.Domain.Replay;
+using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 

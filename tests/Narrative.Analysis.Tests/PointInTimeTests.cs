@@ -1,8 +1,8 @@
-using Narrative.Testing;
 using Narrative.Analysis.Audit;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;
 using Narrative.Domain.Replay;
+using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 

@@ -1,7 +1,7 @@
-using Narrative.Testing;
 using System.Text.Json;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Replay;
+using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests;
 

@@ -5,7 +5,6 @@ using System.Text.Json;
 using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Narrative.Analysis;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;
@@ -97,12 +96,8 @@ public sealed class MultiNodeTests(PostgresFixture pg)
 
         public static async Task<Writer> StartAsync(string cs)
         {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-            builder.Logging.ClearProviders();
-            builder.Services.AddNarrative(cs, new NarrativeRuntime { Daemon = false, DaemonMode = DaemonMode.Solo });
-            var host = builder.Build();
-            await host.StartAsync();
-            return new Writer(host);
+            return new Writer(await NarrativeHosting.StartHostAsync(cs, new NarrativeRuntime { Daemon = false, DaemonMode = DaemonMode.Solo },
+                null, CancellationToken.None));
         }
 
         public async ValueTask DisposeAsync()

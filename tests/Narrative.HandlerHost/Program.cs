@@ -1,7 +1,6 @@
 using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Narrative.Analysis;
 using Npgsql;
 using Serilog;
@@ -26,12 +25,8 @@ Log.Logger = new LoggerConfiguration().MinimumLevel.Information()
 
 // Every connection of this node carries its name, so a test can tell the nodes' sessions (and locks) apart.
 var cs = new NpgsqlConnectionStringBuilder(args[0]) { ApplicationName = node }.ConnectionString;
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-builder.Logging.ClearProviders();
-builder.Services.AddSerilog(Log.Logger, dispose: false);
-builder.Services.AddNarrative(cs, new NarrativeRuntime { Daemon = true, DaemonMode = DaemonMode.HotCold });
-using var host = builder.Build();
-await host.StartAsync();
+using var host = await NarrativeHosting.StartHostAsync(cs, new NarrativeRuntime { Daemon = true, DaemonMode = DaemonMode.HotCold },
+    Log.Logger, CancellationToken.None);
 Console.WriteLine($"ready {node}");
 var coordinator = host.Services.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>();
 var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;

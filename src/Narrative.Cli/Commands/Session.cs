@@ -2,7 +2,6 @@ using System.Text.Json;
 using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Narrative.Analysis;
 using Narrative.Storage.Postgres;
 using Serilog;
@@ -40,22 +39,22 @@ public sealed class Session : IAsyncDisposable
         var database = await DatabaseHost.StartAsync(configured, data, "narrative", ct);
         try
         {
-            // No command-line args or appsettings: the CLI's options are its own, and the API's settings must not leak in.
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-            // Marten's and Wolverine's logs go through the CLI's Serilog logger (warnings and up, to stderr), never
-            // through the default console logger, which would mix into stdout and break --json output.
-            builder.Logging.ClearProviders();
-            builder.Services.AddSerilog(Log.Logger, dispose: false);
-            // HotCold, like the API: when an API node already owns the daemon, this process leaves the projecting to it.
-            builder.Services.AddNarrative(database.ConnectionString, new NarrativeRuntime { Daemon = project, DaemonMode = DaemonMode.HotCold });
-            var host = builder.Build();
             // Marten prints "the async daemon is disabled" with Console.WriteLine when it builds the store without one:
             // true, and intended here, but on stdout it would corrupt --json output, so it goes to stderr instead.
+            // Marten's and Wolverine's logs go through the CLI's Serilog logger (warnings and up, to stderr).
+            // HotCold, like the API: when an API node already owns the daemon, this process leaves the projecting to it.
             var stdout = Console.Out;
             Console.SetOut(Console.Error);
-            try { await host.StartAsync(ct); }
-            finally { Console.SetOut(stdout); }
-            return new Session(database, host);
+            try
+            {
+                var host = await NarrativeHosting.StartHostAsync(database.ConnectionString,
+                    new NarrativeRuntime { Daemon = project, DaemonMode = DaemonMode.HotCold }, Log.Logger, ct);
+                return new Session(database, host);
+            }
+            finally
+            {
+                Console.SetOut(stdout);
+            }
         }
         catch
         {

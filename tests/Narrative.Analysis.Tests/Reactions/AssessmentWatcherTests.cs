@@ -1,7 +1,7 @@
-using Narrative.Testing;
 using Narrative.Analysis.Reactions;
-using Narrative.Domain;
 using Narrative.Domain.Corpus;
+using Narrative.Domain;
+using Narrative.Testing;
 using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;
 
 namespace Narrative.Analysis.Tests.Reactions;

@@ -1,6 +1,6 @@
-using Narrative.Testing;
 using Narrative.Analysis.Reactions;
 using Narrative.Domain;
+using Narrative.Testing;
 using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;
 
 namespace Narrative.Analysis.Tests.Reactions;

@@ -1,9 +1,9 @@
-using Narrative.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Narrative.Analysis.Alerts;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain.Corpus;
-using Microsoft.Extensions.DependencyInjection;
 using Narrative.Storage;
+using Narrative.Testing;
 
 namespace Narrative.Analysis.Tests.Reactions;
 

@@ -1,5 +1,5 @@
-using Narrative.Testing;
 using Narrative.Domain.Corpus;
+using Narrative.Testing;
 using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;
 
 namespace Narrative.Analysis.Tests.Reactions;

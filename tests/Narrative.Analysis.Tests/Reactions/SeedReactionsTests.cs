@@ -1,6 +1,6 @@
-using Narrative.Testing;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain;
+using Narrative.Testing;
 using Xunit.Abstractions;
 
 namespace Narrative.Analysis.Tests.Reactions;

@@ -1,3 +1,4 @@
+using Serilog;
 using System.Diagnostics;
 using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,17 +85,12 @@ public sealed class AnalysisBench
         return _instance = bench;
     }
 
-    private static async Task<IHost> StartHostAsync(string cs, NarrativeRuntime runtime, CancellationToken ct)
-    {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddNarrative(cs, runtime);
-        var host = builder.Build();
-        await host.StartAsync(ct);
-        return host;
-    }
+    private static Task<IHost> StartHostAsync(string cs, NarrativeRuntime runtime, CancellationToken ct) =>
+        NarrativeHosting.StartHostAsync(cs, runtime, Warnings, ct);
+
+    /// <summary>Marten's and Wolverine's warnings and errors, on the console beside the bench's own lines.</summary>
+    private static readonly Serilog.ILogger Warnings = new Serilog.LoggerConfiguration().MinimumLevel.Warning()
+        .WriteTo.Console(outputTemplate: "    [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}").CreateLogger();
 
     /// <summary>Waits until Marten's daemon has projected everything appended so far (untimed).</summary>
     public Task CatchUpAsync(CancellationToken ct) => Services.WaitForProjectionsAsync(TimeSpan.FromMinutes(30), ct);
