@@ -61,8 +61,12 @@ public sealed class PostgresFixture : IAsyncLifetime
             AdminConnectionString = Server.ConnectionString();
             Description = $"PostgreSQL embedded cluster from {Server.BinDirectory}";
         }
-        // Outside any test, so xunit does not capture it: `dotnet test --logger "console;verbosity=normal"` shows it.
-        await Console.Error.WriteLineAsync($"Narrative tests: {Description}");
+        // dotnet test shows a fixture's console output only at normal verbosity, so ./ops/test also collects the line
+        // from the file named by NARRATIVE_TEST_REPORT and prints it after the run.
+        var line = $"Narrative tests: {Description}";
+        await Console.Error.WriteLineAsync(line);
+        if (Environment.GetEnvironmentVariable("NARRATIVE_TEST_REPORT") is { Length: > 0 } report)
+            await File.AppendAllTextAsync(report, line + Environment.NewLine);
         _admin = NpgsqlDataSource.Create(AdminConnectionString);
     }
 
