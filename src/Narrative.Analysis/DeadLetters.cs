@@ -4,7 +4,8 @@ using Wolverine.Persistence.Durability.DeadLetterManagement;
 namespace Narrative.Analysis;
 
 /// <summary>A handler message Wolverine gave up on after its last attempt, as the admin routes and the CLI show it.</summary>
-public sealed record DeadLetter(Guid Id, string MessageType, string? Handler, string? ExceptionType, string? ExceptionMessage,
+/// <param name="Queue">The local queue it failed in; each reaction of an event with several has a queue named after it.</param>
+public sealed record DeadLetter(Guid Id, string MessageType, string? Queue, string? ExceptionType, string? ExceptionMessage,
     DateTimeOffset SentAt, DateTimeOffset? FailedAt, bool Replayable, int ReplayCount, object? Message);
 
 public enum ReplayOutcome { Replayed, NotFound }

@@ -83,14 +83,8 @@ public sealed class AnalysisHarness : IAsyncDisposable
     public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync()
     {
         var all = new List<StoredEvent>();
-        long after = 0;
-        while (true)
-        {
-            var page = await Services.Log.ReadByPositionAsync(after, 1000, default);
-            if (page.Count == 0) return all;
-            all.AddRange(page);
-            after = page[^1].Position;
-        }
+        await foreach (var e in Services.Log.StreamAllAsync(0, default)) all.Add(e);
+        return all;
     }
 
     /// <summary>The whole log, folded by the pure domain: the audit path.</summary>

@@ -84,9 +84,9 @@ public static class AdminCommands
             var rows = await s.Services.DeadLetters.ListAsync(ct);
             Session.Print(rows, p.GetValue(CliApp.Json), x =>
             {
-                var t = new Table().AddColumns("id", "handler", "message", "failed", "error", "replayable", "replays");
+                var t = new Table().AddColumns("id", "queue", "message", "failed", "error", "replayable", "replays");
                 foreach (var d in x)
-                    t.AddRow(d.Id.ToString(), Markup.Escape(d.Handler ?? "-"), Markup.Escape(d.MessageType),
+                    t.AddRow(d.Id.ToString(), Markup.Escape(d.Queue ?? "-"), Markup.Escape(d.MessageType),
                         d.FailedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "",
                         Markup.Escape($"{d.ExceptionType}: {d.ExceptionMessage}"), d.Replayable ? "yes" : "no", d.ReplayCount.ToString(CultureInfo.InvariantCulture));
                 AnsiConsole.Write(t);

@@ -28,7 +28,7 @@ public sealed class WolverineTests(PostgresFixture pg)
         await h.SettleAsync();
 
         var dead = Assert.Single(await h.Services.DeadLetters.ListAsync(default));
-        Assert.Contains("coincidencedetector", dead.Handler, StringComparison.Ordinal);
+        Assert.Contains("coincidencedetector", dead.Queue, StringComparison.Ordinal);
         Assert.Contains("refused for the test", dead.ExceptionMessage, StringComparison.Ordinal);
         await using (var attempts = h.Services.DataSource.CreateCommand("select last_value from test_attempts"))
             Assert.Equal(3L, (long)(await attempts.ExecuteScalarAsync())!);

@@ -374,12 +374,15 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
 
     /// <summary>
     /// One probe, appended alone: a signal published inside the corpus's first aid-debate period (so the
-    /// CoincidenceDetector flags it), in a topic of its own ("bench-lag"), with a claim of its own.
+    /// CoincidenceDetector flags it), in a topic and with a claim of its own. Every reaction reads the log of the
+    /// trigger's topic or claim, and the assessment watcher scores the whole topic: probes sharing one topic would
+    /// make each reaction slower than the last, which measures topic size, not the pipeline. Independent evidence
+    /// across topics keeps each reaction's work constant.
     /// </summary>
     private static Task AppendProbeAsync(NarrativeServices s, string stream, string id, CancellationToken ct)
     {
         var published = AnalysisBench.PeriodStart.AddDays(45);
-        var item = new ItemRecorded(id, "lag-doc", "s0", published, "bench-lag", "signal", id, "lag probe", null, null, null, 3,
+        var item = new ItemRecorded(id, "lag-doc", "s0", published, $"bench-{id}", "signal", id, "lag probe", null, null, null, 3,
             new Dictionary<string, string> { ["genuine"] = "N", ["feigned"] = "N", ["maximalist"] = "N" }, [], null);
         return s.Log.AppendAsync(stream, ExpectedVersion.Any, [new EventData(Guid.NewGuid(), item)], ct);
     }
