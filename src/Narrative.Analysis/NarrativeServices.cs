@@ -1,4 +1,3 @@
-using Marten;
 using Narrative.Analysis.Alerts;
 using Narrative.Analysis.Audit;
 using Narrative.Analysis.Ingestion;
@@ -12,10 +11,9 @@ namespace Narrative.Analysis;
 
 /// <summary>The application's services, as the API's endpoints, the CLI's commands and the tests use them.</summary>
 public sealed class NarrativeServices(
-    IDocumentStore store, EventLog log, IngestionService ingestion, AnalysisQueries queries, AuditService audit,
+    EventLog log, IngestionService ingestion, AnalysisQueries queries, AuditService audit,
     AnalysisProjection projection, DeadLetters deadLetters, AlertFeed alerts, TimeProvider clock)
 {
-    public IDocumentStore Store { get; } = store;
     public EventLog Log { get; } = log;
     public NpgsqlDataSource DataSource => Log.DataSource;
     public TimeProvider Clock { get; } = clock;

@@ -37,7 +37,7 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource db)
         store.Options.Events.AllKnownEventTypes().ToDictionary(t => t.EventTypeName, t => t.EventType, StringComparer.Ordinal);
 
     /// <summary>The CLR type Marten maps a stored type name to, or null for a name this process does not know (newer writers).</summary>
-    public Type? TypeOf(string name) => _types.GetValueOrDefault(name);
+    private Type? TypeOf(string name) => _types.GetValueOrDefault(name);
 
     /// <summary>Deserialises a raw event with Marten's serializer, or null for a type this process does not know.</summary>
     public object? Deserialize(StoredEvent e) => Deserialize(e.Type, e.DataJson);

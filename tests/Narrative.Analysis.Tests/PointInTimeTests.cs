@@ -118,7 +118,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         Assert.DoesNotContain(now.Evidence, e => e.ItemId == target.ItemId);
         Assert.True(AuditService.Same(first, await _h.Services.Queries.AssessAsync(Topic, asOf, before, default)));
 
-        // A rebuild swaps in a new schema at the same checkpoint: the cache does not trust the old rows either.
+        // A rebuild swaps in a new schema at the same progression: the cache does not trust the old rows either.
         misses = cache.Misses;
         await _h.RebuildAsync(_h.Services.Projection);
         var rebuilt = (await _h.Services.Queries.AssessAsync(Topic, asOf, DateTimeOffset.UtcNow, default))!;

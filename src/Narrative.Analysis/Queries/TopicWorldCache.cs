@@ -6,9 +6,9 @@ using Npgsql;
 namespace Narrative.Analysis.Queries;
 
 /// <summary>
-/// Which read model a slice was read from: the analysis projection's checkpoint and the identity of the live schema
-/// (a rebuild swaps in a new one). Rows only change when the checkpoint moves, in the same transaction, so two
-/// reads with the same state saw the same rows.
+/// Which read model a slice was read from: the analysis projection's progression in Marten's mt_event_progression
+/// and the identity of the live schema (a rebuild swaps in a new one). Rows only change when the progression moves,
+/// in the same transaction, so two reads with the same state saw the same rows.
 /// </summary>
 public sealed record ReadModelState(long Position, long Schema)
 {
