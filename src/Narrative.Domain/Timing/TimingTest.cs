@@ -160,14 +160,16 @@ public static class TimingTest
         }
         if (SmallestSignificantT(n, w.Q) is null)
         {
-            return $"With only {n} independent signal{(n == 1 ? "" : "s")} and {w.Q:P0} of days within {w.Window} days of a decision, " +
-                $"even every signal falling just before a decision would give p = {Math.Pow(w.Q, n):0.00}: this test cannot show timing on this evidence.";
+            return FormattableString.Invariant(
+                $"With only {n} independent signal{(n == 1 ? "" : "s")} and {w.Q * 100:0}% of days within {w.Window} days of a decision, ") +
+                FormattableString.Invariant(
+                $"even every signal falling just before a decision would give p = {Math.Pow(w.Q, n):0.00}: this test cannot show timing on this evidence.");
         }
         var verdict = w.PValue < Alpha ? "more than chance explains" : "no more than chance explains";
         var caveat = power < 0.8
-            ? $" If signals really came twice as often as chance before decisions, this test would detect it only with probability {power:0.00}, so a null result says little."
-            : $" Its power against signals twice as frequent as chance is {power:0.00}.";
-        return $"{w.T} of {n} independent signals fell within {w.Window} days before a decision, against {n * w.Q:0.0} expected by chance " +
-            $"(p = {w.PValue:0.00}): {verdict}.{caveat}";
+            ? FormattableString.Invariant($" If signals really came twice as often as chance before decisions, this test would detect it only with probability {power:0.00}, so a null result says little.")
+            : FormattableString.Invariant($" Its power against signals twice as frequent as chance is {power:0.00}.");
+        return FormattableString.Invariant($"{w.T} of {n} independent signals fell within {w.Window} days before a decision, against {n * w.Q:0.0} expected by chance ") +
+            FormattableString.Invariant($"(p = {w.PValue:0.00}): {verdict}.{caveat}");
     }
 }
