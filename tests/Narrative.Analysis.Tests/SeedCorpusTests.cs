@@ -164,3 +164,72 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
             firsts.Sum(i => P(i.Ratings[h]) * R(i.Reliability) * C(i.Credibility))));
     }
 }
+
+/// <summary>
+/// Rules over the seed files themselves (no database): seeds/README.md, "The interested-party rule".
+/// </summary>
+public sealed class SeedCorpusRuleTests
+{
+    // Speakers the corpus knows to speak for a registered party; an item quoting them must say so with the suffix.
+    private static readonly string[] PartySpeakers = ["Vladimir Putin", "Dmitry Peskov", "Volodymyr Zelensky"];
+
+    /// <summary>A registered party's grade (A to F) as an item credibility (1 to 6): A/B → 2, C → 3, D → 4, E → 5, F → 6.</summary>
+    public static int CredibilityFor(string reliability) => reliability switch
+    {
+        "A" or "B" => 2,
+        "C" => 3,
+        "D" => 4,
+        "E" => 5,
+        "F" => 6,
+        _ => throw new ArgumentOutOfRangeException(nameof(reliability), reliability, "not an Admiralty grade"),
+    };
+
+    [Fact]
+    public void items_spoken_by_a_registered_interested_party_are_graded_by_its_reliability_unless_the_note_says_why_not()
+    {
+        var folder = ApiServer.SeedsFolder();
+        // Registered interested parties: the sources of kind "government" (parties to the war), registered for attribution.
+        var parties = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sources.json"))).RootElement.EnumerateArray()
+            .Where(s => s.GetProperty("kind").GetString() == "government")
+            .ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("reliability").GetString()!);
+        Assert.Contains("kremlin", parties.Keys);
+        Assert.Contains("ukraine-gov", parties.Keys);
+
+        var failures = new List<string>();
+        var covered = 0;
+        foreach (var file in Directory.GetFiles(Path.Combine(folder, "documents"), "*.json").Order(StringComparer.Ordinal))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            foreach (var item in doc.RootElement.GetProperty("items").EnumerateArray())
+            {
+                var id = item.GetProperty("id").GetString()!;
+                var by = item.TryGetProperty("attributedTo", out var a) ? a.GetString() ?? "" : "";
+                var note = item.TryGetProperty("note", out var n) ? n.GetString() ?? "" : "";
+                var credibility = item.GetProperty("credibility").GetInt32();
+                var party = parties.Keys.FirstOrDefault(p => by.EndsWith($"({p})", StringComparison.Ordinal));
+                // The suffix marks the speaker; anywhere else (e.g. "Putin (kremlin), via NYT") the rule could not see it.
+                foreach (var p in parties.Keys.Where(p => p != party && by.Contains($"({p})", StringComparison.Ordinal)))
+                {
+                    failures.Add($"{id}: '({p})' must end attributedTo ('{by}')");
+                }
+                if (party is null)
+                {
+                    if (PartySpeakers.Any(s => by.StartsWith(s, StringComparison.Ordinal)))
+                    {
+                        failures.Add($"{id}: '{by}' speaks for a registered party but does not end with its '(id)'");
+                    }
+                    continue;
+                }
+                covered++;
+                var expected = CredibilityFor(parties[party]);
+                if (credibility != expected && !note.Contains("interested-party rule", StringComparison.OrdinalIgnoreCase))
+                {
+                    failures.Add($"{id}: {party} is graded {parties[party]}, so credibility {expected}, not {credibility}, " +
+                        "unless the note gives the reason and names the interested-party rule");
+                }
+            }
+        }
+        Assert.True(covered > 0, "no item is attributed to a registered interested party");
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+}
