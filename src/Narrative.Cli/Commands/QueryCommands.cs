@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Narrative.Domain.Assessment;
 using Narrative.Domain.Replay;
 using Narrative.Domain.Timeline;
 using Spectre.Console;
@@ -26,7 +27,8 @@ public static class QueryCommands
             Session.Print(r, p.GetValue(CliApp.Json), x =>
             {
                 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(x.Topic)}[/] as of {x.AsOf:yyyy-MM-dd}, known at {x.KnownAt:u} (position {x.Position})");
-                AnsiConsole.MarkupLine($"leading: [green]{x.Leading}[/]   likelihood: {x.Likelihood} ({x.Probability:P0})   confidence: {x.Confidence}");
+                AnsiConsole.MarkupLine($"leading: [green]{x.Leading ?? "none"}[/]   likelihood: {x.Likelihood}{(x.Probability is { } p ? $" (p {p:0.00})" : "")}   confidence: {x.Confidence}");
+                AnsiConsole.MarkupLine(Markup.Escape(Basis(x.Basis)));
                 var t = new Table().AddColumns("rank", "hypothesis", "inconsistency", "weighted");
                 foreach (var h in x.Hypotheses) t.AddRow(h.Rank.ToString(CultureInfo.InvariantCulture), Markup.Escape(h.Label), h.Inconsistency.ToString("0.##", CultureInfo.InvariantCulture), h.WeightedInconsistency.ToString("0.###", CultureInfo.InvariantCulture));
                 AnsiConsole.Write(t);
@@ -54,10 +56,10 @@ public static class QueryCommands
             var r = await s.Services.Queries.TimelineAsync(t.Id, f, u, p.GetValue(step) == "day" ? TimelineStep.Day : TimelineStep.Week, Times(p).KnownAt, ct);
             Session.Print(r!, p.GetValue(CliApp.Json), x =>
             {
-                var table = new Table().AddColumns(["at", "leading", .. t.Hypotheses.Select(h => h.Id), "changed", "causes"]);
+                var table = new Table().AddColumns(["at", "leading", .. t.Hypotheses.Select(h => h.Id), "robustness", "changed", "causes"]);
                 foreach (var pt in x.Points)
-                    table.AddRow([pt.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), pt.Leading, .. t.Hypotheses.Select(h => pt.Scores.GetValueOrDefault(h.Id).ToString("0.##", CultureInfo.InvariantCulture)),
-                        pt.Changed ? "[yellow]changed[/]" : "", Markup.Escape(string.Join(", ", pt.Causes))]);
+                    table.AddRow([pt.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), pt.Leading ?? "-", .. t.Hypotheses.Select(h => pt.Scores.GetValueOrDefault(h.Id).ToString("0.##", CultureInfo.InvariantCulture)),
+                        pt.Robustness is { } r ? $"{(pt.RobustnessExact == true ? "" : "≤")}{r}" : "-", pt.Changed ? "[yellow]changed[/]" : "", Markup.Escape(string.Join(", ", pt.Causes))]);
                 AnsiConsole.Write(table);
             });
             return 0;
@@ -81,6 +83,17 @@ public static class QueryCommands
             return 0;
         }));
         root.Subcommands.Add(changes);
+
+        var sensitivity = new Command("sensitivity", "ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead") { topic, AsOf, KnownAt };
+        sensitivity.SetAction(async (p, ct) => await Run(p, ct, async s =>
+        {
+            var (a, k) = Times(p);
+            var r = await s.Services.Queries.SensitivityAsync(p.GetValue(topic)!, a, k, ct);
+            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
+            Session.Print(r, p.GetValue(CliApp.Json), PrintSensitivity);
+            return 0;
+        }));
+        root.Subcommands.Add(sensitivity);
 
         var coincidence = new Command("coincidence", "Signals against aid-debate windows: n, k, coverage, lift, p-value") { topic, AsOf, KnownAt };
         coincidence.SetAction(async (p, ct) => await Run(p, ct, async s =>
@@ -131,6 +144,29 @@ public static class QueryCommands
             return r.ReplayMatches && r.ChainIntact ? 0 : 2;
         }));
         root.Subcommands.Add(audit);
+    }
+
+    /// <summary>One line: what the likelihood word rests on.</summary>
+    private static string Basis(LikelihoodBasis b)
+    {
+        if (b.Origins == 0 && b.Margin is null) return "basis: no scored claim";
+        var flip = b.FlipSet is { } f ? $"{(b.FlipSetExact ? "" : "at most ")}{f} origin(s) to lose the lead" : "no lead to lose";
+        var held = b.HeldBy.Count > 0 ? $"; held below '{b.ModelLikelihood}' by {string.Join(", ", b.HeldBy)}" : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"basis: {b.Origins} independent origin(s) from {b.Sources} source(s) ({b.GoodSources} graded A/B), margin {b.Margin:0.##}, {flip}, agreement {b.Agreement:0.##}{held}");
+    }
+
+    private static void PrintSensitivity(SensitivityResult x)
+    {
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(x.Topic)}[/] as of {x.AsOf:yyyy-MM-dd}, known at {x.KnownAt:u}: leading [green]{x.Leading ?? "none"}[/], margin {x.Margin?.ToString("0.###", CultureInfo.InvariantCulture) ?? "-"}");
+        var t = new Table().AddColumns("claim", "leading without", "margin without", "linchpin");
+        foreach (var c in x.Claims)
+            t.AddRow(Markup.Escape(c.Claim), c.LeadingWithout ?? "-", c.MarginWithout?.ToString("0.###", CultureInfo.InvariantCulture) ?? "-", c.Linchpin ? "[red]linchpin[/]" : "");
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLine($"linchpins: {(x.Linchpins.Count == 0 ? "none" : Markup.Escape(string.Join(", ", x.Linchpins)))}");
+        AnsiConsole.MarkupLine(x.FlipSet is { } f
+            ? $"flip set ({(f.Exact ? "exact" : "bound")}, {f.Origins.Count}): {Markup.Escape(string.Join(", ", f.Origins))}"
+            : "flip set: none (no leader)");
     }
 
     private static (DateTimeOffset AsOf, DateTimeOffset KnownAt) Times(ParseResult p) =>

@@ -2,8 +2,11 @@ namespace Narrative.Domain.Assessment;
 
 public sealed record HypothesisScore(string Id, string Label, double Inconsistency, double WeightedInconsistency, int Rank);
 
-/// <summary>Scores in rank order (rank 1 = leading) and the items that were scored (one per claim).</summary>
-public sealed record AchScore(IReadOnlyList<HypothesisScore> Hypotheses, string Leading, IReadOnlyList<EvidenceItem> Scored)
+/// <summary>
+/// Scores in rank order (rank 1 = leading) and the items that were scored (one per claim). <paramref name="Leading"/> is
+/// null when no claim was scored: all-zero scores favour nothing, whatever the tie-break would say.
+/// </summary>
+public sealed record AchScore(IReadOnlyList<HypothesisScore> Hypotheses, string? Leading, IReadOnlyList<EvidenceItem> Scored)
 {
     /// <summary>Second-best weighted score minus the leading one (0 with fewer than two hypotheses).</summary>
     public double Margin => Hypotheses.Count < 2 ? 0 : Hypotheses[1].WeightedInconsistency - Hypotheses[0].WeightedInconsistency;
@@ -94,7 +97,7 @@ public static class AchScoring
 
     /// <summary>
     /// Scores every hypothesis over the claims of <paramref name="items"/>. Leading = lowest weighted score;
-    /// ties go to the lower unweighted score, then to the ordinal-first id.
+    /// ties go to the lower unweighted score, then to the ordinal-first id; none without a scored claim.
     /// </summary>
     public static AchScore Score(IReadOnlyList<Hypothesis> hypotheses, IEnumerable<EvidenceItem> items)
     {
@@ -109,7 +112,7 @@ public static class AchScoring
             AddTerms(hypotheses, item, plain, weighted);
         }
         var ranked = Rank(hypotheses, plain, weighted);
-        return new AchScore(ranked, ranked.Count > 0 ? ranked[0].Id : "", scored);
+        return new AchScore(ranked, ranked.Count > 0 && scored.Count > 0 ? ranked[0].Id : null, scored);
     }
 
     /// <summary>
