@@ -12,8 +12,8 @@ public sealed record EvidenceOrigin(
     IReadOnlyDictionary<string, double> Inconsistency, bool Informative);
 
 /// <summary>
-/// The leading hypothesis after removing some evidence and its margin. Leading is null when no scored claim is left, or
-/// when the top two tie on both scores (then only the ids would decide).
+/// The leading hypothesis after removing some evidence and its margin. Leading is null when no scored claim is left,
+/// when every score is 0, or when the top two tie on both scores (then only the ids would decide).
 /// </summary>
 public sealed record Outcome(string? Leading, double? Margin);
 
@@ -188,11 +188,11 @@ public sealed class EvidenceOrigins
             // The next remaining appearance becomes the scored one, with its own ratings (as the contract scores it).
             AchScoring.AddTerms(_hypotheses, next, plain, weighted);
         }
-        if (left == 0)
+        var ranked = AchScoring.Rank(_hypotheses, plain, weighted);
+        if (left == 0 || AchScoring.LeaderOf(ranked) is null)
         {
             return new Outcome(null, null);
         }
-        var ranked = AchScoring.Rank(_hypotheses, plain, weighted);
         // A top tied on both scores is broken only by the ids, which are no evidence: nothing leads.
         var tied = ranked.Count > 1 && Margin(ranked) == 0 && ranked[0].Inconsistency == ranked[1].Inconsistency;
         return tied ? new Outcome(null, 0) : new Outcome(ranked[0].Id, Margin(ranked));

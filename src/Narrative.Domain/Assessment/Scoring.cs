@@ -4,7 +4,8 @@ public sealed record HypothesisScore(string Id, string Label, double Inconsisten
 
 /// <summary>
 /// Scores in rank order (rank 1 = leading) and the items that were scored (one per claim). <paramref name="Leading"/> is
-/// null when no claim was scored: all-zero scores favour nothing, whatever the tie-break would say.
+/// null when no scored claim counts against any hypothesis (none scored, or all scores 0): ACH ranks by inconsistency,
+/// and all-zero scores favour nothing, whatever the id tie-break would say.
 /// </summary>
 public sealed record AchScore(IReadOnlyList<HypothesisScore> Hypotheses, string? Leading, IReadOnlyList<EvidenceItem> Scored)
 {
@@ -97,7 +98,7 @@ public static class AchScoring
 
     /// <summary>
     /// Scores every hypothesis over the claims of <paramref name="items"/>. Leading = lowest weighted score;
-    /// ties go to the lower unweighted score, then to the ordinal-first id; none without a scored claim.
+    /// ties go to the lower unweighted score, then to the ordinal-first id; none while every score is 0.
     /// </summary>
     public static AchScore Score(IReadOnlyList<Hypothesis> hypotheses, IEnumerable<EvidenceItem> items)
     {
@@ -112,7 +113,14 @@ public static class AchScoring
             AddTerms(hypotheses, item, plain, weighted);
         }
         var ranked = Rank(hypotheses, plain, weighted);
-        return new AchScore(ranked, ranked.Count > 0 && scored.Count > 0 ? ranked[0].Id : null, scored);
+        return new AchScore(ranked, LeaderOf(ranked), scored);
+    }
+
+    /// <summary>The first of <paramref name="ranked"/>, or null when every score is 0 (no claim, or none against anything).</summary>
+    public static string? LeaderOf(IReadOnlyList<HypothesisScore> ranked)
+    {
+        ArgumentNullException.ThrowIfNull(ranked);
+        return ranked.Any(h => h.Inconsistency != 0) ? ranked[0].Id : null;
     }
 
     /// <summary>

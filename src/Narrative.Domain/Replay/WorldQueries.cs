@@ -177,7 +177,7 @@ public static class WorldQueries
         {
             var causes = Advance(at);
             var ranked = AchScoring.Rank(hypotheses, plain, weighted);
-            var leading = ranked.Count > 0 && claims.Count > 0 ? ranked[0].Id : null;
+            var leading = AchScoring.LeaderOf(ranked);
             var flip = leading is null ? null : FlipSetAt(world, topic, hypotheses, at, knownAt);
             points.Add(new TimelinePoint(
                 at, leading,

@@ -56,12 +56,13 @@ public class LikelihoodTests
             new Dictionary<string, string> { ["genuine"] = genuine, ["feigned"] = feigned, ["maximalist"] = maximalist }, []);
 
     [Fact]
-    public void no_evidence_gives_undetermined_and_no_leader() =>
+    public void no_evidence_against_any_hypothesis_gives_undetermined_and_no_leader() =>
         CorpusGen.Sample(docs =>
         {
             var (items, cites) = Corpus(docs);
             var j = Judge(items, cites);
-            return (items.Count == 0) == (j.Likelihood == Likelihood.Undetermined) && (items.Count > 0 || j.Probability is null);
+            var none = !AchScoring.FirstAppearances(items).Any(i => i.Ratings.Values.Any(r => r is "I" or "II"));
+            return none == (j.Likelihood == Likelihood.Undetermined) && none == (j.Probability is null) && (!none || j.Confidence == "low");
         }, iter: 300);
 
     [Fact]

@@ -66,6 +66,16 @@ public class ScoringTests
     }
 
     [Fact]
+    public void claims_that_count_against_no_hypothesis_leave_no_leader()
+    {
+        // Scored, but all-zero scores favour nothing: the id tie-break must not name a leader.
+        Assert.Null(AchScoring.Score(Hypotheses, []).Leading);
+        var score = AchScoring.Score(Hypotheses, [Item("a", "a", "N", "N"), Item("b", "b", "C", "CC")]);
+        Assert.Equal(2, score.Scored.Count);
+        Assert.Null(score.Leading);
+    }
+
+    [Fact]
     public void full_tie_goes_to_the_ordinal_first_id()
     {
         var score = AchScoring.Score(Hypotheses, [Item("a", "a", "I", "I")]);
