@@ -149,7 +149,7 @@ public static class QueryCommands
     /// <summary>One line: what the likelihood word rests on.</summary>
     private static string Basis(LikelihoodBasis b)
     {
-        if (b.Origins == 0 && b.Margin is null) return "basis: no scored claim";
+        if (b.Origins == 0 && b.Margin is null) return "basis: no claim counts against any hypothesis";
         var flip = b.FlipSet is { } f ? $"{(b.FlipSetExact ? "" : "at most ")}{f} origin(s) to lose the lead" : "no lead to lose";
         var held = b.HeldBy.Count > 0 ? $"; held below '{b.ModelLikelihood}' by {string.Join(", ", b.HeldBy)}" : "";
         return string.Create(CultureInfo.InvariantCulture,
