@@ -75,7 +75,7 @@ public static class SensitivityAnalysis
         return new FlipSet(found, found.Count <= triedUpTo + 1, evaluations);
     }
 
-    /// <summary>Origins removed one by one, those that narrow the lead most alone first, until the lead is lost.</summary>
+    /// <summary>Origins removed in order of how much each alone narrows the lead, until the lead is lost.</summary>
     private static List<string> Ranked(EvidenceOrigins evidence, string leader, ref int evaluations)
     {
         var order = new List<(string Root, double Margin)>();
@@ -89,17 +89,25 @@ public static class SensitivityAnalysis
             }
             order.Add((root, alone.Margin ?? 0));
         }
-        var removed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (root, _) in order.OrderBy(x => x.Margin).ThenBy(x => x.Root, StringComparer.Ordinal))
+        var ranked = order.OrderBy(x => x.Margin).ThenBy(x => x.Root, StringComparer.Ordinal).Select(x => x.Root).ToList();
+        // Bisect the shortest prefix of that order that loses the lead: removing none keeps it, removing all loses it.
+        // (A lead lost at some prefix may come back at a longer one, so this finds a prefix that loses it, not always
+        // the shortest; either way it is a bound.)
+        var (keeps, loses) = (0, ranked.Count);
+        while (loses - keeps > 1)
         {
-            removed.Add(root);
+            var middle = (keeps + loses) / 2;
             evaluations++;
-            if (evidence.Without(removed).Leading != leader)
+            if (evidence.Without(ranked.Take(middle).ToHashSet(StringComparer.Ordinal)).Leading != leader)
             {
-                break;
+                loses = middle;
+            }
+            else
+            {
+                keeps = middle;
             }
         }
-        return [.. removed.Order(StringComparer.Ordinal)];
+        return [.. ranked.Take(loses).Order(StringComparer.Ordinal)];
     }
 
     private static double Combinations(int n, int k)

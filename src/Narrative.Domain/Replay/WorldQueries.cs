@@ -172,19 +172,43 @@ public static class WorldQueries
 
         // The first point's causes are what changed since one step before it.
         Advance(from.AddDays(-days));
+        // The flip set only changes when something is published (in any topic: derivation looks at every document).
+        var published = world.ItemList.Select(h => h.Recorded.PublishedAt).Order().ToArray();
+        FlipSet? flip = null;
+        DateOnly? flipAt = null;
         var points = new List<TimelinePoint>();
         for (var at = from; at <= to; at = at.AddDays(days))
         {
             var causes = Advance(at);
             var ranked = AchScoring.Rank(hypotheses, plain, weighted);
             var leading = AchScoring.LeaderOf(ranked);
-            var flip = leading is null ? null : FlipSetAt(world, topic, hypotheses, at, knownAt);
+            if (leading is null)
+            {
+                (flip, flipAt) = (null, null);
+            }
+            else if (flipAt is not { } since || PublishedBetween(published, since, at))
+            {
+                (flip, flipAt) = (FlipSetAt(world, topic, hypotheses, at, knownAt), at);
+            }
             points.Add(new TimelinePoint(
                 at, leading,
                 ranked.ToImmutableSortedDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal),
                 points.Count > 0 && points[^1].Leading != leading, causes, flip?.Origins.Count, flip?.Exact));
         }
         return new TimelineResult(topic, step == TimelineStep.Week ? "week" : "day", from, to, knownAt, points);
+    }
+
+    /// <summary>True when some date of <paramref name="sorted"/> lies in (after, upTo].</summary>
+    private static bool PublishedBetween(DateOnly[] sorted, DateOnly after, DateOnly upTo)
+    {
+        var i = Array.BinarySearch(sorted, after.AddDays(1));
+        var first = i >= 0 ? i : ~i;
+        // BinarySearch finds any equal element; step back to the first of a run of equal dates.
+        while (first > 0 && sorted[first - 1] > after)
+        {
+            first--;
+        }
+        return first < sorted.Length && sorted[first] <= upTo;
     }
 
     /// <summary>
