@@ -17,7 +17,19 @@ public static class QueryCommands
     {
         var topic = new Argument<string>("topic");
         var claim = new Argument<string>("claim");
+        var from = new Option<string?>("--from");
+        var to = new Option<string?>("--to");
+        root.Subcommands.Add(Assessment(topic));
+        root.Subcommands.Add(Sensitivity(topic));
+        root.Subcommands.Add(Timeline(topic, from, to));
+        root.Subcommands.Add(Changes(topic, from, to));
+        root.Subcommands.Add(Coincidence(topic));
+        root.Subcommands.Add(Provenance(claim));
+        root.Subcommands.Add(Audit(topic));
+    }
 
+    private static Command Assessment(Argument<string> topic)
+    {
         var assessment = new Command("assessment", "Scores, leading hypothesis, likelihood and confidence at a point in time") { topic, AsOf, KnownAt };
         assessment.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -41,10 +53,11 @@ public static class QueryCommands
             });
             return 0;
         }));
-        root.Subcommands.Add(assessment);
+        return assessment;
+    }
 
-        var from = new Option<string?>("--from");
-        var to = new Option<string?>("--to");
+    private static Command Timeline(Argument<string> topic, Option<string?> from, Option<string?> to)
+    {
         var step = new Option<string>("--step") { DefaultValueFactory = _ => "week", Description = "day or week" };
         var timeline = new Command("timeline", "The assessment over a date range, with the points where the lead changed and why") { topic, from, to, step, KnownAt };
         timeline.SetAction(async (p, ct) => await Run(p, ct, async s =>
@@ -64,8 +77,11 @@ public static class QueryCommands
             });
             return 0;
         }));
-        root.Subcommands.Add(timeline);
+        return timeline;
+    }
 
+    private static Command Changes(Argument<string> topic, Option<string?> from, Option<string?> to)
+    {
         var changes = new Command("changes", "What changed between two world dates (--from/--to) and the effect on each score") { topic, from, to, KnownAt };
         changes.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -82,8 +98,11 @@ public static class QueryCommands
             });
             return 0;
         }));
-        root.Subcommands.Add(changes);
+        return changes;
+    }
 
+    private static Command Sensitivity(Argument<string> topic)
+    {
         var sensitivity = new Command("sensitivity", "ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead") { topic, AsOf, KnownAt };
         sensitivity.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -93,8 +112,11 @@ public static class QueryCommands
             Session.Print(r, p.GetValue(CliApp.Json), PrintSensitivity);
             return 0;
         }));
-        root.Subcommands.Add(sensitivity);
+        return sensitivity;
+    }
 
+    private static Command Coincidence(Argument<string> topic)
+    {
         var coincidence = new Command("coincidence", "Signals against aid-debate windows: n, k, coverage, lift, p-value") { topic, AsOf, KnownAt };
         coincidence.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -110,8 +132,11 @@ public static class QueryCommands
             });
             return 0;
         }));
-        root.Subcommands.Add(coincidence);
+        return coincidence;
+    }
 
+    private static Command Provenance(Argument<string> claim)
+    {
         var provenance = new Command("provenance", "A claim's first appearance, re-reports and independent origins") { claim, AsOf, KnownAt };
         provenance.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -126,8 +151,11 @@ public static class QueryCommands
             });
             return 0;
         }));
-        root.Subcommands.Add(provenance);
+        return provenance;
+    }
 
+    private static Command Audit(Argument<string> topic)
+    {
         var audit = new Command("audit", "The events behind an assessment, replayed and hash-verified") { topic, AsOf, KnownAt };
         audit.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -143,7 +171,7 @@ public static class QueryCommands
             });
             return r.ReplayMatches && r.ChainIntact ? 0 : 2;
         }));
-        root.Subcommands.Add(audit);
+        return audit;
     }
 
     /// <summary>One line: what the likelihood word rests on.</summary>

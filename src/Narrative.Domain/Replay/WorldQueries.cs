@@ -172,24 +172,14 @@ public static class WorldQueries
 
         // The first point's causes are what changed since one step before it.
         Advance(from.AddDays(-days));
-        // The flip set only changes when something is published (in any topic: derivation looks at every document).
-        var published = world.ItemList.Select(h => h.Recorded.PublishedAt).Order().ToArray();
-        FlipSet? flip = null;
-        DateOnly? flipAt = null;
+        var robustness = new Robustness(world, topic, hypotheses, knownAt);
         var points = new List<TimelinePoint>();
         for (var at = from; at <= to; at = at.AddDays(days))
         {
             var causes = Advance(at);
             var ranked = AchScoring.Rank(hypotheses, plain, weighted);
             var leading = AchScoring.LeaderOf(ranked);
-            if (leading is null)
-            {
-                (flip, flipAt) = (null, null);
-            }
-            else if (flipAt is not { } since || PublishedBetween(published, since, at))
-            {
-                (flip, flipAt) = (FlipSetAt(world, topic, hypotheses, at, knownAt), at);
-            }
+            var flip = robustness.At(at, leading);
             points.Add(new TimelinePoint(
                 at, leading,
                 ranked.ToImmutableSortedDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal),
@@ -198,27 +188,44 @@ public static class WorldQueries
         return new TimelineResult(topic, step == TimelineStep.Week ? "week" : "day", from, to, knownAt, points);
     }
 
-    /// <summary>True when some date of <paramref name="sorted"/> lies in (after, upTo].</summary>
-    private static bool PublishedBetween(DateOnly[] sorted, DateOnly after, DateOnly upTo)
-    {
-        var i = Array.BinarySearch(sorted, after.AddDays(1));
-        var first = i >= 0 ? i : ~i;
-        // BinarySearch finds any equal element; step back to the first of a run of equal dates.
-        while (first > 0 && sorted[first - 1] > after)
-        {
-            first--;
-        }
-        return first < sorted.Length && sorted[first] <= upTo;
-    }
-
     /// <summary>
-    /// The flip set at one date, as the assessment of that date finds it. Derivation depends on everything visible at the
-    /// date (any topic), so it is read from that date's view rather than carried along the walk.
+    /// The flip set along a timeline, as the assessment of each date finds it. Derivation depends on everything visible
+    /// at the date (any topic), so it is read from that date's view; and since it only changes when something is
+    /// published, it is read again only on dates after a publication.
     /// </summary>
-    private static FlipSet? FlipSetAt(NarrativeWorld world, string topic, IReadOnlyList<Hypothesis> hypotheses, DateOnly at, DateTimeOffset knownAt)
+    private sealed class Robustness(NarrativeWorld world, string topic, IReadOnlyList<Hypothesis> hypotheses, DateTimeOffset knownAt)
     {
-        var view = new View(world, at, knownAt);
-        return SensitivityAnalysis.FindFlipSet(EvidenceOrigins.Build(hypotheses, view.TopicItems(topic), view.DerivedFrom));
+        private readonly DateOnly[] _published = world.ItemList.Select(h => h.Recorded.PublishedAt).Order().ToArray();
+        private FlipSet? _flip;
+        private DateOnly? _readAt;
+
+        public FlipSet? At(DateOnly at, string? leading)
+        {
+            if (leading is null)
+            {
+                (_flip, _readAt) = (null, null);
+            }
+            else if (_readAt is not { } since || PublishedBetween(since, at))
+            {
+                var view = new View(world, at, knownAt);
+                _flip = SensitivityAnalysis.FindFlipSet(EvidenceOrigins.Build(hypotheses, view.TopicItems(topic), view.DerivedFrom));
+                _readAt = at;
+            }
+            return _flip;
+        }
+
+        /// <summary>True when something was published in (after, upTo].</summary>
+        private bool PublishedBetween(DateOnly after, DateOnly upTo)
+        {
+            var i = Array.BinarySearch(_published, after.AddDays(1));
+            var first = i >= 0 ? i : ~i;
+            // BinarySearch finds any of a run of equal dates; step back to the first.
+            while (first > 0 && _published[first - 1] > after)
+            {
+                first--;
+            }
+            return first < _published.Length && _published[first] <= upTo;
+        }
     }
 
     /// <summary>World-time diff: what publication in (from, to] did to the topic, as known at <paramref name="knownAt"/>.</summary>
