@@ -103,6 +103,16 @@ public sealed class CliTests(PostgresFixture pg)
         var (query, json) = await Run("provenance", "putin-private-openness-to-freeze", "--as-of", "2024-05-31", "--db", cs, "--json");
         Assert.Equal(0, query);
         Assert.Equal(2, JsonNode.Parse(json[json.IndexOf('{', StringComparison.Ordinal)..])!["independentOrigins"]!.GetValue<int>());
+
+        // The likelihood word with what it rests on, and the sensitivity behind it.
+        var (assessed, text) = await Run("assessment", "putin-ceasefire-stance", "--as-of", "2023-12-31", "--db", cs);
+        Assert.True(assessed == 0, text);
+        Assert.Contains("likelihood: likely", text, StringComparison.Ordinal);
+        Assert.Contains("basis: 2 independent origin(s) from 2 source(s)", text, StringComparison.Ordinal);
+        Assert.Contains("held below 'very likely' by fewer than 3 independent origins", text, StringComparison.Ordinal);
+        var (sensed, sensitivity) = await Run("sensitivity", "putin-ceasefire-stance", "--as-of", "2023-12-31", "--db", cs);
+        Assert.True(sensed == 0, sensitivity);
+        Assert.Contains("flip set (exact, 2): isw-2023-12-23-ceasefire-signals, nyt-2023-12-23-putin-signals", sensitivity, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,6 +22,13 @@ public static class AnalysisEndpoints
             return await s.Queries.AssessAsync(topic, t.AsOf, t.KnownAt, ct) is { } a ? TypedResults.Ok(a) : UnknownTopic(topic);
         });
 
+        api.MapGet("/topics/{topic}/sensitivity", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        {
+            if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
+            return await s.Queries.SensitivityAsync(topic, t.AsOf, t.KnownAt, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
+        }).WithSummary("ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead")
+            .Produces<Narrative.Domain.Assessment.SensitivityResult>().ProducesProblem(400).ProducesProblem(404);
+
         api.MapGet("/topics/{topic}/coincidence", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
