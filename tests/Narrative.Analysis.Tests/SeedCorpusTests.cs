@@ -127,8 +127,8 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
     [Theory]
     // asOf, likelihood, confidence, informative origins, sources, flip set (exact)
     [InlineData("2023-12-31", "likely", "moderate", 2, 2, 2)]
-    [InlineData("2024-02-29", "very likely", "high", 4, 4, 4)]
-    [InlineData("2024-05-31", "almost certain", "high", 6, 5, 6)]
+    [InlineData("2024-02-29", "very likely", "high", 5, 5, 4)]
+    [InlineData("2024-05-31", "almost certain", "high", 7, 6, 6)]
     public async Task the_likelihood_rests_on_independent_origins_and_the_nyt_report_alone_is_no_more_than_likely(
         string asOf, string likelihood, string confidence, int origins, int sources, int flipSet)
     {
