@@ -15,7 +15,7 @@ public sealed class CorpusIngestor(IngestionService ingestion)
         {
             var result = e.Input switch
             {
-                null => IngestResult.Invalid(e.Id, [new FieldError("$", "unreadable", e.Error ?? "unreadable")]),
+                null => IngestResult.Invalid(e.Id, e.Errors ?? [new FieldError("$", "unreadable", "unreadable")]),
                 SourceInput s => await ingestion.RegisterSourceAsync(s, who, ct),
                 TopicInput t => await ingestion.OpenTopicAsync(t, who, ct),
                 ContextPeriodInput c => await ingestion.RecordContextPeriodAsync(c, who, ct),
@@ -39,7 +39,7 @@ public sealed class CorpusIngestor(IngestionService ingestion)
         {
             IReadOnlyList<FieldError> errors = e.Input switch
             {
-                null => [new FieldError("$", "unreadable", e.Error ?? "unreadable")],
+                null => e.Errors ?? [new FieldError("$", "unreadable", "unreadable")],
                 SourceInput s => known.Add(SourceValidator.Validate(s)),
                 TopicInput t => known.Add(TopicValidator.Validate(t)),
                 ContextPeriodInput c => ContextPeriodValidator.Validate(c).Errors,
