@@ -29,11 +29,13 @@ public sealed class CorpusIngestor(IngestionService ingestion)
         return outcomes;
     }
 
-    /// <summary>Validation only (no writes): parse errors and the rules that need no database.</summary>
-    public static IReadOnlyList<CorpusOutcome> ValidateOffline(IReadOnlyList<CorpusEntry> entries, DateOnly today)
+    /// <summary>
+    /// Validation only (no writes), with every rule ingestion applies. References resolve against <paramref name="held"/>
+    /// (what a store holds, or nothing) plus the entries themselves, in order, as ingestion would see them.
+    /// </summary>
+    public static IReadOnlyList<CorpusOutcome> ValidateOffline(IReadOnlyList<CorpusEntry> entries, DateOnly today, KnownReferences? held = null)
     {
-        // Builds the references from the entries themselves, in order, as ingestion would see them.
-        var known = new OfflineReferences();
+        var known = new OfflineReferences(held ?? KnownReferences.Empty);
         var list = new List<CorpusOutcome>();
         foreach (var e in entries)
         {

@@ -49,6 +49,20 @@ public static class IngestEndpoints
             .Accepts<ContextPeriodInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
     }
 
+    /// <summary>
+    /// What the store holds of the ids a client names, as validation sees them (`narrative validate --api`). A read:
+    /// open like the other reads and writes nothing; POST only because the id lists can be longer than a URL.
+    /// </summary>
+    public static void MapReferences(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/references", async (ReferenceQuery query, NarrativeServices s, CancellationToken ct) =>
+        {
+            if (query.Count > ReferenceQuery.MaxIds)
+                return Problems.BadQuery("$", "too_many", $"Ask about at most {ReferenceQuery.MaxIds} ids at once.");
+            return (IResult)TypedResults.Ok(await HeldReferences.LoadAsync(s.DataSource, query, ct));
+        }).WithTags("Ingest").Produces<HeldReferences>().ProducesValidationProblem();
+    }
+
     private static async Task<IResult> Register<T>(HttpContext http, Func<T, IngestContext, Task<IngestResult>> write, string location, CancellationToken ct)
         where T : class
     {
