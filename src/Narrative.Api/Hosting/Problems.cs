@@ -17,15 +17,17 @@ public static class Problems
     /// <summary>A bad query parameter of a read route, which never writes, so it does not speak of writing.</summary>
     public static IResult BadQuery(string field, string code, string message) => InvalidQuery([new FieldError(field, code, message)]);
 
-    public static IResult InvalidQuery(IReadOnlyList<FieldError> errors) => Validation(errors, "The query is not valid");
+    /// <summary>The first message also goes in <c>detail</c>, which is what the web explorer shows.</summary>
+    public static IResult InvalidQuery(IReadOnlyList<FieldError> errors) => Validation(errors, "The query is not valid", errors.FirstOrDefault()?.Message);
 
     /// <summary>400 naming each wrong field: <c>errors</c> maps field → messages; <c>fieldErrors</c> adds the stable codes.</summary>
-    public static IResult Validation(IReadOnlyList<FieldError> errors, string title = "The input is not valid; nothing was written")
+    public static IResult Validation(IReadOnlyList<FieldError> errors, string title = "The input is not valid; nothing was written", string? detail = null)
     {
         var problem = new HttpValidationProblemDetails(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()))
         {
             Status = 400,
             Title = title,
+            Detail = detail,
             Type = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
         };
         problem.Extensions["fieldErrors"] = errors;
