@@ -392,4 +392,37 @@ public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
         doc.Remove("foo");
         using (var r = await PostWithKey("/api/documents", doc, "key-fixed")) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
     }
+
+    [Fact]
+    public async Task concurrent_retries_of_one_correction_or_one_key_write_once()
+    {
+        var doc = Documents.Valid("concurrent-2024-03-01");
+        using (var r = await Post("/api/documents", doc)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var before = await EventCount();
+        var correction = JsonNode.Parse("""{ "reason": "race", "items": [ { "id": "concurrent-2024-03-01-a", "credibility": 4 } ] }""")!;
+        var clients = Enumerable.Range(0, 8).Select(_ => _api.Server.Client(ApiServer.IngestKey)).ToList();
+        var corrections = await Task.WhenAll(clients.Select(async c =>
+        {
+            using var r = await Post("/api/documents/concurrent-2024-03-01/corrections", correction, c);
+            return r.StatusCode;
+        }));
+        Assert.Equal(1, corrections.Count(c => c == HttpStatusCode.Created));
+        Assert.Equal(7, corrections.Count(c => c == HttpStatusCode.OK));
+        Assert.Equal(before + 1, await EventCount());
+
+        var keyed = Documents.Valid("concurrent-2024-03-02");
+        var keyedCodes = await Task.WhenAll(clients.Select(async c =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/documents")
+            {
+                Content = new StringContent(keyed.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Idempotency-Key", "key-concurrent");
+            using var r = await c.SendAsync(request);
+            return r.StatusCode;
+        }));
+        clients.ForEach(c => c.Dispose());
+        Assert.All(keyedCodes, c => Assert.Equal(HttpStatusCode.Created, c));
+        Assert.Equal(before + 1 + 3, await EventCount());
+    }
 }
