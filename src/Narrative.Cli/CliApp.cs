@@ -17,6 +17,7 @@ public static class CliApp
         foreach (var o in root.Options) o.Recursive = true;
         CorpusCommands.Add(root);
         QueryCommands.Add(root);
+        QueryCommands.AddTiming(root);
         AdminCommands.Add(root);
         return root;
     }

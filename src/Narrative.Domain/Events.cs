@@ -25,7 +25,12 @@ public sealed record ItemRerated(string ItemId, string DocumentId, string Topic,
 public sealed record ItemRetracted(string ItemId, string DocumentId, string Topic, string Reason);
 
 // Written by handlers (reactions), carrying causation and correlation ids in their metadata.
-public sealed record CoincidenceFlagged(string Topic, string ItemId, string DocumentId, DateOnly PublishedAt, IReadOnlyList<string> Periods, int? DaysToDecision);
+/// <summary>
+/// A signal inside an aid-debate window (Periods, DaysToDecision) and/or published at most the timing test's default
+/// window before a known aid decision (NextMilestone, DaysToMilestone; null when not).
+/// </summary>
+public sealed record CoincidenceFlagged(string Topic, string ItemId, string DocumentId, DateOnly PublishedAt, IReadOnlyList<string> Periods, int? DaysToDecision,
+    string? NextMilestone = null, int? DaysToMilestone = null);
 
 public sealed record AppearanceLinked(string Claim, string ItemId, string DocumentId, bool Derivative, string? DerivedFrom);
 

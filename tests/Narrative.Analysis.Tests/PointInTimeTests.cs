@@ -86,6 +86,8 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
             {
                 Assert.True(AuditService.Same(await _h.Services.Queries.CoincidenceAsync(Topic, asOf, knownAt, default), WorldQueries.Coincidence(world, Topic, asOf, knownAt)));
                 Assert.True(AuditService.Same(await uncached.CoincidenceAsync(Topic, asOf, knownAt, default), WorldQueries.Coincidence(world, Topic, asOf, knownAt)));
+                Assert.True(AuditService.Same(await _h.Services.Queries.TimingAsync(Topic, asOf, knownAt, 14, default), WorldQueries.Timing(world, Topic, asOf, knownAt, 14)));
+                Assert.True(AuditService.Same(await uncached.TimingAsync(Topic, asOf, knownAt, 7, default), WorldQueries.Timing(world, Topic, asOf, knownAt, 7)));
                 Assert.True(AuditService.Same(await _h.Services.Queries.ProvenanceAsync("putin-private-openness-to-freeze", asOf, knownAt, default),
                     WorldQueries.Provenance(world, "putin-private-openness-to-freeze", asOf, knownAt)));
             }

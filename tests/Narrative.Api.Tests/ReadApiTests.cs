@@ -54,10 +54,37 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task timing_times_each_independent_signal_to_the_next_aid_decision()
+    {
+        var t = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/timing?asOf=2024-05-31"))!;
+        foreach (var field in new[] { "n", "t", "q", "pValue", "windows", "minPAdjusted", "power", "signals", "milestones", "reading" })
+            Assert.True(t[field] is not null, $"timing {field}");
+        var c = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/coincidence?asOf=2024-05-31"))!;
+        Assert.Equal(c["n"]!.GetValue<int>(), t["n"]!.GetValue<int>());
+        Assert.Equal(14, t["window"]!.GetValue<int>());
+        Assert.Equal([7, 14, 30], t["windows"]!.AsArray().Select(w => w!["window"]!.GetValue<int>()));
+        // Bloomberg's signal of 25 January is 7 days before the EU summit of 1 February (an aid-milestone).
+        var bloomberg = t["signals"]!.AsArray().Single(s => s!["publishedAt"]!.GetValue<string>() == "2024-01-25")!;
+        Assert.Equal("eu-ukraine-facility-2024-02-01", bloomberg["nextMilestone"]!.GetValue<string>());
+        Assert.Equal(7, bloomberg["daysToMilestone"]!.GetValue<int>());
+        Assert.Contains(t["milestones"]!.AsArray(), m => m!["id"]!.GetValue<string>() == "us-supplemental-2023-24" && m["at"]!.GetValue<string>() == "2024-04-24");
+        // W = 0 counts only signals published on a decision day.
+        var narrow = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/timing?asOf=2024-05-31&window=0"))!;
+        Assert.Equal(0, narrow["t"]!.GetValue<int>());
+
+        var bad = await _http.GetAsync($"/api/topics/{Documents.Topic}/timing?window=-3");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+        Assert.True((await bad.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["window"] is not null);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/topics/no-such-topic/timing")).StatusCode);
+    }
+
+    [Fact]
     public async Task provenance_coincidence_timeline_changes_and_audit_answer_in_their_contract_shapes()
     {
         var p = (await _http.GetFromJsonAsync<JsonObject>("/api/claims/putin-private-openness-to-freeze/provenance?asOf=2024-02-29"))!;
-        Assert.Equal(2, p["independentOrigins"]!.GetValue<int>());
+        // Bloomberg's January signal has a claim of its own (openness to talks), so the freeze has one origin until Reuters.
+        Assert.Equal(1, p["independentOrigins"]!.GetValue<int>());
         Assert.Equal("nyt", p["firstAppearance"]!["source"]!.GetValue<string>());
         Assert.Contains(p["appearances"]!.AsArray(), x => x!["documentId"]!.GetValue<string>() == "moscow-times-2023-12-23-nyt-rereport"
             && x["derivative"]!.GetValue<bool>() && x["derivedFrom"]!.GetValue<string>() == "nyt-2023-12-23-putin-signals");

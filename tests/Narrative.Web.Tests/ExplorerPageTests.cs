@@ -130,6 +130,33 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
         Shot("audit-2024-05-31");
     }
 
+    [Fact]
+    public async Task timing_panel_and_milestone_ticks_show_the_apis_timing_test()
+    {
+        Open("asOf=2024-05-31");
+        WaitForAssessment("2024-05-31");
+
+        using var doc = JsonDocument.Parse(await _api.GetStringAsync($"/api/topics/{Topic}/timing?asOf=2024-05-31"));
+        var timing = doc.RootElement;
+        var reading = _browser.WaitFor(d => d.FindElements(By.CssSelector("#timing [data-testid='timing-reading']")).FirstOrDefault(), "the timing panel");
+        Assert.Equal(timing.GetProperty("reading").GetString(), reading.Text);
+        Assert.Equal($"{timing.GetProperty("t").GetInt32()} of {timing.GetProperty("n").GetInt32()} signals", _browser.Find("#timing [data-testid='timing-t']").Text);
+        Assert.Equal(timing.GetProperty("power").GetDouble().ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
+            _browser.Find("#timing [data-testid='timing-power']").Text);
+
+        // Every milestone of the period is listed under the chart (and drawn as a tick), and each signal shows its distance.
+        var milestones = timing.GetProperty("milestones").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.NotEmpty(milestones);
+        _browser.WaitFor(d => d.FindElements(By.CssSelector("#chart-notes [data-milestone]")).Count == milestones.Count, $"{milestones.Count} milestone ticks");
+        Assert.Equal(milestones, _browser.Driver.FindElements(By.CssSelector("#chart-notes [data-milestone]")).Select(e => e.GetDomAttribute("data-milestone")));
+        foreach (var s in timing.GetProperty("signals").EnumerateArray().Where(s => s.GetProperty("nextMilestone").ValueKind == JsonValueKind.String))
+        {
+            var tag = _browser.Find($"#chart-notes [data-signal='{s.GetProperty("itemId").GetString()}']");
+            Assert.Contains($"{s.GetProperty("daysToMilestone").GetInt32()} d before {s.GetProperty("nextMilestone").GetString()}", tag.Text, StringComparison.Ordinal);
+        }
+        Shot("timing-2024-05-31");
+    }
+
     private static string Bool(JsonElement e) => e.GetBoolean() ? "true" : "false";
 
     private static int EvidenceCount(JsonElement assessment) => assessment.GetProperty("evidence").GetArrayLength();

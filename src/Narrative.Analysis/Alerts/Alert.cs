@@ -4,10 +4,17 @@ using System.Threading.Channels;
 
 namespace Narrative.Analysis.Alerts;
 
-/// <summary>The leading hypothesis of a topic changed. Raised by the assessment watcher, sent through Wolverine's outbox.</summary>
+/// <summary>
+/// Something an analyst should look at, sent through Wolverine's outbox: the leading hypothesis of a topic changed
+/// (the assessment watcher: From, To, Scores), or a new signal came shortly before a known aid decision (the coincidence
+/// reaction: <see cref="Timing"/>). <see cref="Summary"/> says it in one sentence.
+/// </summary>
 public sealed record Alert(
-    string Kind, string Topic, string? From, string To, string? FromLabel, string ToLabel, DateOnly AsOf,
-    IReadOnlyList<string> Causes, IReadOnlyDictionary<string, double> Scores, string CausationId);
+    string Kind, string Topic, string? From, string? To, string? FromLabel, string? ToLabel, DateOnly AsOf,
+    IReadOnlyList<string> Causes, IReadOnlyDictionary<string, double> Scores, string CausationId, string? Summary = null, SignalTiming? Timing = null);
+
+/// <summary>A signal published <see cref="DaysBefore"/> days before the aid decision <see cref="Milestone"/>.</summary>
+public sealed record SignalTiming(string ItemId, DateOnly PublishedAt, string Milestone, string MilestoneLabel, DateOnly MilestoneAt, int DaysBefore);
 
 /// <summary>One webhook POST of one alert; a message of its own so that each sink is retried and dead-lettered alone.</summary>
 public sealed record WebhookDelivery(string Url, Alert Alert);

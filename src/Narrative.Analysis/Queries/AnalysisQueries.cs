@@ -4,6 +4,7 @@ using Narrative.Domain.Coincidence;
 using Narrative.Domain.Provenance;
 using Narrative.Domain.Replay;
 using Narrative.Domain.Timeline;
+using Narrative.Domain.Timing;
 using Npgsql;
 
 namespace Narrative.Analysis.Queries;
@@ -35,6 +36,9 @@ public sealed class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = Anal
 
     public async Task<CoincidenceResult?> CoincidenceAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         WorldQueries.Coincidence(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
+
+    public async Task<TimingResult?> TimingAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, int window, CancellationToken ct) =>
+        WorldQueries.Timing(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt, window);
 
     public async Task<ProvenanceResult> ProvenanceAsync(string claim, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         WorldQueries.Provenance(await _slice.ForClaimAsync(claim, WorldQueries.WorldDate(asOf), knownAt, ct), claim, asOf, knownAt);

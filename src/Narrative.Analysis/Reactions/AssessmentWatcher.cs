@@ -68,7 +68,8 @@ public static class AssessmentWatcher
             [new LeadingHypothesisShifted(topic, before?.Id, after.Id, asOf, causes)], ct);
         if (before is null) return null;
 
-        return new Alert(AlertKind, topic, before.Id, after.Id, before.Label, after.Label, asOf, causes, after.Scores, ctx.CausationId);
+        return new Alert(AlertKind, topic, before.Id, after.Id, before.Label, after.Label, asOf, causes, after.Scores, ctx.CausationId,
+            $"The leading hypothesis on {topic} moved from {before.Label} to {after.Label}.");
     }
 
     private sealed record Leading(string Id, string Label, IReadOnlyDictionary<string, double> Scores);

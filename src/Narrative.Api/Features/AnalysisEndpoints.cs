@@ -1,6 +1,7 @@
 using Narrative.Analysis;
 using Narrative.Api.Hosting;
 using Narrative.Domain.Timeline;
+using Narrative.Domain.Timing;
 
 namespace Narrative.Api.Features;
 
@@ -25,6 +26,15 @@ public static class AnalysisEndpoints
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
             return await s.Queries.CoincidenceAsync(topic, t.AsOf, t.KnownAt, ct) is { } c ? TypedResults.Ok(c) : UnknownTopic(topic);
+        });
+
+        api.MapGet("/topics/{topic}/timing", async (string topic, string? asOf, string? knownAt, string? window, NarrativeServices s, CancellationToken ct) =>
+        {
+            if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
+            var w = TimingTest.DefaultWindow;
+            if (!string.IsNullOrEmpty(window) && !(int.TryParse(window, out w) && w is >= 0 and <= TimingTest.MaxWindow))
+                return Problems.BadRequest("window", "invalid_window", $"window is a whole number of days from 0 to {TimingTest.MaxWindow}.");
+            return await s.Queries.TimingAsync(topic, t.AsOf, t.KnownAt, w, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
         });
 
         api.MapGet("/topics/{topic}/timeline", async (string topic, string? from, string? to, string? step, string? knownAt, NarrativeServices s,

@@ -17,6 +17,8 @@ const state = {
   sort: "published",
   aidPeriods: [],
   signals: [],
+  milestones: [], // aid decisions (timing test), for the chart ticks
+  signalTiming: {}, // itemId -> { nextMilestone, daysToMilestone }
   timeline: null,
   assessment: null,
   changesFollowAsOf: true,
@@ -249,7 +251,7 @@ function redrawAll() {
 
 // Everything that depends on the as-of date.
 function redrawAsOf() {
-  return Promise.all([loadAssessment(), loadCoincidence(), loadAudit(), loadChanges(), state.claim ? loadProvenance() : null]);
+  return Promise.all([loadAssessment(), loadCoincidence(), loadTiming(), loadAudit(), loadChanges(), state.claim ? loadProvenance() : null]);
 }
 
 // ---------- chart ----------
@@ -259,13 +261,17 @@ let uPlotModule = null;
 
 async function loadContext() {
   try {
-    const [periods, coincidence] = await Promise.all([
+    const whole = { asOf: state.topic.periodEnd, ...commonParams() };
+    const [periods, coincidence, timing] = await Promise.all([
       api("context", "/api/context-periods"),
-      // Signals over the whole period, for the chart markers (the as-of panel asks for its own date).
-      api("signals", `/api/topics/${encodeURIComponent(state.topic.id)}/coincidence`, { asOf: state.topic.periodEnd, ...commonParams() }),
+      // Signals and aid decisions over the whole period, for the chart markers (the panels ask for their own date).
+      api("signals", `/api/topics/${encodeURIComponent(state.topic.id)}/coincidence`, whole),
+      api("milestones", `/api/topics/${encodeURIComponent(state.topic.id)}/timing`, whole),
     ]);
     state.aidPeriods = periods.filter((p) => p.category === "aid-debate");
     state.signals = coincidence.signals;
+    state.milestones = timing.milestones;
+    state.signalTiming = Object.fromEntries(timing.signals.map((s) => [s.itemId, s]));
     chart?.redraw(false, false);
     renderChartNotes();
   } catch (e) {
@@ -387,6 +393,20 @@ function drawMarkers(u) {
     ctx.closePath();
     ctx.fill();
   }
+  // Aid decisions (milestones of the timing test): a labelled tick from the top edge.
+  ctx.font = `${10 * px}px system-ui, sans-serif`;
+  for (const m of state.milestones) {
+    const x = xOf(m.at);
+    if (!inside(x)) continue;
+    ctx.strokeStyle = "#b91c1c";
+    ctx.lineWidth = 2 * px;
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + 14 * px);
+    ctx.stroke();
+    ctx.fillStyle = "#b91c1c";
+    ctx.fillText(`▼ ${m.at.slice(5)}`, x - 4 * px, bbox.top + 24 * px);
+  }
   for (const p of state.timeline?.points.filter((q) => q.changed) ?? []) {
     const x = xOf(p.at);
     if (!inside(x)) continue;
@@ -430,8 +450,16 @@ function renderChartNotes() {
       state.aidPeriods.map((p) => h("span", { class: "tag", title: p.label, text: `${p.start} → ${p.end}` }))),
   );
   items.push(
+    h("li", { dataset: { testid: "milestones" } }, h("span", { class: "swatch milestone" }), `aid decisions (${state.milestones.length}): `,
+      state.milestones.map((m) => h("span", { class: "tag milestone", title: m.label, dataset: { milestone: m.id }, text: m.at }))),
+  );
+  const distance = (s) => {
+    const t = state.signalTiming[s.itemId];
+    return t?.nextMilestone ? ` · ${t.daysToMilestone} d before ${t.nextMilestone}` : " · no later decision";
+  };
+  items.push(
     h("li", {}, h("span", { class: "swatch signal" }), `independent signals (${state.signals.length}): `,
-      state.signals.map((s) => h("span", { class: "tag", title: `${s.itemId} (${s.documentId})`, text: s.publishedAt }))),
+      state.signals.map((s) => h("span", { class: "tag signal", title: `${s.itemId} (${s.documentId})`, dataset: { signal: s.itemId }, text: s.publishedAt + distance(s) }))),
   );
   const changes = state.timeline.points.filter((p) => p.changed);
   if (changes.length === 0) {
@@ -592,6 +620,35 @@ async function loadCoincidence() {
       : `Independent signals inside aid debates: ${c.k} of ${c.n} (aid debates cover ${Math.round(c.coverage * 100)}% of days; lift ${fmt(c.lift)}, p = ${fmt(c.pValue, 3)}).`;
   } catch (e) {
     if (!isAbort(e)) p.textContent = "";
+  }
+}
+
+// ---------- timing ----------
+
+// The timing test: do the independent signals fall within W days before an aid decision, more than chance explains?
+async function loadTiming() {
+  const body = $("#timing-body");
+  try {
+    const t = await api("timing", `/api/topics/${encodeURIComponent(state.topic.id)}/timing`, { asOf: state.asOf, ...commonParams() });
+    const pct = (x) => `${Math.round(x * 100)}%`;
+    fill(body,
+      h("p", { class: "reading", dataset: { testid: "timing-reading" }, text: t.reading }),
+      h("dl", { class: "verdict" },
+        h("div", {}, h("dt", { text: `Within ${t.window} days before a decision` }), h("dd", { dataset: { testid: "timing-t" }, text: `${t.t} of ${t.n} signals` })),
+        h("div", {}, h("dt", { text: "By chance" }), h("dd", { text: `${pct(t.q)} of days · p = ${fmt(t.pValue, 3)}` })),
+        h("div", {}, h("dt", { text: "Power (signals twice as frequent as chance)" }), h("dd", { dataset: { testid: "timing-power" }, text: fmt(t.power) })),
+        h("div", {}, h("dt", { text: "Smallest p of 7, 14, 30 days, adjusted for 3 looks" }), h("dd", { text: fmt(t.minPAdjusted, 3) }))),
+      h("table", { class: "scores" },
+        h("thead", {}, h("tr", {}, ...["window", "T", "chance share", "p"].map((x) => h("th", { text: x })))),
+        h("tbody", {}, ...t.windows.map((w) => h("tr", {},
+          h("td", { text: `${w.window} d` }), h("td", { text: String(w.t) }), h("td", { text: pct(w.q) }), h("td", { text: fmt(w.pValue, 3) }))))),
+      t.signals.length
+        ? h("ul", { class: "notes" }, ...t.signals.map((s) => h("li", {},
+          h("span", { class: "date", text: s.publishedAt }), " ", h("code", { text: s.itemId }),
+          s.nextMilestone ? ` · ${s.daysToMilestone} days before ${t.milestones.find((m) => m.id === s.nextMilestone)?.label ?? s.nextMilestone}` : " · no decision after it yet")))
+        : null);
+  } catch (e) {
+    showError(body, e);
   }
 }
 

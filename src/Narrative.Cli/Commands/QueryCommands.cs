@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Narrative.Domain.Replay;
 using Narrative.Domain.Timeline;
+using Narrative.Domain.Timing;
 using Spectre.Console;
 
 namespace Narrative.Cli.Commands;
@@ -131,6 +132,43 @@ public static class QueryCommands
             return r.ReplayMatches && r.ChainIntact ? 0 : 2;
         }));
         root.Subcommands.Add(audit);
+    }
+
+    /// <summary><c>narrative timing</c>: do the signals fall just before aid decisions?</summary>
+    public static void AddTiming(RootCommand root)
+    {
+        var topic = new Argument<string>("topic");
+        var window = new Option<int>("--window")
+        {
+            Description = "Days before a decision that count as 'just before'",
+            DefaultValueFactory = _ => TimingTest.DefaultWindow,
+        };
+        window.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > TimingTest.MaxWindow) r.AddError($"--window is a whole number of days from 0 to {TimingTest.MaxWindow}.");
+        });
+        var timing = new Command("timing", "Signals against the next aid decision: T of n within the window, chance share q, p-value and power") { topic, AsOf, KnownAt, window };
+        timing.SetAction(async (p, ct) => await Run(p, ct, async s =>
+        {
+            var (a, k) = Times(p);
+            var r = await s.Services.Queries.TimingAsync(p.GetValue(topic)!, a, k, p.GetValue(window), ct);
+            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
+            Session.Print(r, p.GetValue(CliApp.Json), PrintTiming);
+            return 0;
+        }));
+        root.Subcommands.Add(timing);
+    }
+
+    private static void PrintTiming(TimingResult x)
+    {
+        AnsiConsole.MarkupLine($"window {x.Window} days: n={x.N} T={x.T} q={x.Q:0.###} p={x.PValue:0.####} power={x.Power:0.##}");
+        AnsiConsole.MarkupLine($"windows: {string.Join("  ", x.Windows.Select(w => $"W={w.Window}: T={w.T} q={w.Q:0.##} p={w.PValue:0.###}"))}  smallest p adjusted for 3 looks: {x.MinPAdjusted:0.###}");
+        AnsiConsole.MarkupLine(Markup.Escape(x.Reading));
+        var t = new Table().AddColumns("published", "signal", "next decision", "days before");
+        foreach (var sg in x.Signals)
+            t.AddRow(sg.PublishedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Markup.Escape(sg.ItemId), Markup.Escape(sg.NextMilestone ?? "none"),
+                sg.DaysToMilestone?.ToString(CultureInfo.InvariantCulture) ?? "");
+        AnsiConsole.Write(t);
     }
 
     private static (DateTimeOffset AsOf, DateTimeOffset KnownAt) Times(ParseResult p) =>

@@ -67,6 +67,7 @@ public static class ErrorCodes
     public const string InvalidUrl = "invalid_url";
     public const string InvalidReliability = "invalid_reliability";
     public const string PeriodOrder = "period_order";
+    public const string MilestoneSpan = "milestone_span";
     public const string TooFewHypotheses = "too_few_hypotheses";
     public const string DuplicateHypothesis = "duplicate_hypothesis";
     public const string UnknownItem = "unknown_item";

@@ -93,6 +93,10 @@ public static class ContextPeriodValidator
         {
             rules.Add("end", ErrorCodes.PeriodOrder, "end must not be before start.");
         }
+        else if (category == Timing.TimingTest.MilestoneCategory && start != end)
+        {
+            rules.Add("end", ErrorCodes.MilestoneSpan, "An aid-milestone is a single day (a vote, a summit decision, a signing): end must equal start.");
+        }
         var decisionAt = rules.Date("decisionAt", period.DecisionAt, required: false);
         return rules.HasErrors
             ? new Validated<ContextPeriodRecorded>(null, rules.Errors)

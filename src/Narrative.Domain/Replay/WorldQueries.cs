@@ -4,6 +4,7 @@ using Narrative.Domain.Assessment;
 using Narrative.Domain.Coincidence;
 using Narrative.Domain.Provenance;
 using Narrative.Domain.Timeline;
+using Narrative.Domain.Timing;
 
 namespace Narrative.Domain.Replay;
 
@@ -94,22 +95,47 @@ public static class WorldQueries
         {
             return null;
         }
+        var periods = ContextPeriodsUsed(world, view, knownAt, CoincidenceAnalysis.AidDebateCategory);
+        var t = topicVersion.Value;
+        return CoincidenceAnalysis.Compute(
+            topic, t.PeriodStart, t.PeriodEnd, asOf, view.AsOf, IndependentSignals(view, topic), periods, knownAt, view.Used.Max());
+    }
+
+    /// <summary>The coincidence and timing views' signals: the topic's non-derivative signal items.</summary>
+    private static List<SignalCandidate> IndependentSignals(View view, string topic)
+    {
         var derived = view.DerivedFrom;
-        var signals = view.TopicItems(topic)
+        return view.TopicItems(topic)
             .Where(i => i.Type == "signal" && derived[i.ItemId] is null)
             .Select(i => new SignalCandidate(i.ItemId, i.DocumentId, i.PublishedAt))
             .ToList();
+    }
+
+    /// <summary>The context periods in force at knownAt; those of <paramref name="categories"/> are marked used.</summary>
+    private static List<ContextPeriodRecorded> ContextPeriodsUsed(NarrativeWorld world, View view, DateTimeOffset knownAt, params string[] categories)
+    {
         var periods = world.ContextPeriods.Keys
             .Select(id => NarrativeWorld.InForce(world.ContextPeriods, id, knownAt))
             .OfType<Versioned<ContextPeriodRecorded>>()
             .ToList();
-        foreach (var p in periods.Where(p => p.Value.Category == CoincidenceAnalysis.AidDebateCategory))
+        foreach (var p in periods.Where(p => categories.Contains(p.Value.Category)))
         {
             view.Used.Add(p.Position);
         }
+        return [.. periods.Select(p => p.Value)];
+    }
+
+    /// <summary>The timing test over the coincidence view's independent signals; milestones come from the context periods in force at knownAt.</summary>
+    public static TimingResult? Timing(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt, int window)
+    {
+        if (Open(world, topic, asOf, knownAt) is not var (topicVersion, view))
+        {
+            return null;
+        }
+        var periods = ContextPeriodsUsed(world, view, knownAt, CoincidenceAnalysis.AidDebateCategory, TimingTest.MilestoneCategory);
         var t = topicVersion.Value;
-        return CoincidenceAnalysis.Compute(
-            topic, t.PeriodStart, t.PeriodEnd, asOf, view.AsOf, signals, periods.Select(p => p.Value), knownAt, view.Used.Max());
+        return TimingTest.Compute(
+            topic, t.PeriodStart, t.PeriodEnd, asOf, view.AsOf, IndependentSignals(view, topic), periods, window, knownAt, view.Used.Max());
     }
 
     public static TimelineResult? Timeline(NarrativeWorld world, string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt)

@@ -1,3 +1,4 @@
+using Narrative.Analysis.Reactions;
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain;
 using Narrative.Testing;
@@ -45,6 +46,13 @@ public sealed class SeedReactionsTests(PostgresFixture pg, ITestOutputHelper out
         // ratings, already ties to feigned by the ordinal tie-break, as the assessment query says).
         var established = Assert.Single(shifts);
         Assert.Equal((null, "feigned"), (established.Data.From, established.Data.To));
-        Assert.Empty(alerts);
+        Assert.DoesNotContain(alerts, a => a.Kind == AssessmentWatcher.AlertKind);
+        // The timing alerts: Bloomberg's signal of 25 January came 7 days before the EU summit of 1 February, Reuters'
+        // of 24 May 6 days before the strike decision of 30 May; the NYT's of 23 December is 40 days from the next one.
+        var timing = alerts.Where(a => a.Kind == CoincidenceDetector.TimingAlertKind).ToDictionary(a => a.Timing!.ItemId, a => a.Timing!);
+        Assert.Equal(("eu-ukraine-facility-2024-02-01", 7), (timing["bbg-2024-01-25-feelers"].Milestone, timing["bbg-2024-01-25-feelers"].DaysBefore));
+        Assert.Equal(("strike-restrictions-debate-2024-05", 6),
+            (timing["reuters-2024-05-24-ceasefire-current-lines"].Milestone, timing["reuters-2024-05-24-ceasefire-current-lines"].DaysBefore));
+        Assert.DoesNotContain("nyt-2023-12-23-backchannel", timing.Keys);
     }
 }
