@@ -194,5 +194,9 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
         var problem = JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
         Assert.NotNull(problem["errors"]!["asOf"]);
         Assert.Equal("The query is not valid", problem["title"]!.GetValue<string>());
+
+        using var window = await _http.GetAsync($"/api/topics/{Documents.Topic}/timing?window=-1");
+        Assert.Equal(HttpStatusCode.BadRequest, window.StatusCode);
+        Assert.Equal("The query is not valid", JsonNode.Parse(await window.Content.ReadAsStringAsync())!["title"]!.GetValue<string>());
     }
 }

@@ -33,7 +33,7 @@ public static class AnalysisEndpoints
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
             var w = TimingTest.DefaultWindow;
             if (!string.IsNullOrEmpty(window) && !(int.TryParse(window, out w) && w is >= 0 and <= TimingTest.MaxWindow))
-                return Problems.BadRequest("window", "invalid_window", $"window is a whole number of days from 0 to {TimingTest.MaxWindow}.");
+                return Problems.BadQuery("window", "invalid_window", $"window is a whole number of days from 0 to {TimingTest.MaxWindow}.");
             return await s.Queries.TimingAsync(topic, t.AsOf, t.KnownAt, w, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
         });
 
