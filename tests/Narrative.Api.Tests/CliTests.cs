@@ -27,6 +27,14 @@ public sealed class CliTests(PostgresFixture pg)
         }
     }
 
+    /// <summary>The CLI as built by its own project (with its runtimeconfig and deps), in this test run's configuration.</summary>
+    private static string BuiltTool()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name; // bin/<configuration>/net10.0
+        var root = Directory.GetParent(ApiServer.SeedsFolder())!.FullName;
+        return Path.Combine(root, "src", "Narrative.Cli", "bin", configuration, "net10.0", "narrative.dll");
+    }
+
     private static string CopySeedsWith(JsonObject? extraDocument)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"narrative-cli-{Guid.NewGuid():N}");
@@ -38,6 +46,30 @@ public sealed class CliTests(PostgresFixture pg)
         }
         if (extraDocument is not null) File.WriteAllText(Path.Combine(dir, "documents", "broken.json"), extraDocument.ToJsonString());
         return dir;
+    }
+
+    [Fact]
+    public async Task piped_output_of_the_built_tool_has_no_colour_codes_and_no_wrapping()
+    {
+        var cs = await pg.CreateDatabaseAsync("cli");
+        Assert.Equal(0, (await Run("ingest", ApiServer.SeedsFolder(), "--db", cs)).Exit);
+
+        // The built tool as a process, as from a user's colour terminal piping into a file.
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["TERM"] = "xterm-256color";
+        start.Environment["COLORTERM"] = "truecolor";
+        foreach (var a in new[] { BuiltTool(), "assessment", "putin-ceasefire-stance", "--as-of", "2024-05-31", "--db", cs })
+            start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, output + await process.StandardError.ReadToEndAsync());
+        Assert.DoesNotContain('\u001b', output);
+        // Each evidence row is whole on one line: its item id and its ratings column, however wide the table is.
+        var row = Assert.Single(output.Split('\n'), line => line.Contains("nyt-2023-12-23-backchannel", StringComparison.Ordinal));
+        Assert.Contains("feig:C", row, StringComparison.Ordinal);
+        Assert.True(row.Length > 80, row);
     }
 
     [Fact]
