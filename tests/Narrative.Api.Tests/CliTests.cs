@@ -133,4 +133,52 @@ public sealed class CliTests(PostgresFixture pg)
         await using var cmd = db.CreateCommand($"select count(*) from {Narrative.Storage.EventStoreSetup.Schema}.mt_events");
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
+
+    private static string FolderWith(params JsonObject[] documents)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"narrative-cli-{Guid.NewGuid():N}", "documents");
+        Directory.CreateDirectory(dir);
+        foreach (var d in documents) File.WriteAllText(Path.Combine(dir, $"{d["id"]}.json"), d.ToJsonString());
+        return dir;
+    }
+
+    [Fact]
+    public async Task validate_names_unknown_and_misspelt_fields_like_the_api()
+    {
+        var broken = Documents.Valid("misspelt-2024-03-01");
+        broken["foo"] = 1;
+        ((JsonObject)broken["items"]![0]!)["qoute"] = "He said so";
+        ((JsonObject)broken["items"]![1]!)["credibility"] = "3";
+        var (exit, output) = await Run("validate", CopySeedsWith(broken));
+        Assert.Equal(1, exit);
+        Assert.Contains("broken.json (misspelt-2024-03-01)", output, StringComparison.Ordinal);
+        Assert.Contains("foo unknown_field", output, StringComparison.Ordinal);
+        Assert.Contains("items[0].qoute unknown_field", output, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'quote'?", output, StringComparison.Ordinal);
+        Assert.Contains("items[1].credibility must be an integer from 1 to 6", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task validate_resolves_new_documents_against_a_running_store_by_api_or_database()
+    {
+        await using var api = await ApiServer.StartAsync(pg, ApiServer.SeedsFolder(), daemon: false);
+        var fresh = FolderWith(Documents.Valid("new-2024-03-01"));
+        var late = Documents.Valid("late-2024-03-01");
+        late["cites"] = new JsonArray("reuters-2024-05-24-putin-wants-ceasefire");
+        var citesLater = FolderWith(late);
+
+        var (offline, offlineOutput) = await Run("validate", fresh);
+        Assert.Equal(1, offline);
+        Assert.Contains("cites[0] unresolved_cite", offlineOutput, StringComparison.Ordinal);
+        Assert.Contains("items[1].rebuts[0] unresolved_rebuts", offlineOutput, StringComparison.Ordinal);
+
+        var (byApi, byApiOutput) = await Run("validate", fresh, "--api", api.BaseAddress.ToString());
+        Assert.True(byApi == 0, byApiOutput);
+        var (byDb, byDbOutput) = await Run("validate", fresh, "--db", api.Services.DataSource.ConnectionString);
+        Assert.True(byDb == 0, byDbOutput);
+
+        var (later, laterOutput) = await Run("validate", citesLater, "--api", api.BaseAddress.ToString());
+        Assert.Equal(1, later);
+        Assert.Contains("cites[0] cites_later_document", laterOutput, StringComparison.Ordinal);
+    }
 }

@@ -203,4 +203,33 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
         }
         Assert.Equal(before, await _http.GetStringAsync($"/api/topics/{Documents.Topic}/assessment?asOf=2024-05-31&knownAt=2099-01-01"));
     }
+
+    [Theory]
+    [InlineData("changes?from=2024-03-01&to=2024-01-01", "from", "to")]
+    [InlineData("changes?knownFrom=2030-01-01&knownTo=2024-01-01", "knownFrom", "knownTo")]
+    [InlineData("timeline?from=2024-03-01&to=2024-01-01", "from", "to")]
+    public async Task a_reversed_range_is_400_naming_both_ends_without_speaking_of_writes(string query, string start, string end)
+    {
+        using var r = await _http.GetAsync($"/api/topics/{Documents.Topic}/{query}");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
+        Assert.NotNull(problem["errors"]![start]);
+        Assert.NotNull(problem["errors"]![end]);
+        Assert.DoesNotContain("written", problem["title"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task a_bad_query_time_is_400_without_speaking_of_writes()
+    {
+        using var r = await _http.GetAsync($"/api/topics/{Documents.Topic}/assessment?asOf=yesterday");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var problem = JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
+        Assert.NotNull(problem["errors"]!["asOf"]);
+        Assert.Equal("The query is not valid", problem["title"]!.GetValue<string>());
+
+        using var window = await _http.GetAsync($"/api/topics/{Documents.Topic}/timing?window=-1");
+        Assert.Equal(HttpStatusCode.BadRequest, window.StatusCode);
+        Assert.Equal("The query is not valid", JsonNode.Parse(await window.Content.ReadAsStringAsync())!["title"]!.GetValue<string>());
+    }
 }
