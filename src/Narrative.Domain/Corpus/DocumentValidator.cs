@@ -31,6 +31,10 @@ public static class DocumentValidator
         {
             rules.Add("url", ErrorCodes.InvalidUrl, "url must be an absolute http(s) URL.");
         }
+        if (doc.CaptureId is not null)
+        {
+            rules.Slug("captureId", doc.CaptureId);
+        }
         var authors = doc.Authors ?? [];
         for (var i = 0; i < authors.Count; i++)
         {
@@ -86,7 +90,7 @@ public static class DocumentValidator
         var itemIds = recorded.Select(r => r.ItemId).ToImmutableArray();
         var ingested = new DocumentIngested(
             id!, source!, publishedAt!.Value, doc.Title!, doc.Url, [.. authors], [.. cites], itemIds,
-            ContentHash(doc));
+            ContentHash(doc), doc.CaptureId);
         return new Validated<IngestedDocument>(new IngestedDocument(ingested, recorded), []);
     }
 
@@ -231,6 +235,11 @@ public static class DocumentValidator
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            // Only when present, so that documents without a capture keep the hashes they were stored with.
+            if (doc.CaptureId is not null)
+            {
+                w.WriteString("captureId", doc.CaptureId);
+            }
             w.WriteEndObject();
         }
         return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));

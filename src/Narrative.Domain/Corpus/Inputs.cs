@@ -5,7 +5,7 @@ namespace Narrative.Domain.Corpus;
 
 public sealed record DocumentInput(
     string? Id, string? Source, string? PublishedAt, string? Title, string? Url,
-    IReadOnlyList<string>? Authors, IReadOnlyList<string>? Cites, IReadOnlyList<ItemInput>? Items);
+    IReadOnlyList<string>? Authors, IReadOnlyList<string>? Cites, IReadOnlyList<ItemInput>? Items, string? CaptureId = null);
 
 public sealed record ItemInput(
     string? Id, string? Topic, string? Type, string? Claim, string? Summary, string? Quote, string? AttributedTo,
@@ -75,4 +75,6 @@ public static class ErrorCodes
     public const string ItemRetracted = "item_retracted";
     public const string EmptyCorrection = "empty_correction";
     public const string ConflictingCorrection = "conflicting_correction";
+    public const string UnknownCapture = "unknown_capture";
+    public const string QuoteNotInCapture = "quote_not_in_capture";
 }
