@@ -46,7 +46,7 @@ public static partial class CandidateQuotes
     private static partial Regex Quoted();
 
     // Bare "he said" is matched so that it resolves through the last titled name, not through the next sentence.
-    [GeneratedRegex(@"^\s*,?\s*(?:(?<who>(?:he|she|they)|(?:Mr\.|Ms\.|Mrs\.|Dr\.|President|Kremlin [Ss]pokesperson|spokesperson)?\s*\p{Lu}[\p{L}.'’-]*(?: \p{Lu}[\p{L}.'’-]*){0,3}) (?:said|says|told|wrote|pledged|added|noted|stated|insisted|declared|warned)|(?:said|says|added|wrote|according to) (?<desc>[^.;:“”""]{3,120}))")]
+    [GeneratedRegex(@"^\s*,?\s*(?:(?<who>(?:he|she|they)|(?:Mr\.|Ms\.|Mrs\.|Dr\.|President|Kremlin [Ss]pokesperson|spokesperson)?\s*\p{Lu}[\p{L}.'’-]*(?: \p{Lu}[\p{L}.'’-]*){0,3}) (?:said|says|told|wrote|pledged|added|noted|stated|insisted|declared|warned)|(?:said|says|added|wrote|according to) (?<desc>[^.,;:“”""]{3,120}))")]
     private static partial Regex SpeakerAfter();
 
     [GeneratedRegex(@"(?<who>(?:Mr\.|Ms\.|Mrs\.|Dr\.|President)?\s*\p{Lu}[\p{L}.'’-]*(?: \p{Lu}[\p{L}.'’-]*){0,3}) (?:said|says|told [^,:]{1,60}|wrote|pledged|added|stated|declared|warned)[,:]?\s*$")]
