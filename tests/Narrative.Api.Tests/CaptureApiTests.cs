@@ -191,6 +191,32 @@ public sealed class CaptureApiTests(PostgresFixture pg) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_newer_extractor_appends_a_new_extraction_and_reads_take_the_newest_while_the_old_event_stays()
+    {
+        var id = await CaptureHtmlAsync();
+        var log = _api.Server.Services.Log;
+        var stream = Narrative.Domain.NarrativeEventTypes.CaptureStream(id);
+        // Stand in for an extraction made by an older extractor version.
+        var old = new Narrative.Domain.PageExtracted(id, "capture-extractor/0", "Old title", [], null, "none", null, "old main text", 0, [], [], []);
+        await log.AppendAsync(stream, Narrative.Storage.ExpectedVersion.Any, [new Narrative.Storage.EventData(Guid.NewGuid(), old)], CancellationToken.None);
+        Assert.Equal("old main text", (await _anon.GetFromJsonAsync<JsonObject>($"/api/captures/{id}"))!["mainText"]!.GetValue<string>());
+
+        using var rerun = await _ingest.PostAsync($"/api/captures/{id}/extract", null);
+        Assert.Equal(HttpStatusCode.Created, rerun.StatusCode);
+        var c = (await _anon.GetFromJsonAsync<JsonObject>($"/api/captures/{id}"))!;
+        Assert.Contains(TestPages.KeptSentence, c["mainText"]!.GetValue<string>());
+        Assert.Equal(3, c["extractions"]!.GetValue<int>());
+        var events = await log.ReadStreamAsync(stream, CancellationToken.None);
+        Assert.Equal(["narrative.page_captured.v1", "narrative.page_extracted.v1", "narrative.page_extracted.v1", "narrative.page_extracted.v1"],
+            events.Select(e => e.Type));
+        Assert.Contains("old main text", events[2].DataJson, StringComparison.Ordinal);
+
+        using var again = await _ingest.PostAsync($"/api/captures/{id}/extract", null);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(4, (await log.ReadStreamAsync(stream, CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task the_draft_is_a_corpus_document_naming_the_capture_whose_placeholders_keep_it_from_being_ingested()
     {
         var id = await CaptureHtmlAsync();

@@ -42,7 +42,7 @@ public sealed class CaptureService(EventLog store)
                 var events = new List<EventData>
                 {
                     new(IngestionService.DeterministicId($"{stream}|captured"), captured, Meta(who)),
-                    new(IngestionService.DeterministicId($"{stream}|{extracted.ExtractorVersion}"), extracted, Meta(who)),
+                    new(ExtractionId(stream, extracted.ExtractorVersion, 0), extracted, Meta(who)),
                 };
                 var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.NoStream, events, ct);
                 await SaveRawAsync(conn, tx, captured, page.Raw, result.FirstPosition ?? 0, ct);
@@ -70,16 +70,9 @@ public sealed class CaptureService(EventLog store)
         var text = new System.Text.UTF8Encoding(false).GetString(raw.Bytes).TrimStart('\uFEFF');
         var extracted = PageExtractor.Extract(id, text, view.Page.ContentType == "text/html", view.Page.Url);
         var stream = NarrativeEventTypes.CaptureStream(id);
-        try
-        {
-            await store.AppendAsync(stream, ExpectedVersion.Any,
-                [new EventData(IngestionService.DeterministicId($"{stream}|{extracted.ExtractorVersion}"), extracted, Meta(who))], ct);
-        }
-        catch (Exception ex) when (IsRace(ex))
-        {
-            return new CaptureResult(CaptureStatus.Unchanged, id, view.Page.Sha256, []);
-        }
-        return new CaptureResult(CaptureStatus.Created, id, view.Page.Sha256, []);
+        var written = await store.AppendAsync(stream, ExpectedVersion.Any,
+            [new EventData(ExtractionId(stream, extracted.ExtractorVersion, view.Extractions), extracted, Meta(who))], ct);
+        return new CaptureResult(written.Written > 0 ? CaptureStatus.Created : CaptureStatus.Unchanged, id, view.Page.Sha256, []);
     }
 
     public async Task<CaptureView?> GetAsync(string id, CancellationToken ct)
@@ -153,6 +146,13 @@ public sealed class CaptureService(EventLog store)
         };
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>
+    /// Derived from the version and how many extractions came before, so two concurrent re-runs after the same
+    /// extraction append once (the second is an idempotent no-op), while a later re-run under a version seen before
+    /// (after a newer one) still appends.
+    /// </summary>
+    private static Guid ExtractionId(string stream, string version, int before) => IngestionService.DeterministicId($"{stream}|{version}|{before}");
 
     private static EventMetadata Meta(IngestContext who) => new() { Actor = who.Actor, CorrelationId = who.CorrelationId };
 
