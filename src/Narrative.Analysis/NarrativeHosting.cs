@@ -75,6 +75,7 @@ public static class NarrativeHosting
 
     public static void AddNarrative(this IServiceCollection services, string connectionString, NarrativeRuntime runtime)
     {
+        connectionString = EventStoreSetup.PooledConnectionString(connectionString);
         services.AddSingleton(runtime);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());

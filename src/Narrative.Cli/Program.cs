@@ -6,8 +6,9 @@ Log.Logger = new LoggerConfiguration()
     .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)
     .CreateLogger();
 // Spectre's console takes its writer from Console.Out when first used: create it now, before a session redirects
-// Console.Out for a moment (see Session.OpenAsync), so tables and JSON always go to stdout.
-_ = Spectre.Console.AnsiConsole.Console;
+// Console.Out for a moment (see Session.OpenAsync), so tables and JSON always go to stdout. Piped or redirected
+// output gets no colour codes and no wrapping at a guessed terminal width.
+Spectre.Console.AnsiConsole.Console = CliConsole.Create(Console.IsOutputRedirected);
 try
 {
     return await CliApp.Build().Parse(args).InvokeAsync();

@@ -16,6 +16,19 @@ public static class EventStoreSetup
     /// <summary>The PostgreSQL schema of Marten's tables (mt_events, mt_streams, mt_event_progression, ...).</summary>
     public const string Schema = "narrative";
 
+    /// <summary>
+    /// The connection string every pool of the process uses. Unless it says otherwise, pooled connections are not reset
+    /// with DISCARD ALL when returned: DISCARD ALL also drops the plans PL/pgSQL caches per session, so each call of
+    /// Marten's append function re-planned its statements, which made it the most expensive statement under load.
+    /// Nothing here leaves session state on a pooled connection (locks are transaction-scoped, no SET, no temp tables).
+    /// </summary>
+    public static string PooledConnectionString(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("reset", StringComparison.OrdinalIgnoreCase)) builder.NoResetOnClose = true;
+        return builder.ConnectionString;
+    }
+
     public static void Configure(StoreOptions o, string connectionString, IEnumerable<(Type Type, string Name)> eventTypes, JsonSerializerOptions json)
     {
         o.Connection(connectionString);

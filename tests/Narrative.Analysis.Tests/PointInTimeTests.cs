@@ -45,7 +45,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task read_model_answers_equal_the_replay_for_200_random_as_of_and_known_at_pairs()
+    public async Task read_model_answers_and_sensitivities_equal_the_replay_for_200_random_as_of_and_known_at_pairs()
     {
         await LoadDocs();
         var rng = new Random(20240531);
@@ -81,6 +81,12 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
             Assert.True(AuditService.Same(fromSql, fromReplay), $"assessment differs at asOf={asOf:O} knownAt={knownAt:O}");
             Assert.True(AuditService.Same(await uncached.AssessAsync(Topic, asOf, knownAt, default), fromReplay),
                 $"uncached assessment differs at asOf={asOf:O} knownAt={knownAt:O}");
+
+            var sensitivity = WorldQueries.Sensitivity(world, Topic, asOf, knownAt);
+            Assert.True(AuditService.Same(await _h.Services.Queries.SensitivityAsync(Topic, asOf, knownAt, default), sensitivity),
+                $"sensitivity differs at asOf={asOf:O} knownAt={knownAt:O}");
+            Assert.True(AuditService.Same(await uncached.SensitivityAsync(Topic, asOf, knownAt, default), sensitivity),
+                $"uncached sensitivity differs at asOf={asOf:O} knownAt={knownAt:O}");
 
             if (i % 4 == 0)
             {

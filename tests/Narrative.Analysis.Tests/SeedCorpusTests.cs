@@ -124,6 +124,43 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
         }
     }
 
+    [Theory]
+    // asOf, likelihood, confidence, informative origins, sources, flip set (exact)
+    [InlineData("2023-12-31", "likely", "moderate", 2, 2, 2)]
+    [InlineData("2024-02-29", "very likely", "high", 5, 5, 4)]
+    [InlineData("2024-05-31", "almost certain", "high", 7, 6, 6)]
+    public async Task the_likelihood_rests_on_independent_origins_and_the_nyt_report_alone_is_no_more_than_likely(
+        string asOf, string likelihood, string confidence, int origins, int sources, int flipSet)
+    {
+        var a = (await _h.Services.Queries.AssessAsync(Topic, Day(asOf), DateTimeOffset.UtcNow, default))!;
+        var s = (await _h.Services.Queries.SensitivityAsync(Topic, Day(asOf), DateTimeOffset.UtcNow, default))!;
+
+        Assert.Equal(("feigned", likelihood, confidence), (a.Leading, a.Likelihood, a.Confidence));
+        Assert.Equal((origins, sources, flipSet, true), (a.Basis.Origins, a.Basis.Sources, a.Basis.FlipSet, a.Basis.FlipSetExact));
+        // The re-reports (Moscow Times, RFE/RL's repetition of the signals) are never origins of their own.
+        Assert.DoesNotContain("moscow-times-2023-12-23-nyt-rereport", a.Basis.OriginIds);
+        Assert.Equal(a.Basis.FlipSet, s.FlipSet!.Origins.Count);
+        Assert.Empty(s.Linchpins);
+        if (asOf == "2023-12-31")
+        {
+            // NYT and ISW's reading of it: the model alone would say "very likely"; two origins hold it to "likely".
+            Assert.True(Narrative.Domain.Assessment.Likelihood.Strength(a.Likelihood) <= Narrative.Domain.Assessment.Likelihood.Strength("likely"));
+            Assert.Equal(["fewer than 3 independent origins"], a.Basis.HeldBy);
+        }
+    }
+
+    [Fact]
+    public async Task before_any_claim_counts_against_a_hypothesis_nothing_leads()
+    {
+        // As of 1 Dec 2023 only the 2022 WaPo report is visible, and it rates every hypothesis N.
+        var a = (await _h.Services.Queries.AssessAsync(Topic, Day("2023-12-01"), DateTimeOffset.UtcNow, default))!;
+        Assert.Equal((null, "undetermined", null, "low"), (a.Leading, a.Likelihood, a.Probability, a.Confidence));
+        var t = (await _h.Services.Queries.TimelineAsync(Topic, new DateOnly(2023, 12, 1), new DateOnly(2023, 12, 31), Narrative.Domain.Timeline.TimelineStep.Week,
+            DateTimeOffset.UtcNow, default))!;
+        Assert.All(t.Points.Where(p => p.At < new DateOnly(2023, 12, 23)), p => Assert.Equal((null, null), (p.Leading, p.Robustness)));
+        Assert.All(t.Points.Where(p => p.At >= new DateOnly(2023, 12, 23)), p => Assert.Equal(("feigned", 2), (p.Leading, p.Robustness)));
+    }
+
     [Fact]
     public async Task coincidence_of_the_seeded_signals_with_aid_debates()
     {

@@ -27,6 +27,14 @@ public sealed class CliTests(PostgresFixture pg)
         }
     }
 
+    /// <summary>The CLI as built by its own project (with its runtimeconfig and deps), in this test run's configuration.</summary>
+    private static string BuiltTool()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name; // bin/<configuration>/net10.0
+        var root = Directory.GetParent(ApiServer.SeedsFolder())!.FullName;
+        return Path.Combine(root, "src", "Narrative.Cli", "bin", configuration, "net10.0", "narrative.dll");
+    }
+
     private static string CopySeedsWith(JsonObject? extraDocument)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"narrative-cli-{Guid.NewGuid():N}");
@@ -38,6 +46,30 @@ public sealed class CliTests(PostgresFixture pg)
         }
         if (extraDocument is not null) File.WriteAllText(Path.Combine(dir, "documents", "broken.json"), extraDocument.ToJsonString());
         return dir;
+    }
+
+    [Fact]
+    public async Task piped_output_of_the_built_tool_has_no_colour_codes_and_no_wrapping()
+    {
+        var cs = await pg.CreateDatabaseAsync("cli");
+        Assert.Equal(0, (await Run("ingest", ApiServer.SeedsFolder(), "--db", cs)).Exit);
+
+        // The built tool as a process, as from a user's colour terminal piping into a file.
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["TERM"] = "xterm-256color";
+        start.Environment["COLORTERM"] = "truecolor";
+        foreach (var a in new[] { BuiltTool(), "assessment", "putin-ceasefire-stance", "--as-of", "2024-05-31", "--db", cs })
+            start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, output + await process.StandardError.ReadToEndAsync());
+        Assert.DoesNotContain('\u001b', output);
+        // Each evidence row is whole on one line: its item id and its ratings column, however wide the table is.
+        var row = Assert.Single(output.Split('\n'), line => line.Contains("nyt-2023-12-23-backchannel", StringComparison.Ordinal));
+        Assert.Contains("feig:C", row, StringComparison.Ordinal);
+        Assert.True(row.Length > 80, row);
     }
 
     [Fact]
@@ -71,6 +103,16 @@ public sealed class CliTests(PostgresFixture pg)
         var (query, json) = await Run("provenance", "putin-private-openness-to-freeze", "--as-of", "2024-05-31", "--db", cs, "--json");
         Assert.Equal(0, query);
         Assert.Equal(2, JsonNode.Parse(json[json.IndexOf('{', StringComparison.Ordinal)..])!["independentOrigins"]!.GetValue<int>());
+
+        // The likelihood word with what it rests on, and the sensitivity behind it.
+        var (assessed, text) = await Run("assessment", "putin-ceasefire-stance", "--as-of", "2023-12-31", "--db", cs);
+        Assert.True(assessed == 0, text);
+        Assert.Contains("likelihood: likely", text, StringComparison.Ordinal);
+        Assert.Contains("basis: 2 independent origin(s) from 2 source(s)", text, StringComparison.Ordinal);
+        Assert.Contains("held below 'very likely' by fewer than 3 independent origins", text, StringComparison.Ordinal);
+        var (sensed, sensitivity) = await Run("sensitivity", "putin-ceasefire-stance", "--as-of", "2023-12-31", "--db", cs);
+        Assert.True(sensed == 0, sensitivity);
+        Assert.Contains("flip set (exact, 2): isw-2023-12-23-ceasefire-signals, nyt-2023-12-23-putin-signals", sensitivity, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,5 +172,53 @@ public sealed class CliTests(PostgresFixture pg)
         await using var db = NpgsqlDataSource.Create(cs);
         await using var cmd = db.CreateCommand($"select count(*) from {Narrative.Storage.EventStoreSetup.Schema}.mt_events");
         return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private static string FolderWith(params JsonObject[] documents)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"narrative-cli-{Guid.NewGuid():N}", "documents");
+        Directory.CreateDirectory(dir);
+        foreach (var d in documents) File.WriteAllText(Path.Combine(dir, $"{d["id"]}.json"), d.ToJsonString());
+        return dir;
+    }
+
+    [Fact]
+    public async Task validate_names_unknown_and_misspelt_fields_like_the_api()
+    {
+        var broken = Documents.Valid("misspelt-2024-03-01");
+        broken["foo"] = 1;
+        ((JsonObject)broken["items"]![0]!)["qoute"] = "He said so";
+        ((JsonObject)broken["items"]![1]!)["credibility"] = "3";
+        var (exit, output) = await Run("validate", CopySeedsWith(broken));
+        Assert.Equal(1, exit);
+        Assert.Contains("broken.json (misspelt-2024-03-01)", output, StringComparison.Ordinal);
+        Assert.Contains("foo unknown_field", output, StringComparison.Ordinal);
+        Assert.Contains("items[0].qoute unknown_field", output, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'quote'?", output, StringComparison.Ordinal);
+        Assert.Contains("items[1].credibility must be an integer from 1 to 6", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task validate_resolves_new_documents_against_a_running_store_by_api_or_database()
+    {
+        await using var api = await ApiServer.StartAsync(pg, ApiServer.SeedsFolder(), daemon: false);
+        var fresh = FolderWith(Documents.Valid("new-2024-03-01"));
+        var late = Documents.Valid("late-2024-03-01");
+        late["cites"] = new JsonArray("reuters-2024-05-24-putin-wants-ceasefire");
+        var citesLater = FolderWith(late);
+
+        var (offline, offlineOutput) = await Run("validate", fresh);
+        Assert.Equal(1, offline);
+        Assert.Contains("cites[0] unresolved_cite", offlineOutput, StringComparison.Ordinal);
+        Assert.Contains("items[1].rebuts[0] unresolved_rebuts", offlineOutput, StringComparison.Ordinal);
+
+        var (byApi, byApiOutput) = await Run("validate", fresh, "--api", api.BaseAddress.ToString());
+        Assert.True(byApi == 0, byApiOutput);
+        var (byDb, byDbOutput) = await Run("validate", fresh, "--db", api.Services.DataSource.ConnectionString);
+        Assert.True(byDb == 0, byDbOutput);
+
+        var (later, laterOutput) = await Run("validate", citesLater, "--api", api.BaseAddress.ToString());
+        Assert.Equal(1, later);
+        Assert.Contains("cites[0] cites_later_document", laterOutput, StringComparison.Ordinal);
     }
 }

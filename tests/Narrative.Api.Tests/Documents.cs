@@ -59,7 +59,19 @@ internal static class Documents
         yield return ("bad occurredAt", d => I(d)["occurredAt"] = "yesterday", "items[0].occurredAt", "invalid_date");
         yield return ("claim not a slug", d => I(d)["claim"] = "Bad Claim", "items[0].claim", "slug");
         yield return ("missing summary", d => ((JsonObject)I(d)).Remove("summary"), "items[0].summary", "required");
-        yield return ("credibility not a number", d => I(d)["credibility"] = "high", "items[0].credibility", "invalid_json");
+        yield return ("credibility not a number", d => I(d)["credibility"] = "high", "items[0].credibility", "wrong_type");
+        yield return ("credibility as a string", d => I(d)["credibility"] = "3", "items[0].credibility", "wrong_type");
+        yield return ("credibility not an integer", d => I(d)["credibility"] = 3.5, "items[0].credibility", "wrong_type");
+        yield return ("unknown field", d => d["foo"] = 1, "foo", "unknown_field");
+        yield return ("misspelt occurredAt", d => I(d)["occuredAt"] = "2024-01-01", "items[0].occuredAt", "unknown_field");
+        yield return ("misspelt quote", d => I(d)["qoute"] = "He said so", "items[0].qoute", "unknown_field");
+        yield return ("occurredAt after publishedAt", d => I(d)["occurredAt"] = "2024-06-01", "items[0].occurredAt", "occurred_after_published");
+        yield return ("cites a later document", d => d["cites"] = new JsonArray("reuters-2024-05-24-putin-wants-ceasefire"), "cites[0]", "cites_later_document");
+        yield return ("200-word quote", d => I(d)["quote"] = string.Join(' ', Enumerable.Repeat("word", 200)), "items[0].quote", "too_long");
+        yield return ("900 KB summary", d => I(d)["summary"] = new string('s', 900_000), "items[0].summary", "too_long");
+        yield return ("long title", d => d["title"] = new string('t', 301), "title", "too_long");
+        yield return ("too many items", d => d["items"] = new JsonArray(Enumerable.Range(0, 201).Select(i => (JsonNode)Item($"many-{i}")).ToArray()),
+            "items", "too_many");
         yield return ("too large", d => I(d)["summary"] = new string('x', 1_100_000), "$", "too_large");
     }
 }

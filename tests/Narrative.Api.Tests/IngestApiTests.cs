@@ -226,4 +226,203 @@ public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
         var c = await _ingest.GetFromJsonAsync<JsonObject>("/api/topics/test-topic/coincidence?asOf=2024-02-01");
         Assert.Equal(1, c!["k"]!.GetValue<int>());
     }
+
+    private async Task<HttpResponseMessage> PostWithKey(string path, JsonNode body, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", key);
+        return await _ingest.SendAsync(request);
+    }
+
+    private static async Task<JsonNode> Problem(HttpResponseMessage r)
+    {
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        return JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
+    }
+
+    [Fact]
+    public async Task a_wrong_type_is_explained_in_plain_words_without_a_clr_type_name()
+    {
+        var doc = Documents.Valid("plain-words-2024-03-01");
+        ((JsonObject)doc["items"]![0]!)["credibility"] = 3.5;
+        using var r = await Post("/api/documents", doc);
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var body = await r.Content.ReadAsStringAsync();
+        var message = (await Problem(r))["errors"]!["items[0].credibility"]![0]!.GetValue<string>();
+        Assert.Equal("items[0].credibility must be an integer from 1 to 6.", message);
+        Assert.DoesNotContain("System.", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Int32", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task a_misspelt_field_is_named_with_a_suggestion_by_every_write_route()
+    {
+        var before = await EventCount();
+        var doc = Documents.Valid("misspelt-2024-03-01");
+        ((JsonObject)doc["items"]![0]!)["occuredAt"] = "2024-01-01";
+        using (var r = await Post("/api/documents", doc))
+            Assert.EndsWith("did you mean 'occurredAt'?", (await Problem(r))["errors"]!["items[0].occuredAt"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        foreach (var (path, body, field) in new (string, string, string)[]
+                 {
+                     ("/api/documents/nyt-2023-12-23-putin-signals/corrections", """{ "reason": "r", "items": [ { "id": "nyt-2023-12-23-backchannel", "credibilty": 2 } ] }""", "items[0].credibilty"),
+                     ("/api/topics", """{ "id": "t-x", "title": "T", "period": { "start": "2024-01-01", "end": "2024-02-01" }, "hypothesis": [] }""", "hypothesis"),
+                     ("/api/sources", """{ "id": "s-x", "name": "S", "kind": "wire", "reliabilty": "B" }""", "reliabilty"),
+                     ("/api/context-periods", """{ "id": "c-x", "label": "L", "category": "aid-debate", "start": "2024-01-01", "end": "2024-01-02", "decisionat": "2024-01-02" }""", "decisionat"),
+                 })
+        {
+            using var r = await Post(path, JsonNode.Parse(body)!);
+            Assert.True(r.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)r.StatusCode}");
+            var problem = await Problem(r);
+            Assert.True(problem["errors"]![field] is not null, $"{path}: {problem.ToJsonString()}");
+            Assert.Contains("did you mean", problem["errors"]![field]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        Assert.Equal(before, await EventCount());
+    }
+
+    [Fact]
+    public async Task a_held_document_reposted_with_another_documents_item_id_names_that_item()
+    {
+        var doc = Documents.Valid("steal-2024-03-01");
+        using (var r = await Post("/api/documents", doc)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var count = await EventCount();
+        ((JsonObject)doc["items"]![0]!)["id"] = "nyt-2023-12-23-backchannel";
+        using var again = await Post("/api/documents", doc);
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        var problem = await Problem(again);
+        Assert.Contains("nyt-2023-12-23-putin-signals", problem["errors"]!["items[0].id"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(problem["fieldErrors"]!.AsArray(), e => e!["code"]!.GetValue<string>() == "item_exists");
+        Assert.Equal(count, await EventCount());
+    }
+
+    [Fact]
+    public async Task the_same_correction_twice_is_200_the_second_time_and_moves_nothing()
+    {
+        var doc = Documents.Valid("corrected-twice-2024-03-01");
+        using (var r = await Post("/api/documents", doc)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var correction = JsonNode.Parse("""
+            { "reason": "second look", "items": [
+              { "id": "corrected-twice-2024-03-01-a", "ratings": { "genuine": "I", "feigned": "C", "maximalist": "C" }, "credibility": 2 },
+              { "id": "corrected-twice-2024-03-01-b", "retracted": true } ] }
+            """)!;
+        using (var r = await Post("/api/documents/corrected-twice-2024-03-01/corrections", correction)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        await _api.Server.CatchUpAsync();
+        var count = await EventCount();
+        var scores = await _ingest.GetStringAsync($"/api/topics/{Documents.Topic}/assessment?asOf=2024-03-31");
+
+        // The same correction, items and ratings in another order: identical by the documented rule.
+        var reordered = JsonNode.Parse("""
+            { "reason": "second look", "items": [
+              { "id": "corrected-twice-2024-03-01-b", "retracted": true },
+              { "id": "corrected-twice-2024-03-01-a", "credibility": 2, "ratings": { "maximalist": "C", "feigned": "C", "genuine": "I" } } ] }
+            """)!;
+        using var again = await Post("/api/documents/corrected-twice-2024-03-01/corrections", reordered);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var body = (await again.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.False(body["created"]!.GetValue<bool>());
+        Assert.Equal(0, body["events"]!.GetValue<int>());
+        await _api.Server.CatchUpAsync();
+        Assert.Equal(count, await EventCount());
+        Assert.Equal(Scores(scores), Scores(await _ingest.GetStringAsync($"/api/topics/{Documents.Topic}/assessment?asOf=2024-03-31")));
+
+        // Another reason is another correction.
+        correction["reason"] = "third look";
+        correction["items"]!.AsArray().RemoveAt(1);
+        using var other = await Post("/api/documents/corrected-twice-2024-03-01/corrections", correction);
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+        Assert.Equal(count + 1, await EventCount());
+
+        static string Scores(string assessment) => JsonNode.Parse(assessment)!["hypotheses"]!.ToJsonString();
+    }
+
+    [Fact]
+    public async Task a_retried_write_with_the_same_idempotency_key_gets_the_original_answer_and_writes_nothing()
+    {
+        var doc = Documents.Valid("keyed-2024-03-01");
+        using var first = await PostWithKey("/api/documents", doc, "key-doc-1");
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var original = await first.Content.ReadAsStringAsync();
+        var count = await EventCount();
+
+        using var retry = await PostWithKey("/api/documents", doc, "key-doc-1");
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal(original, await retry.Content.ReadAsStringAsync());
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(count, await EventCount());
+
+        var correction = JsonNode.Parse("""{ "reason": "keyed", "items": [ { "id": "keyed-2024-03-01-a", "credibility": 5 } ] }""")!;
+        using (var r = await PostWithKey("/api/documents/keyed-2024-03-01/corrections", correction, "key-corr-1")) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        using (var r = await PostWithKey("/api/documents/keyed-2024-03-01/corrections", correction, "key-corr-1")) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var source = JsonNode.Parse("""{ "id": "keyed-wire", "name": "Keyed Wire", "kind": "wire", "reliability": "C" }""")!;
+        using (var r = await PostWithKey("/api/sources", source, "key-source-1")) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        using (var r = await PostWithKey("/api/sources", source, "key-source-1")) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        Assert.Equal(count + 2, await EventCount());
+
+        await using var cmd = _api.Server.Services.DataSource.CreateCommand(
+            "select count(*) from catalog.idempotency_keys where idempotency_key = any(array['key-doc-1', 'key-corr-1', 'key-source-1'])");
+        Assert.Equal(3L, await cmd.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task an_idempotency_key_reused_with_another_body_is_422_and_writes_nothing()
+    {
+        var doc = Documents.Valid("rekeyed-2024-03-01");
+        using (var r = await PostWithKey("/api/documents", doc, "key-reused")) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var count = await EventCount();
+        var other = Documents.Valid("rekeyed-2024-03-02");
+        using var reused = await PostWithKey("/api/documents", other, "key-reused");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
+        Assert.Contains("key-reused", (await Problem(reused))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        using var topic = await PostWithKey("/api/topics", JsonNode.Parse("""
+            { "id": "rekeyed-topic", "title": "T", "period": { "start": "2024-01-01", "end": "2024-02-01" },
+              "hypotheses": [ { "id": "yes", "label": "Yes" }, { "id": "no", "label": "No" } ] }
+            """)!, "key-reused");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, topic.StatusCode);
+        Assert.Equal(count, await EventCount());
+    }
+
+    [Fact]
+    public async Task a_rejected_write_does_not_use_up_its_idempotency_key()
+    {
+        var doc = Documents.Valid("fixed-2024-03-01");
+        doc["foo"] = 1;
+        using (var r = await PostWithKey("/api/documents", doc, "key-fixed")) Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        doc.Remove("foo");
+        using (var r = await PostWithKey("/api/documents", doc, "key-fixed")) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+    }
+
+    [Fact]
+    public async Task concurrent_retries_of_one_correction_or_one_key_write_once()
+    {
+        var doc = Documents.Valid("concurrent-2024-03-01");
+        using (var r = await Post("/api/documents", doc)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var before = await EventCount();
+        var correction = JsonNode.Parse("""{ "reason": "race", "items": [ { "id": "concurrent-2024-03-01-a", "credibility": 4 } ] }""")!;
+        var clients = Enumerable.Range(0, 8).Select(_ => _api.Server.Client(ApiServer.IngestKey)).ToList();
+        var corrections = await Task.WhenAll(clients.Select(async c =>
+        {
+            using var r = await Post("/api/documents/concurrent-2024-03-01/corrections", correction, c);
+            return r.StatusCode;
+        }));
+        Assert.Equal(1, corrections.Count(c => c == HttpStatusCode.Created));
+        Assert.Equal(7, corrections.Count(c => c == HttpStatusCode.OK));
+        Assert.Equal(before + 1, await EventCount());
+
+        var keyed = Documents.Valid("concurrent-2024-03-02");
+        var keyedCodes = await Task.WhenAll(clients.Select(async c =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/documents")
+            {
+                Content = new StringContent(keyed.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Idempotency-Key", "key-concurrent");
+            using var r = await c.SendAsync(request);
+            return r.StatusCode;
+        }));
+        clients.ForEach(c => c.Dispose());
+        Assert.All(keyedCodes, c => Assert.Equal(HttpStatusCode.Created, c));
+        Assert.Equal(before + 1 + 3, await EventCount());
+    }
 }

@@ -96,7 +96,12 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
         var t = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/timeline?from=2023-12-01&to=2024-05-31&step=week"))!;
         Assert.Equal("week", t["step"]!.GetValue<string>());
         Assert.Equal(27, t["points"]!.AsArray().Count);
-        Assert.All(t["points"]!.AsArray(), x => Assert.True(x!["at"] is not null && x["leading"] is not null && x["scores"] is JsonObject && x["causes"] is JsonArray));
+        Assert.All(t["points"]!.AsArray(), x => Assert.True(x!["at"] is not null && x.AsObject().ContainsKey("leading") && x.AsObject().ContainsKey("robustness")
+            && x["scores"] is JsonObject && x["causes"] is JsonArray));
+        // Before the first claim that counts against a hypothesis, no leader and no robustness; afterwards both.
+        var points = t["points"]!.AsArray();
+        Assert.True(points[0]!["leading"] is null && points[0]!["robustness"] is null);
+        Assert.True(points[^1]!["leading"] is not null && points[^1]!["robustness"]!.GetValue<int>() >= 1);
 
         var ch = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/changes?from=2024-01-01&to=2024-02-29"))!;
         Assert.Contains(ch["added"]!.AsArray(), x => x!["documentId"]!.GetValue<string>() == "bloomberg-2024-01-25-putin-us-signal");
@@ -105,6 +110,31 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
         Assert.True(audit["replayMatches"]!.GetValue<bool>());
         Assert.True(audit["chainIntact"]!.GetValue<bool>());
         Assert.All(audit["events"]!.AsArray(), x => Assert.Equal(64, x!["hash"]!.GetValue<string>().Length));
+    }
+
+    [Fact]
+    public async Task the_sensitivity_has_the_contract_shape_and_the_assessment_shows_its_basis()
+    {
+        var s = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/sensitivity?asOf=2024-02-29"))!;
+        foreach (var field in new[] { "topic", "asOf", "knownAt", "leading", "claims", "linchpins", "flipSet" })
+            Assert.True(s.ContainsKey(field), $"missing {field}");
+        Assert.Equal("feigned", s["leading"]!.GetValue<string>());
+        var claim = s["claims"]!.AsArray()[0]!.AsObject();
+        foreach (var field in new[] { "claim", "leadingWithout", "marginWithout", "linchpin" }) Assert.True(claim.ContainsKey(field), $"claim {field}");
+        Assert.True(s["linchpins"] is JsonArray);
+        var flip = s["flipSet"]!;
+        Assert.True(flip["exact"]!.GetValue<bool>());
+        Assert.Contains("nyt-2023-12-23-putin-signals", flip["origins"]!.AsArray().Select(o => o!.GetValue<string>()));
+
+        var a = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/assessment?asOf=2024-02-29"))!;
+        var basis = a["basis"]!;
+        Assert.Equal(flip["origins"]!.AsArray().Count, basis["flipSet"]!.GetValue<int>());
+        Assert.True(basis["origins"]!.GetValue<int>() >= 2 && basis["sources"]!.GetValue<int>() >= 2 && basis["margin"]!.GetValue<double>() > 0);
+
+        var none = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/sensitivity?asOf=2023-12-01"))!;
+        Assert.True(none["leading"] is null && none["flipSet"] is null && none["linchpins"]!.AsArray().Count == 0);
+        var openapi = await _http.GetFromJsonAsync<JsonObject>("/openapi/v1.json");
+        Assert.NotNull(openapi!["paths"]!["/api/topics/{topic}/sensitivity"]);
     }
 
     [Fact]
@@ -124,6 +154,9 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
     [InlineData("/api/topics/putin-ceasefire-stance/assessment?asOf=not-a-date", 400)]
     [InlineData("/api/topics/putin-ceasefire-stance/assessment?knownAt=2024-13-01", 400)]
     [InlineData("/api/topics/no-such-topic/assessment", 404)]
+    [InlineData("/api/topics/no-such-topic/sensitivity", 404)]
+    [InlineData("/api/topics/putin-ceasefire-stance/sensitivity?asOf=2024-02-30", 400)]
+    [InlineData("/api/topics/putin-ceasefire-stance/sensitivity?knownAt=yesterday", 400)]
     [InlineData("/api/topics/putin-ceasefire-stance/timeline?step=month", 400)]
     [InlineData("/api/topics/putin-ceasefire-stance/changes", 400)]
     [InlineData("/api/claims/no-such-claim/provenance", 404)]
@@ -169,5 +202,34 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
             await Task.Delay(100);
         }
         Assert.Equal(before, await _http.GetStringAsync($"/api/topics/{Documents.Topic}/assessment?asOf=2024-05-31&knownAt=2099-01-01"));
+    }
+
+    [Theory]
+    [InlineData("changes?from=2024-03-01&to=2024-01-01", "from", "to")]
+    [InlineData("changes?knownFrom=2030-01-01&knownTo=2024-01-01", "knownFrom", "knownTo")]
+    [InlineData("timeline?from=2024-03-01&to=2024-01-01", "from", "to")]
+    public async Task a_reversed_range_is_400_naming_both_ends_without_speaking_of_writes(string query, string start, string end)
+    {
+        using var r = await _http.GetAsync($"/api/topics/{Documents.Topic}/{query}");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
+        Assert.NotNull(problem["errors"]![start]);
+        Assert.NotNull(problem["errors"]![end]);
+        Assert.DoesNotContain("written", problem["title"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task a_bad_query_time_is_400_without_speaking_of_writes()
+    {
+        using var r = await _http.GetAsync($"/api/topics/{Documents.Topic}/assessment?asOf=yesterday");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var problem = JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
+        Assert.NotNull(problem["errors"]!["asOf"]);
+        Assert.Equal("The query is not valid", problem["title"]!.GetValue<string>());
+
+        using var window = await _http.GetAsync($"/api/topics/{Documents.Topic}/timing?window=-1");
+        Assert.Equal(HttpStatusCode.BadRequest, window.StatusCode);
+        Assert.Equal("The query is not valid", JsonNode.Parse(await window.Content.ReadAsStringAsync())!["title"]!.GetValue<string>());
     }
 }

@@ -28,10 +28,12 @@ var ct = cts.Token;
 var total = Stopwatch.StartNew();
 
 await using var database = await BenchDatabase.StartAsync(ct);
-await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+// Both sides use the connection settings every Narrative process uses.
+var connectionString = EventStoreSetup.PooledConnectionString(database.ConnectionString);
+await using var dataSource = NpgsqlDataSource.Create(connectionString);
 // The event-store rows run on Marten's tables (schema narrative), configured as every Narrative process configures
 // them, with the bench payload as the one event type. The analysis rows use a database of their own (AnalysisBench).
-using var store = DocumentStore.For(o => EventStoreSetup.Configure(o, database.ConnectionString,
+using var store = DocumentStore.For(o => EventStoreSetup.Configure(o, connectionString,
     [(typeof(BenchItemRecorded), BenchEvents.TypeName)], BenchEvents.Json));
 await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 var ctx = new BenchContext(dataSource, new Narrative.Storage.EventLog(store, dataSource), options);

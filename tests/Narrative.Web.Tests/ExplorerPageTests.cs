@@ -69,6 +69,59 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task the_matrix_marks_exactly_the_apis_linchpins_and_the_panel_shows_its_robustness()
+    {
+        // A topic of its own in which one claim carries the lead: "b" (II against h2) makes h1 lead; without it h2
+        // would. The seeded topic has no linchpin at any date, so it could not show the marker.
+        using var ingest = _server.Client(ApiServer.IngestKey);
+        const string topic = "linchpin-check";
+        using (var r = await ingest.PostAsync("/api/topics", Json(new
+        {
+            id = topic, title = "Linchpin check", period = new { start = "2024-01-01", end = "2024-01-31" },
+            hypotheses = new[] { new { id = "h1", label = "First", description = "" }, new { id = "h2", label = "Second", description = "" } },
+        }))) Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+        object Item(string id, string h1, string h2) => new
+        {
+            id, topic, type = "report", claim = id, summary = "A report.", credibility = 3, ratings = new { h1, h2 }, rebuts = Array.Empty<string>(),
+        };
+        using (var r = await ingest.PostAsync("/api/documents", Json(new
+        {
+            id = "linchpin-check-doc", source = "nyt", publishedAt = "2024-01-10", title = "Two claims", cites = Array.Empty<string>(),
+            items = new[] { Item("linchpin-check-a", "I", "C"), Item("linchpin-check-b", "C", "II") },
+        }))) Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+        // The read model follows the log asynchronously: wait until it holds both claims.
+        JsonDocument expected;
+        for (var until = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(100))
+        {
+            using var r = await _api.GetAsync($"/api/topics/{topic}/sensitivity?asOf=2024-01-31");
+            if (r.IsSuccessStatusCode && (expected = JsonDocument.Parse(await r.Content.ReadAsStringAsync())).RootElement.GetProperty("claims").GetArrayLength() == 2) break;
+            Assert.True(DateTime.UtcNow < until, $"the read model did not catch up: {(int)r.StatusCode}");
+        }
+        using var _ = expected;
+        var linchpins = expected.RootElement.GetProperty("linchpins").EnumerateArray().Select(x => x.GetString()).ToHashSet();
+        Assert.Equal(["linchpin-check-b"], linchpins);
+
+        Open("asOf=2024-01-31", topic);
+        _browser.WaitFor(d => d.FindElement(By.Id("assessment")).GetDomAttribute("data-as-of") == "2024-01-31"
+            && d.FindElements(By.CssSelector("#matrix tbody tr[data-item-id]")).Count == 2, "the linchpin topic's matrix");
+
+        foreach (var row in _browser.Driver.FindElements(By.CssSelector("#matrix tbody tr[data-item-id]")))
+        {
+            var claim = row.FindElement(By.CssSelector("a[data-claim]")).GetDomAttribute("data-claim");
+            var marked = row.GetDomAttribute("data-linchpin") == "true";
+            Assert.True(linchpins.Contains(claim) == marked, $"{claim}: marked {marked}");
+            Assert.Equal(marked ? 1 : 0, row.FindElements(By.CssSelector(".badge.linchpin")).Count);
+        }
+        var flip = expected.RootElement.GetProperty("flipSet").GetProperty("origins").GetArrayLength();
+        Assert.Equal(flip.ToString(System.Globalization.CultureInfo.InvariantCulture), _browser.Find("#robustness").GetDomAttribute("data-origins"));
+        Assert.StartsWith($"{flip} origin", _browser.Find("#robustness").Text, StringComparison.Ordinal);
+        Assert.Contains("Likelihood rests on 1 independent origin from 1 source", _browser.Find("#likelihood-basis").Text, StringComparison.Ordinal);
+        Shot("linchpin");
+    }
+
+    private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
     public async Task clicking_a_claim_opens_its_provenance_with_the_derivative_re_reports_marked()
     {
         Open("asOf=2024-05-31");
@@ -161,9 +214,9 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
 
     private static int EvidenceCount(JsonElement assessment) => assessment.GetProperty("evidence").GetArrayLength();
 
-    private void Open(string query)
+    private void Open(string query, string topic = Topic)
     {
-        _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={Topic}&{query}"));
+        _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={topic}&{query}"));
     }
 
     private void SetAsOfDate(string date)

@@ -5,8 +5,11 @@ namespace Narrative.Analysis.Ingestion;
 
 public enum CorpusKind { Source, Topic, ContextPeriod, Document }
 
-/// <summary>One thing to ingest, read from a file. <see cref="Error"/> is set when the file could not be parsed.</summary>
-public sealed record CorpusEntry(string File, CorpusKind Kind, string Id, object? Input, int SizeBytes, string? Error = null);
+/// <summary>
+/// One thing to ingest, read from a file. <see cref="Errors"/> is set (and <see cref="Input"/> null) when the file could
+/// not be read, is not JSON, or has the wrong shape (unknown fields, wrong types).
+/// </summary>
+public sealed record CorpusEntry(string File, CorpusKind Kind, string Id, object? Input, int SizeBytes, IReadOnlyList<FieldError>? Errors = null);
 
 /// <summary>
 /// Reads files and folders in the corpus layout (sources.json, topics/*.json, context.json, documents/*.json, or
@@ -30,32 +33,49 @@ public static class CorpusFiles
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(file); }
-        catch (IOException ex) { return [new CorpusEntry(file, CorpusKind.Document, "", null, 0, ex.Message)]; }
+        catch (IOException ex) { return [Unreadable(file, CorpusKind.Document, "", 0, [new FieldError("$", "unreadable", ex.Message)])]; }
         var name = Path.GetFileName(file);
         var dir = Path.GetFileName(Path.GetDirectoryName(file)) ?? "";
-        try
-        {
-            if (name == "sources.json")
-                return Many<SourceInput>(file, bytes).Select(s => new CorpusEntry(file, CorpusKind.Source, s.Id ?? "", s, 0));
-            if (name == "context.json")
-                return Many<ContextPeriodInput>(file, bytes).Select(c => new CorpusEntry(file, CorpusKind.ContextPeriod, c.Id ?? "", c, 0));
-            if (dir == "topics")
-            {
-                var t = JsonSerializer.Deserialize<TopicInput>(bytes, NarrativeEvents.Json)!;
-                return [new CorpusEntry(file, CorpusKind.Topic, t.Id ?? "", t, bytes.Length)];
-            }
-            if (name.Equals("package.json", StringComparison.Ordinal) || name.EndsWith(".lock.json", StringComparison.Ordinal)) return [];
-            var d = JsonSerializer.Deserialize<DocumentInput>(bytes, NarrativeEvents.Json)!;
-            return [new CorpusEntry(file, CorpusKind.Document, d.Id ?? "", d, bytes.Length)];
-        }
-        catch (JsonException ex)
-        {
-            return [new CorpusEntry(file, CorpusKind.Document, "", null, bytes.Length, $"not valid JSON: {ex.Message}")];
-        }
+        if (name == "sources.json") return Many<SourceInput>(file, bytes, CorpusKind.Source, s => s.Id);
+        if (name == "context.json") return Many<ContextPeriodInput>(file, bytes, CorpusKind.ContextPeriod, c => c.Id);
+        if (dir == "topics") return [One<TopicInput>(file, bytes, CorpusKind.Topic, t => t.Id)];
+        if (name.Equals("package.json", StringComparison.Ordinal) || name.EndsWith(".lock.json", StringComparison.Ordinal)) return [];
+        return [One<DocumentInput>(file, bytes, CorpusKind.Document, d => d.Id)];
     }
 
-    private static IEnumerable<T> Many<T>(string file, byte[] bytes) =>
-        JsonSerializer.Deserialize<List<T>>(bytes, NarrativeEvents.Json) ?? throw new JsonException($"{file} holds no list");
+    private static CorpusEntry One<T>(string file, byte[] bytes, CorpusKind kind, Func<T, string?> id) where T : class
+    {
+        var (value, errors) = CorpusJson.Parse<T>(bytes);
+        return value is null
+            ? Unreadable(file, kind, PeekId(bytes), bytes.Length, errors)
+            : new CorpusEntry(file, kind, id(value) ?? "", value, bytes.Length);
+    }
+
+    private static IEnumerable<CorpusEntry> Many<T>(string file, byte[] bytes, CorpusKind kind, Func<T, string?> id) where T : class
+    {
+        var (values, errors) = CorpusJson.ParseList<T>(bytes);
+        return values is null
+            ? [Unreadable(file, kind, "", bytes.Length, errors)]
+            : values.Select(v => new CorpusEntry(file, kind, id(v) ?? "", v, 0));
+    }
+
+    private static CorpusEntry Unreadable(string file, CorpusKind kind, string id, int size, IReadOnlyList<FieldError> errors) =>
+        new(file, kind, id, null, size, errors);
+
+    /// <summary>The id of a file whose shape is wrong, so that the report can still name the document.</summary>
+    private static string PeekId(byte[] bytes)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(bytes);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("id", out var id)
+                && id.ValueKind == JsonValueKind.String ? id.GetString() ?? "" : "";
+        }
+        catch (JsonException)
+        {
+            return "";
+        }
+    }
 
     private static IReadOnlyList<CorpusEntry> Order(List<CorpusEntry> entries)
     {

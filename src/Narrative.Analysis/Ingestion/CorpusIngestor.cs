@@ -15,7 +15,7 @@ public sealed class CorpusIngestor(IngestionService ingestion)
         {
             var result = e.Input switch
             {
-                null => IngestResult.Invalid(e.Id, [new FieldError("$", "unreadable", e.Error ?? "unreadable")]),
+                null => IngestResult.Invalid(e.Id, e.Errors ?? [new FieldError("$", "unreadable", "unreadable")]),
                 SourceInput s => await ingestion.RegisterSourceAsync(s, who, ct),
                 TopicInput t => await ingestion.OpenTopicAsync(t, who, ct),
                 ContextPeriodInput c => await ingestion.RecordContextPeriodAsync(c, who, ct),
@@ -29,17 +29,19 @@ public sealed class CorpusIngestor(IngestionService ingestion)
         return outcomes;
     }
 
-    /// <summary>Validation only (no writes): parse errors and the rules that need no database.</summary>
-    public static IReadOnlyList<CorpusOutcome> ValidateOffline(IReadOnlyList<CorpusEntry> entries, DateOnly today)
+    /// <summary>
+    /// Validation only (no writes), with every rule ingestion applies. References resolve against <paramref name="held"/>
+    /// (what a store holds, or nothing) plus the entries themselves, in order, as ingestion would see them.
+    /// </summary>
+    public static IReadOnlyList<CorpusOutcome> ValidateOffline(IReadOnlyList<CorpusEntry> entries, DateOnly today, KnownReferences? held = null)
     {
-        // Builds the references from the entries themselves, in order, as ingestion would see them.
-        var known = new OfflineReferences();
+        var known = new OfflineReferences(held ?? KnownReferences.Empty);
         var list = new List<CorpusOutcome>();
         foreach (var e in entries)
         {
             IReadOnlyList<FieldError> errors = e.Input switch
             {
-                null => [new FieldError("$", "unreadable", e.Error ?? "unreadable")],
+                null => e.Errors ?? [new FieldError("$", "unreadable", "unreadable")],
                 SourceInput s => known.Add(SourceValidator.Validate(s)),
                 TopicInput t => known.Add(TopicValidator.Validate(t)),
                 ContextPeriodInput c => ContextPeriodValidator.Validate(c).Errors,

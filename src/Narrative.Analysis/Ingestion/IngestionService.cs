@@ -9,16 +9,17 @@ using Serilog;
 
 namespace Narrative.Analysis.Ingestion;
 
-public enum IngestStatus { Created, Unchanged, Invalid, Conflict, NotFound }
+public enum IngestStatus { Created, Unchanged, Invalid, Conflict, NotFound, KeyReused }
 
+/// <summary>The outcome of one write. <see cref="Replayed"/>: the remembered answer to an earlier request with the same Idempotency-Key.</summary>
 public sealed record IngestResult(IngestStatus Status, string Id, string Stream, long Version, int Events,
-    IReadOnlyList<FieldError> Errors, string? Message = null)
+    IReadOnlyList<FieldError> Errors, string? Message = null, bool Replayed = false)
 {
     public static IngestResult Invalid(string id, IReadOnlyList<FieldError> errors) => new(IngestStatus.Invalid, id, "", 0, 0, errors);
 }
 
-/// <summary>Who asked, for the event metadata.</summary>
-public sealed record IngestContext(string Actor, string CorrelationId);
+/// <summary>Who asked, for the event metadata, and the client's Idempotency-Key when it sent one.</summary>
+public sealed record IngestContext(string Actor, string CorrelationId, IdempotencyKey? Idempotency = null);
 
 /// <summary>
 /// Turns validated input into events. One document is one transaction: its events and its catalog rows commit
@@ -35,17 +36,19 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
         {
             await using var conn = await store.DataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
+            if (await IdempotencyKeys.ReplayAsync(conn, tx, who.Idempotency, ct) is { } replay) return replay;
             var stream = NarrativeEventTypes.DocumentStream(id);
             var hash = DocumentValidator.ContentHash(input);
             if (Slugs.IsValid(id) && await Catalog.Catalog.FindAsync(conn, tx, Catalog.CatalogKind.Document, id, ct) is { } existing)
             {
                 if (existing.Hash == hash)
-                    return new IngestResult(IngestStatus.Unchanged, id, stream, input.Items?.Count + 1 ?? 1, 0, []);
+                    return await FinishAsync(conn, tx, who, new IngestResult(IngestStatus.Unchanged, id, stream, input.Items?.Count + 1 ?? 1, 0, []), ct);
+                // Invalid input is 400 even for a held id: the errors say more than "different content" would.
                 var check = await ValidateAsync(conn, tx, input, sizeBytes, ct);
                 return check.IsValid
                     ? new IngestResult(IngestStatus.Conflict, id, stream, 0, 0, [],
                         $"Document '{id}' is already held with different content. Post corrections to /api/documents/{id}/corrections.")
-                    : IngestResult.Invalid(id, RemoveOwnItems(check.Errors));
+                    : IngestResult.Invalid(id, check.Errors);
             }
 
             var validated = await ValidateAsync(conn, tx, input, sizeBytes, ct);
@@ -56,9 +59,9 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
             {
                 var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.NoStream, Events(stream, hash, doc.Events, who), ct);
                 await Catalog.Catalog.ApplyAsync(conn, tx, doc, hash, result.FirstPosition ?? 0, ct);
-                await tx.CommitAsync(ct);
+                var created = await FinishAsync(conn, tx, who, new IngestResult(IngestStatus.Created, id, stream, result.Version, result.Written, []), ct);
                 Log.Information("Ingested document {DocumentId} with {Items} items at position {Position}", id, doc.Items.Count, result.FirstPosition);
-                return new IngestResult(IngestStatus.Created, id, stream, result.Version, result.Written, []);
+                return created;
             }
             catch (Exception ex) when (attempt < Attempts && IsRace(ex))
             {
@@ -78,58 +81,95 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
         RegisterAsync(ContextPeriodValidator.Validate(input), input.Id, Catalog.CatalogKind.ContextPeriod,
             c => NarrativeEventTypes.ContextStream(c.PeriodId), who, ct);
 
-    /// <summary>Appends re-ratings and retractions. History is never edited: answers for an earlier knownAt stay as they were.</summary>
+    /// <summary>
+    /// Appends re-ratings and retractions. History is never edited: answers for an earlier knownAt stay as they were.
+    /// A correction identical to one already applied (<see cref="CorrectionValidator.Fingerprint"/>) writes nothing:
+    /// its event ids are derived from the fingerprint, so the first application's events are found by id.
+    /// </summary>
     public async Task<IngestResult> CorrectAsync(string documentId, CorrectionInput input, IngestContext who, CancellationToken ct)
     {
         await using var conn = await store.DataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await IdempotencyKeys.ReplayAsync(conn, tx, who.Idempotency, ct) is { } replay) return replay;
         var stream = NarrativeEventTypes.DocumentStream(documentId);
         if (!Slugs.IsValid(documentId) || await Catalog.Catalog.FindAsync(conn, tx, Catalog.CatalogKind.Document, documentId, ct) is null)
             return new IngestResult(IngestStatus.NotFound, documentId, stream, 0, 0, [], $"Document '{documentId}' is not held.");
-        // Serialise corrections of one document, so "already retracted" checks see each other.
+        // Serialise corrections of one document, so "already retracted" and "already applied" checks see each other.
         await using (var lk = new NpgsqlCommand("select pg_advisory_xact_lock(hashtextextended($1, 7))", conn, tx) { Parameters = { new() { Value = stream } } })
             await lk.ExecuteNonQueryAsync(ct);
 
-        var itemIds = (input.Items ?? []).Select(i => i.Id ?? "").ToList();
+        var fingerprint = CorrectionValidator.Fingerprint(documentId, input);
+        if (await AppliedVersionAsync(conn, tx, stream, CorrectionId(stream, fingerprint, input.Items?.FirstOrDefault()?.Id), ct) is { } version)
+            return await FinishAsync(conn, tx, who, new IngestResult(IngestStatus.Unchanged, documentId, stream, version, 0, []), ct);
+
+        var itemIds = (input.Items ?? []).Select(i => i?.Id ?? "").ToList();
         var items = await Catalog.Catalog.LoadAsync(conn, tx, [], [], [documentId], itemIds, ct);
         var topics = items.Items.Values.Select(i => i.Topic).Distinct().ToList();
         var known = await Catalog.Catalog.LoadAsync(conn, tx, [], topics, [documentId], itemIds, ct);
         var validated = CorrectionValidator.Validate(documentId, input, known);
         if (!validated.IsValid) return IngestResult.Invalid(documentId, validated.Errors);
 
-        var events = validated.Value!.Select(e => new EventData(Guid.CreateVersion7(clock.GetUtcNow()), e, Meta(who))).ToList();
+        var events = validated.Value!.Select(e => new EventData(CorrectionId(stream, fingerprint, ItemOf(e)), e, Meta(who))).ToList();
         var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.Any, events, ct);
         foreach (var e in validated.Value!.OfType<ItemRetracted>())
             await Catalog.Catalog.ApplyAsync(conn, tx, e, "", result.LastPosition ?? 0, ct);
-        await tx.CommitAsync(ct);
+        var created = await FinishAsync(conn, tx, who, new IngestResult(IngestStatus.Created, documentId, stream, result.Version, result.Written, []), ct);
         Log.Information("Corrected document {DocumentId}: {Count} correction events ({Reason})", documentId, events.Count, input.Reason);
-        return new IngestResult(IngestStatus.Created, documentId, stream, result.Version, result.Written, []);
+        return created;
+    }
+
+    private static Guid CorrectionId(string stream, string fingerprint, string? itemId) => DeterministicId($"{stream}|correction|{fingerprint}|{itemId}");
+
+    private static string ItemOf(object correction) => correction switch
+    {
+        ItemRerated r => r.ItemId,
+        ItemRetracted r => r.ItemId,
+        _ => throw new ArgumentException($"Not a correction: {correction.GetType().Name}", nameof(correction)),
+    };
+
+    /// <summary>The stream's version when the event with this id is already in it, else null.</summary>
+    private static async Task<long?> AppliedVersionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string stream, Guid eventId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"""
+            select (select max(version) from {EventStoreSetup.Schema}.mt_events where stream_id = $1)
+            from {EventStoreSetup.Schema}.mt_events where id = $2
+            """, conn, tx) { Parameters = { new() { Value = stream }, new() { Value = eventId } } };
+        return await cmd.ExecuteScalarAsync(ct) is long v ? v : null;
+    }
+
+    /// <summary>Remembers the answer under the request's Idempotency-Key (if any) and commits, in one transaction.</summary>
+    private static async Task<IngestResult> FinishAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IngestContext who, IngestResult result,
+        CancellationToken ct)
+    {
+        await IdempotencyKeys.RememberAsync(conn, tx, who.Idempotency, result, ct);
+        await tx.CommitAsync(ct);
+        return result;
     }
 
     private async Task<IngestResult> RegisterAsync<T>(Validated<T> validated, string? rawId, Catalog.CatalogKind kind, Func<T, string> streamOf,
         IngestContext who, CancellationToken ct) where T : class
     {
         var id = rawId ?? "";
-        if (!validated.IsValid) return IngestResult.Invalid(id, validated.Errors);
-        var e = validated.Value!;
-        var stream = streamOf(e);
-        var hash = Hash(JsonSerializer.Serialize(e, NarrativeEvents.Json));
         for (var attempt = 1; ; attempt++)
         {
             await using var conn = await store.DataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
+            if (await IdempotencyKeys.ReplayAsync(conn, tx, who.Idempotency, ct) is { } replay) return replay;
+            if (!validated.IsValid) return IngestResult.Invalid(id, validated.Errors);
+            var e = validated.Value!;
+            var stream = streamOf(e);
+            var hash = Hash(JsonSerializer.Serialize(e, NarrativeEvents.Json));
             if (await Catalog.Catalog.FindAsync(conn, tx, kind, id, ct) is { } existing)
             {
                 return existing.Hash == hash
-                    ? new IngestResult(IngestStatus.Unchanged, id, stream, 1, 0, [])
+                    ? await FinishAsync(conn, tx, who, new IngestResult(IngestStatus.Unchanged, id, stream, 1, 0, []), ct)
                     : new IngestResult(IngestStatus.Conflict, id, stream, 1, 0, [], $"'{id}' is already registered with different content.");
             }
             try
             {
                 var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.NoStream, Events(stream, hash, [e], who), ct);
                 await Catalog.Catalog.ApplyAsync(conn, tx, e, hash, result.FirstPosition ?? 0, ct);
-                await tx.CommitAsync(ct);
-                return new IngestResult(IngestStatus.Created, id, stream, result.Version, result.Written, []);
+                return await FinishAsync(conn, tx, who, new IngestResult(IngestStatus.Created, id, stream, result.Version, result.Written, []), ct);
             }
             catch (Exception ex) when (attempt < Attempts && IsRace(ex))
             {
@@ -150,10 +190,6 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
             ct);
         return DocumentValidator.Validate(input, known, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), sizeBytes);
     }
-
-    // When the same id is re-posted with different content, "item exists" errors about its own items are noise.
-    private static IReadOnlyList<FieldError> RemoveOwnItems(IReadOnlyList<FieldError> errors) =>
-        errors.Where(e => e.Code != ErrorCodes.ItemExists).ToList();
 
     private static bool IsRace(Exception ex) =>
         ex is ConcurrencyException or DuplicateEventException || ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

@@ -4,13 +4,16 @@ using Narrative.Domain.Corpus;
 
 namespace Narrative.Analysis.Ingestion;
 
-/// <summary>References accumulated from validated entries, for `narrative validate` without a database.</summary>
-internal sealed class OfflineReferences
+/// <summary>
+/// References accumulated from validated entries, for `narrative validate`: on top of what a store holds
+/// (<c>--db</c>, <c>--api</c>), or of nothing (offline, the folder's own files only).
+/// </summary>
+internal sealed class OfflineReferences(KnownReferences held)
 {
-    private readonly Dictionary<string, string> _sources = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, KnownTopic> _topics = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, KnownDocument> _documents = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, KnownItem> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _sources = new(held.Sources, StringComparer.Ordinal);
+    private readonly Dictionary<string, KnownTopic> _topics = new(held.Topics, StringComparer.Ordinal);
+    private readonly Dictionary<string, KnownDocument> _documents = new(held.Documents, StringComparer.Ordinal);
+    private readonly Dictionary<string, KnownItem> _items = new(held.Items, StringComparer.Ordinal);
 
     public KnownReferences Snapshot() => new(_sources.ToImmutableDictionary(), _topics.ToImmutableDictionary(),
         _documents.ToImmutableDictionary(), _items.ToImmutableDictionary());

@@ -34,6 +34,9 @@ public sealed class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = Anal
     public async Task<AssessmentResult?> AssessAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         WorldQueries.Assess(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
 
+    public async Task<SensitivityResult?> SensitivityAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        WorldQueries.Sensitivity(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
+
     public async Task<CoincidenceResult?> CoincidenceAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         WorldQueries.Coincidence(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
 

@@ -79,7 +79,7 @@ public static class AssessmentWatcher
     {
         var world = NarrativeWorld.From(events.Select(e => e.ToRecorded()));
         var result = WorldQueries.Assess(world, topic, now, DateTimeOffset.MaxValue);
-        if (result is null || result.Evidence.Count == 0) return null;
+        if (result?.Leading is null) return null;
         var leading = result.Hypotheses.First(h => h.Id == result.Leading);
         return new Leading(leading.Id, leading.Label, result.Hypotheses.ToDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal));
     }

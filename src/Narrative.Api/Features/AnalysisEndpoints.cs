@@ -24,6 +24,13 @@ public static class AnalysisEndpoints
                 ? TypedResults.Ok(await CaptureQuotes.DecorateAsync(s.DataSource, a, ct)) : UnknownTopic(topic);
         });
 
+        api.MapGet("/topics/{topic}/sensitivity", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        {
+            if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
+            return await s.Queries.SensitivityAsync(topic, t.AsOf, t.KnownAt, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
+        }).WithSummary("ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead")
+            .Produces<Narrative.Domain.Assessment.SensitivityResult>().ProducesProblem(400).ProducesProblem(404);
+
         api.MapGet("/topics/{topic}/coincidence", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
@@ -35,7 +42,7 @@ public static class AnalysisEndpoints
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
             var w = TimingTest.DefaultWindow;
             if (!string.IsNullOrEmpty(window) && !(int.TryParse(window, out w) && w is >= 0 and <= TimingTest.MaxWindow))
-                return Problems.BadRequest("window", "invalid_window", $"window is a whole number of days from 0 to {TimingTest.MaxWindow}.");
+                return Problems.BadQuery("window", "invalid_window", $"window is a whole number of days from 0 to {TimingTest.MaxWindow}.");
             return await s.Queries.TimingAsync(topic, t.AsOf, t.KnownAt, w, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
         });
 
@@ -47,9 +54,9 @@ public static class AnalysisEndpoints
             if (!TimeParams.TryDate(from, info.PeriodStart, out var f)) return TimeParams.Invalid("from");
             if (!TimeParams.TryDate(to, info.PeriodEnd, out var u)) return TimeParams.Invalid("to");
             if (!TimeParams.TryInstant(knownAt, s.Clock.GetUtcNow(), out var k)) return TimeParams.Invalid("knownAt");
-            if (step is not (null or "" or "day" or "week")) return Problems.BadRequest("step", "invalid_step", "step is 'day' or 'week'.");
-            if (u < f) return Problems.BadRequest("to", "period_order", "'to' must not be before 'from'.");
-            if (u.DayNumber - f.DayNumber > 3660) return Problems.BadRequest("to", "range_too_long", "A timeline spans at most ten years.");
+            if (step is not (null or "" or "day" or "week")) return Problems.BadQuery("step", "invalid_step", "step is 'day' or 'week'.");
+            if (u < f) return TimeParams.Reversed("from", "to", $"{f:yyyy-MM-dd}", $"{u:yyyy-MM-dd}");
+            if (u.DayNumber - f.DayNumber > 3660) return Problems.BadQuery("to", "range_too_long", "A timeline spans at most ten years.");
             var s2 = step == "day" ? TimelineStep.Day : TimelineStep.Week;
             return await s.Queries.TimelineAsync(topic, f, u, s2, k, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
         });
@@ -64,13 +71,15 @@ public static class AnalysisEndpoints
                 if (!TimeParams.TryInstant(knownFrom, DateTimeOffset.UnixEpoch, out var kf)) return TimeParams.Invalid("knownFrom");
                 if (!TimeParams.TryInstant(knownTo, now, out var kt)) return TimeParams.Invalid("knownTo");
                 if (!TimeParams.TryInstant(asOf, now, out var a)) return TimeParams.Invalid("asOf");
+                if (kf > kt) return TimeParams.Reversed("knownFrom", "knownTo", $"{kf:O}", $"{kt:O}");
                 return await s.Queries.ChangesAsync(topic, a, kf, kt, ct) is { } c ? TypedResults.Ok(c) : UnknownTopic(topic);
             }
             if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
-                return Problems.BadRequest(string.IsNullOrWhiteSpace(from) ? "from" : "to", "required",
+                return Problems.BadQuery(string.IsNullOrWhiteSpace(from) ? "from" : "to", "required",
                     "Give from and to (world dates), or knownFrom and knownTo (system times).");
             if (!TimeParams.TryDate(from, default, out var f)) return TimeParams.Invalid("from");
             if (!TimeParams.TryDate(to, default, out var u)) return TimeParams.Invalid("to");
+            if (f > u) return TimeParams.Reversed("from", "to", $"{f:yyyy-MM-dd}", $"{u:yyyy-MM-dd}");
             if (!TimeParams.TryInstant(knownAt, now, out var k)) return TimeParams.Invalid("knownAt");
             return await s.Queries.ChangesAsync(topic, f, u, k, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
         });

@@ -21,8 +21,8 @@ public static class EventEndpoints
     {
         app.MapGet("/api/events", async (long? after, int? limit, NarrativeServices s, CancellationToken ct) =>
         {
-            if (after is < 0) return Problems.BadRequest("after", "out_of_range", "after is a position, 0 or more.");
-            if (limit is < 1 or > 1000) return Problems.BadRequest("limit", "out_of_range", "limit is between 1 and 1000.");
+            if (after is < 0) return Problems.BadQuery("after", "out_of_range", "after is a position, 0 or more.");
+            if (limit is < 1 or > 1000) return Problems.BadQuery("limit", "out_of_range", "limit is between 1 and 1000.");
             var events = await s.Log.ReadByPositionAsync(after ?? 0, limit ?? 100, ct);
             var head = await s.Log.HeadAsync(ct);
             var views = events.Select(e => new EventView(e.Position, e.EventId, e.StreamId, e.Version, e.Type,

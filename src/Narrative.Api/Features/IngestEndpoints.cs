@@ -1,4 +1,5 @@
-using System.Text.Json;
+using System.Security.Cryptography;
+using System.Text;
 using Narrative.Analysis;
 using Narrative.Analysis.Ingestion;
 using Narrative.Api.Hosting;
@@ -19,80 +20,109 @@ public static class IngestEndpoints
 
         api.MapPost("/documents", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
         {
-            var (doc, size, error) = await ReadAsync<DocumentInput>(http.Request, ct);
+            var (doc, who, error) = await ReadAsync<DocumentInput>(http, ct);
             if (error is not null) return error;
-            var r = await s.Ingestion.IngestDocumentAsync(doc!, size, Who(http), ct);
-            return ToResult(r, $"/api/documents/{r.Id}", x => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
+            var r = await s.Ingestion.IngestDocumentAsync(doc!.Value, doc.Size, who!, ct);
+            return ToResult(http, r, $"/api/documents/{r.Id}", x => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
         }).Accepts<DocumentInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
-            .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(401).ProducesProblem(403);
+            .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422).ProducesProblem(401).ProducesProblem(403);
 
         api.MapPost("/documents/{id}/corrections", async (string id, HttpContext http, NarrativeServices s, CancellationToken ct) =>
         {
-            var (input, _, error) = await ReadAsync<CorrectionInput>(http.Request, ct);
+            var (input, who, error) = await ReadAsync<CorrectionInput>(http, ct);
             if (error is not null) return error;
-            var r = await s.Ingestion.CorrectAsync(id, input!, Who(http), ct);
-            return ToResult(r, $"/api/documents/{id}", x => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, true));
-        }).Accepts<CorrectionInput>("application/json").Produces<DocumentResponse>(201).ProducesValidationProblem().ProducesProblem(404);
+            var r = await s.Ingestion.CorrectAsync(id, input!.Value, who!, ct);
+            return ToResult(http, r, $"/api/documents/{id}", x => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
+        }).Accepts<CorrectionInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
+            .ProducesValidationProblem().ProducesProblem(404).ProducesProblem(422);
 
         api.MapPost("/topics", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
             await Register<TopicInput>(http, (x, who) => s.Ingestion.OpenTopicAsync(x, who, ct), "/api/topics", ct))
-            .Accepts<TopicInput>("application/json").Produces<WriteResponse>(201).ProducesValidationProblem().ProducesProblem(409);
+            .Accepts<TopicInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
 
         api.MapPost("/sources", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
             await Register<SourceInput>(http, (x, who) => s.Ingestion.RegisterSourceAsync(x, who, ct), "/api/sources", ct))
-            .Accepts<SourceInput>("application/json").Produces<WriteResponse>(201).ProducesValidationProblem().ProducesProblem(409);
+            .Accepts<SourceInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
 
         api.MapPost("/context-periods", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
             await Register<ContextPeriodInput>(http, (x, who) => s.Ingestion.RecordContextPeriodAsync(x, who, ct), "/api/context-periods", ct))
-            .Accepts<ContextPeriodInput>("application/json").Produces<WriteResponse>(201).ProducesValidationProblem().ProducesProblem(409);
+            .Accepts<ContextPeriodInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
+    }
+
+    /// <summary>
+    /// What the store holds of the ids a client names, as validation sees them (`narrative validate --api`). A read:
+    /// open like the other reads and writes nothing; POST only because the id lists can be longer than a URL.
+    /// </summary>
+    public static void MapReferences(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/references", async (ReferenceQuery query, NarrativeServices s, CancellationToken ct) =>
+        {
+            if (query.Count > ReferenceQuery.MaxIds)
+                return Problems.BadQuery("$", "too_many", $"Ask about at most {ReferenceQuery.MaxIds} ids at once.");
+            return (IResult)TypedResults.Ok(await HeldReferences.LoadAsync(s.DataSource, query, ct));
+        }).WithTags("Ingest").Produces<HeldReferences>().ProducesValidationProblem();
     }
 
     private static async Task<IResult> Register<T>(HttpContext http, Func<T, IngestContext, Task<IngestResult>> write, string location, CancellationToken ct)
         where T : class
     {
-        var (input, _, error) = await ReadAsync<T>(http.Request, ct);
+        var (input, who, error) = await ReadAsync<T>(http, ct);
         if (error is not null) return error;
-        var r = await write(input!, Who(http));
-        return ToResult(r, $"{location}/{r.Id}", x => new WriteResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
+        var r = await write(input!.Value, who!);
+        return ToResult(http, r, $"{location}/{r.Id}", x => new WriteResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
     }
 
-    private static IResult ToResult<T>(IngestResult r, string location, Func<IngestResult, T> body) => r.Status switch
+    private static IResult ToResult<T>(HttpContext http, IngestResult r, string location, Func<IngestResult, T> body)
     {
-        IngestStatus.Created => TypedResults.Created(location, body(r)),
-        IngestStatus.Unchanged => TypedResults.Ok(body(r)),
-        IngestStatus.Invalid => Problems.Validation(r.Errors),
-        IngestStatus.Conflict => Problems.Status(409, "Conflict", r.Message),
-        _ => Problems.NotFound(r.Message ?? "Not found"),
-    };
+        if (r.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        return r.Status switch
+        {
+            IngestStatus.Created => TypedResults.Created(location, body(r)),
+            IngestStatus.Unchanged => TypedResults.Ok(body(r)),
+            IngestStatus.Invalid => Problems.Validation(r.Errors),
+            IngestStatus.Conflict => Problems.Status(409, "Conflict", r.Message),
+            IngestStatus.KeyReused => Problems.Status(422, "Idempotency-Key reused for a different request; nothing was written", r.Message),
+            _ => Problems.NotFound(r.Message ?? "Not found"),
+        };
+    }
 
-    private static IngestContext Who(HttpContext http) =>
-        new($"api:{http.Connection.RemoteIpAddress}", http.Items["CorrelationId"] as string ?? http.TraceIdentifier);
+    private sealed record Body<T>(T Value, int Size);
 
-    /// <summary>Reads a JSON body of at most 1 MiB; a parse error names the field where it happened.</summary>
-    private static async Task<(T? Value, int Size, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
+    /// <summary>
+    /// Reads a JSON body of at most 1 MiB through <see cref="CorpusJson"/> (the same shape check as the CLI) and the
+    /// request's Idempotency-Key, which is bound to the method, path and exact body bytes.
+    /// </summary>
+    private static async Task<(Body<T>? Value, IngestContext? Who, IResult? Error)> ReadAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        if (http.Request.Headers.ContainsKey("Idempotency-Key") && !IdempotencyKey.IsWellFormed(key))
+            return (null, null, Problems.BadRequest("Idempotency-Key", "invalid_idempotency_key",
+                $"The Idempotency-Key header must be 1 to {IdempotencyKey.MaxLength} printable ASCII characters (a UUID, say)."));
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
         {
             buffer.Write(chunk, 0, read);
             if (buffer.Length > DocumentValidator.MaxSizeBytes)
-                return (null, (int)buffer.Length, Problems.BadRequest("$", ErrorCodes.TooLarge,
-                    $"The body is larger than {DocumentValidator.MaxSizeBytes} bytes (1 MiB)."));
+                return (null, null, Problems.BadRequest("$", ErrorCodes.TooLarge, $"The body is larger than {DocumentValidator.MaxSizeBytes} bytes (1 MiB)."));
         }
-        if (buffer.Length == 0) return (null, 0, Problems.BadRequest("$", ErrorCodes.Required, "The body is empty; send a JSON object."));
-        try
-        {
-            var value = JsonSerializer.Deserialize<T>(buffer.ToArray(), NarrativeEvents.Json);
-            return value is null
-                ? (null, 0, Problems.BadRequest("$", "invalid_json", "The body must be a JSON object."))
-                : (value, (int)buffer.Length, null);
-        }
-        catch (JsonException ex)
-        {
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.TrimStart('$').TrimStart('.');
-            return (null, 0, Problems.BadRequest(field, "invalid_json", $"Not valid here: {ex.Message.Split(" Path:")[0]}"));
-        }
+        if (buffer.Length == 0) return (null, null, Problems.BadRequest("$", ErrorCodes.Required, "The body is empty; send a JSON object."));
+        var bytes = buffer.ToArray();
+        var (value, errors) = CorpusJson.Parse<T>(bytes);
+        if (value is null) return (null, null, Problems.Validation(errors));
+        var idempotency = key.Length == 0 ? null : new IdempotencyKey(key, RequestHash(http.Request, bytes));
+        return (new Body<T>(value, bytes.Length), Who(http, idempotency), null);
     }
+
+    private static string RequestHash(HttpRequest request, byte[] body)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
+        sha.AppendData(body);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static IngestContext Who(HttpContext http, IdempotencyKey? key) =>
+        new($"api:{http.Connection.RemoteIpAddress}", http.Items["CorrelationId"] as string ?? http.TraceIdentifier, key);
 }

@@ -54,6 +54,7 @@ public static class NarrativeApi
         app.MapOpenApi();
         app.MapHealth();
         app.MapIngest();
+        app.MapReferences();
         app.MapCaptures();
         app.MapAnalysis();
         app.MapEvents();

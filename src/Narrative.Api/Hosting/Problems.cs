@@ -11,15 +11,23 @@ public static class Problems
 
     public static IResult NotFound(string detail) => Status(404, "Not found", detail);
 
+    /// <summary>A bad write: says that nothing was written, which the write's single transaction guarantees.</summary>
     public static IResult BadRequest(string field, string code, string message) => Validation([new FieldError(field, code, message)]);
 
+    /// <summary>A bad query parameter of a read route, which never writes, so it does not speak of writing.</summary>
+    public static IResult BadQuery(string field, string code, string message) => InvalidQuery([new FieldError(field, code, message)]);
+
+    /// <summary>The first message also goes in <c>detail</c>, which is what the web explorer shows.</summary>
+    public static IResult InvalidQuery(IReadOnlyList<FieldError> errors) => Validation(errors, "The query is not valid", errors.FirstOrDefault()?.Message);
+
     /// <summary>400 naming each wrong field: <c>errors</c> maps field → messages; <c>fieldErrors</c> adds the stable codes.</summary>
-    public static IResult Validation(IReadOnlyList<FieldError> errors)
+    public static IResult Validation(IReadOnlyList<FieldError> errors, string title = "The input is not valid; nothing was written", string? detail = null)
     {
         var problem = new HttpValidationProblemDetails(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()))
         {
             Status = 400,
-            Title = "The input is not valid; nothing was written",
+            Title = title,
+            Detail = detail,
             Type = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
         };
         problem.Extensions["fieldErrors"] = errors;

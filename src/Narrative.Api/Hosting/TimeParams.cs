@@ -36,6 +36,13 @@ public static class TimeParams
         return false;
     }
 
+    /// <summary>400 naming both ends of a range whose start is after its end.</summary>
+    public static IResult Reversed(string fromName, string toName, string from, string to) => Problems.InvalidQuery(
+    [
+        new(fromName, "range_order", $"'{fromName}' ({from}) is after '{toName}' ({to}); give the earlier time first."),
+        new(toName, "range_order", $"'{toName}' ({to}) is before '{fromName}' ({from}); give the earlier time first."),
+    ]);
+
     public static IResult Invalid(string field) =>
-        Problems.BadRequest(field, "invalid_date", $"'{field}' must be an ISO 8601 date (2024-01-31) or date-time (2024-01-31T12:00:00Z).");
+        Problems.BadQuery(field, "invalid_date", $"'{field}' must be an ISO 8601 date (2024-01-31) or date-time (2024-01-31T12:00:00Z).");
 }

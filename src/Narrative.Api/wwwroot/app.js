@@ -21,6 +21,7 @@ const state = {
   signalTiming: {}, // itemId -> { nextMilestone, daysToMilestone }
   timeline: null,
   assessment: null,
+  sensitivity: null, // /api/topics/{topic}/sensitivity at the same (asOf, knownAt) as the assessment
   changesFollowAsOf: true,
 };
 
@@ -36,7 +37,7 @@ function h(tag, attrs = {}, ...children) {
     else if (k === "dataset") Object.assign(el.dataset, v);
     else el.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -420,7 +421,7 @@ function drawMarkers(u) {
     ctx.setLineDash([]);
     ctx.fillStyle = colourOf(p.leading);
     ctx.font = `bold ${11 * px}px system-ui, sans-serif`;
-    ctx.fillText(`→ ${p.leading}`, x + 4 * px, bbox.top + 28 * px);
+    ctx.fillText(`→ ${p.leading ?? "no leader"}`, x + 4 * px, bbox.top + 28 * px);
   }
   if (state.asOf) {
     const x = xOf(state.asOf);
@@ -469,7 +470,8 @@ function renderChartNotes() {
   for (const p of changes) {
     items.push(
       h("li", { class: "change", dataset: { changeAt: p.at } },
-        h("strong", { style: `color:${colourOf(p.leading)}`, text: `${p.at}: ${labelOf(p.leading)} leads` }),
+        h("strong", { style: `color:${colourOf(p.leading)}`, text: p.leading === null ? `${p.at}: no hypothesis leads` : `${p.at}: ${labelOf(p.leading)} leads` }),
+        p.robustness ? h("small", { class: "robustness", title: "origins that must go before the lead is lost", text: ` (robustness ${p.robustnessExact ? "" : "≤ "}${p.robustness})` }) : "",
         p.causes.length ? " because of " : "",
         p.causes.map((c, i) => [i ? ", " : "", h("code", { text: c })])),
     );
@@ -490,9 +492,15 @@ async function loadAssessment() {
   panel.setAttribute("aria-busy", "true");
   const asOf = state.asOf;
   try {
-    const a = await api("assessment", `/api/topics/${encodeURIComponent(state.topic.id)}/assessment`, { asOf, ...commonParams() });
+    const path = `/api/topics/${encodeURIComponent(state.topic.id)}`;
+    const [a, s] = await Promise.all([
+      api("assessment", `${path}/assessment`, { asOf, ...commonParams() }),
+      api("sensitivity", `${path}/sensitivity`, { asOf, ...commonParams() }),
+    ]);
     state.assessment = a;
+    state.sensitivity = s;
     renderAssessment(a);
+    renderRobustness(a, s);
     renderMatrix();
     // Tests and users can tell which date the panel shows.
     panel.dataset.asOf = asOf;
@@ -500,9 +508,10 @@ async function loadAssessment() {
   } catch (e) {
     if (isAbort(e)) return;
     state.assessment = null;
+    state.sensitivity = null;
     panel.dataset.asOf = "";
     panel.setAttribute("aria-busy", "false");
-    for (const id of ["#leading", "#likelihood", "#confidence", "#evidence-count"]) $(id).textContent = "–";
+    for (const id of ["#leading", "#likelihood", "#confidence", "#evidence-count", "#robustness", "#likelihood-basis"]) $(id).textContent = "–";
     fill($("#scores"));
     fill($("#matrix"));
     const note = $("#assessment-note");
@@ -519,13 +528,15 @@ function renderAssessment(a) {
   note.className = "note";
   const leading = $("#leading");
   fill(leading);
-  leading.dataset.hypothesis = a.leading;
-  if (a.evidence.length === 0) {
+  leading.dataset.hypothesis = a.leading ?? "";
+  if (a.leading === null) {
     leading.append(h("span", { class: "muted", text: "none yet" }));
-    $("#likelihood").textContent = "–";
-    $("#confidence").textContent = "–";
+    fill($("#likelihood"), h("span", { class: "word", text: a.likelihood }));
+    fill($("#confidence"), h("span", { class: "word", text: a.confidence }));
     note.hidden = false;
-    note.textContent = `No evidence is known as of ${a.asOf.slice(0, 10)}. Move the as-of date later to see an assessment.`;
+    note.textContent = a.evidence.length === 0
+      ? `No evidence is known as of ${a.asOf.slice(0, 10)}. Move the as-of date later to see an assessment.`
+      : `No claim known as of ${a.asOf.slice(0, 10)} counts against any hypothesis, so none leads.`;
   } else {
     leading.append(
       h("span", { class: "hyp", style: `--c:${colourOf(a.leading)}`, text: labelOf(a.leading) }),
@@ -557,6 +568,29 @@ function renderAssessment(a) {
   );
 }
 
+// What the likelihood word rests on, and how many origins the lead can lose (the API's basis and flip set).
+function renderRobustness(a, s) {
+  const b = a.basis;
+  const robustness = $("#robustness");
+  const flip = s.flipSet;
+  robustness.dataset.origins = flip ? String(flip.origins.length) : "";
+  if (!flip) {
+    robustness.textContent = "–";
+  } else {
+    fill(robustness,
+      h("span", { class: "word", title: `Removing ${flip.origins.join(", ")} loses the lead`, text: `${flip.exact ? "" : "≤ "}${flip.origins.length} origin${flip.origins.length === 1 ? "" : "s"}` }),
+      " ", h("small", { text: flip.origins.length === 1 ? "one origin carries the lead" : `the lead survives the loss of any ${flip.origins.length - 1}` }));
+  }
+  const basis = $("#likelihood-basis");
+  if (a.leading === null) {
+    basis.textContent = "";
+    return;
+  }
+  const held = b.heldBy.length ? ` Held below “${b.modelLikelihood}” by ${b.heldBy.join(", ")}.` : "";
+  basis.textContent = `Likelihood rests on ${b.origins} independent origin${b.origins === 1 ? "" : "s"} from ${b.sources} source${b.sources === 1 ? "" : "s"} `
+    + `(${b.goodSources} graded A/B); margin ${fmt(b.margin)}; ${Math.round(b.agreement * 100)}% of origins favour the leader.${held}`;
+}
+
 function renderMatrix() {
   const a = state.assessment;
   const table = $("#matrix");
@@ -572,6 +606,8 @@ function renderMatrix() {
   const hyps = state.topic.hypotheses.map((x) => x.id);
   const score = Object.fromEntries(a.hypotheses.map((x) => [x.id, x.weightedInconsistency]));
   const rows = [...a.evidence];
+  const without = new Map((state.sensitivity?.claims ?? []).map((c) => [c.claim, c]));
+  const linchpins = new Set(state.sensitivity?.linchpins ?? []);
   if (state.sort === "diagnosticity") rows.sort((x, y) => y.diagnosticity - x.diagnosticity || x.publishedAt.localeCompare(y.publishedAt) || x.itemId.localeCompare(y.itemId));
   else rows.sort((x, y) => x.publishedAt.localeCompare(y.publishedAt) || x.itemId.localeCompare(y.itemId));
 
@@ -590,7 +626,10 @@ function renderMatrix() {
       ),
     ),
     h("tbody", {}, rows.map((e) =>
-      h("tr", { class: e.scored ? "" : "unscored", dataset: { itemId: e.itemId, derivative: String(e.derivative), contested: String(e.contested) } },
+      h("tr", {
+        class: [e.scored ? "" : "unscored", linchpins.has(e.claim) ? "linchpin" : ""].join(" ").trim(),
+        dataset: { itemId: e.itemId, derivative: String(e.derivative), contested: String(e.contested), linchpin: String(linchpins.has(e.claim)) },
+      },
         h("td", { class: "date", text: e.publishedAt }),
         h("td", { title: e.documentId, text: e.source }),
         h("td", { class: `grade g-${e.reliability}`, title: RELIABILITY[e.reliability] ?? "", text: e.reliability }),
@@ -600,6 +639,11 @@ function renderMatrix() {
           e.derivative ? h("span", { class: "badge derivative", title: `re-report of ${e.derivedFrom ?? "an earlier carrier"}`, text: "derivative" }) : null,
           e.contested ? h("span", { class: "badge contested", title: `contested by ${e.contestedBy.join(", ")}`, text: "contested" }) : null,
           e.scored ? null : h("span", { class: "badge unscored-badge", title: "This claim is scored once; this appearance repeats it", text: "not scored" }),
+          e.scored && linchpins.has(e.claim) ? h("span", {
+            class: "badge linchpin",
+            title: `Without this claim ${without.get(e.claim)?.leadingWithout ? `${labelOf(without.get(e.claim).leadingWithout)} would lead` : "no hypothesis would lead"}`,
+            text: "linchpin",
+          }) : null,
           quoteBadge(e)),
         h("td", { class: "type", text: e.type }),
         ...hyps.map((id) => {
@@ -762,8 +806,8 @@ function renderChanges(c) {
   const nothing = c.added.length + c.retracted.length + c.rerated.length === 0;
   fill(body,
     h("p", { class: "lead-change" }, "Leading: ",
-      h("span", { class: "hyp", style: `--c:${colourOf(c.leadingBefore)}`, text: labelOf(c.leadingBefore) }), " → ",
-      h("span", { class: "hyp", style: `--c:${colourOf(c.leadingAfter)}`, text: labelOf(c.leadingAfter) }),
+      h("span", { class: "hyp", style: `--c:${colourOf(c.leadingBefore)}`, text: labelOf(c.leadingBefore) ?? "none" }), " → ",
+      h("span", { class: "hyp", style: `--c:${colourOf(c.leadingAfter)}`, text: labelOf(c.leadingAfter) ?? "none" }),
       c.leadingBefore === c.leadingAfter ? h("small", { text: " (unchanged)" }) : h("strong", { text: " (changed)" })),
     h("table", { class: "scores" },
       h("thead", {}, h("tr", {}, h("th", { text: "hypothesis" }), h("th", { text: "before" }), h("th", { text: "after" }), h("th", { text: "Δ" }))),

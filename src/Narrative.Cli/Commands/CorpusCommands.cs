@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.Net.Http.Json;
+using Narrative.Analysis;
 using Narrative.Analysis.Ingestion;
+using Npgsql;
 using Spectre.Console;
 
 namespace Narrative.Cli.Commands;
@@ -11,12 +14,23 @@ public static class CorpusCommands
     {
         var paths = new Argument<string[]>("paths") { Description = "Files or folders (sources.json, topics/, context.json, documents/)", Arity = ArgumentArity.OneOrMore };
 
-        var validate = new Command("validate", "Check files against the corpus rules without writing anything") { paths };
-        validate.SetAction(parse =>
+        var api = new Option<string?>("--api")
         {
+            Description = "Resolve references (cites, rebuts, sources, topics) against what a running API holds, e.g. http://127.0.0.1:5080",
+        };
+        var validate = new Command("validate",
+            "Check files against the corpus rules without writing anything. Offline, references resolve within the files; " +
+            "with --db or --api, also against what that store holds") { paths, api };
+        validate.SetAction(async (parse, ct) =>
+        {
+            var url = parse.GetValue(api);
+            Uri? apiUri = null;
+            if (url is not null && !Uri.TryCreate(url, UriKind.Absolute, out apiUri))
+                return Session.Fail($"--api must be an absolute URL such as http://127.0.0.1:5080, not '{url}'");
             var entries = CorpusFiles.Load(parse.GetValue(paths)!);
-            var outcomes = CorpusIngestor.ValidateOffline(entries, DateOnly.FromDateTime(DateTime.UtcNow));
-            return Report(outcomes, "valid");
+            var held = await HeldAsync(ReferenceQuery.From(entries), parse.GetValue(CliApp.Db), apiUri, ct);
+            var today = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+            return Report(CorpusIngestor.ValidateOffline(entries, today, held?.ToKnown()), "valid");
         });
         root.Subcommands.Add(validate);
 
@@ -49,6 +63,25 @@ public static class CorpusCommands
             return Report(outcomes, "written");
         });
         root.Subcommands.Add(ingest);
+    }
+
+    /// <summary>
+    /// What the store named by --db (only when given: NARRATIVE_DB alone keeps validate offline) or --api holds of
+    /// the ids the files name; null offline.
+    /// </summary>
+    private static async Task<HeldReferences?> HeldAsync(ReferenceQuery query, string? db, Uri? api, CancellationToken ct)
+    {
+        if (db is not null)
+        {
+            await using var source = NpgsqlDataSource.Create(db);
+            return await HeldReferences.LoadAsync(source, query, ct);
+        }
+        if (api is null) return null;
+        using var http = new HttpClient { BaseAddress = api };
+        using var response = await http.PostAsJsonAsync("api/references", query, NarrativeEvents.Json, ct);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<HeldReferences>(NarrativeEvents.Json, ct)
+            ?? throw new InvalidOperationException($"{api} answered /api/references with nothing");
     }
 
     private static int Report(IReadOnlyList<CorpusOutcome> outcomes, string okWord)

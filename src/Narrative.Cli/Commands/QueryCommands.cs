@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Narrative.Domain.Assessment;
 using Narrative.Domain.Replay;
 using Narrative.Domain.Timeline;
 using Narrative.Domain.Timing;
@@ -17,7 +18,19 @@ public static class QueryCommands
     {
         var topic = new Argument<string>("topic");
         var claim = new Argument<string>("claim");
+        var from = new Option<string?>("--from");
+        var to = new Option<string?>("--to");
+        root.Subcommands.Add(Assessment(topic));
+        root.Subcommands.Add(Sensitivity(topic));
+        root.Subcommands.Add(Timeline(topic, from, to));
+        root.Subcommands.Add(Changes(topic, from, to));
+        root.Subcommands.Add(Coincidence(topic));
+        root.Subcommands.Add(Provenance(claim));
+        root.Subcommands.Add(Audit(topic));
+    }
 
+    private static Command Assessment(Argument<string> topic)
+    {
         var assessment = new Command("assessment", "Scores, leading hypothesis, likelihood and confidence at a point in time") { topic, AsOf, KnownAt };
         assessment.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -27,7 +40,8 @@ public static class QueryCommands
             Session.Print(r, p.GetValue(CliApp.Json), x =>
             {
                 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(x.Topic)}[/] as of {x.AsOf:yyyy-MM-dd}, known at {x.KnownAt:u} (position {x.Position})");
-                AnsiConsole.MarkupLine($"leading: [green]{x.Leading}[/]   likelihood: {x.Likelihood} ({x.Probability:P0})   confidence: {x.Confidence}");
+                AnsiConsole.MarkupLine($"leading: [green]{x.Leading ?? "none"}[/]   likelihood: {x.Likelihood}{(x.Probability is { } p ? $" (p {p:0.00})" : "")}   confidence: {x.Confidence}");
+                AnsiConsole.MarkupLine(Markup.Escape(Basis(x.Basis)));
                 var t = new Table().AddColumns("rank", "hypothesis", "inconsistency", "weighted");
                 foreach (var h in x.Hypotheses) t.AddRow(h.Rank.ToString(CultureInfo.InvariantCulture), Markup.Escape(h.Label), h.Inconsistency.ToString("0.##", CultureInfo.InvariantCulture), h.WeightedInconsistency.ToString("0.###", CultureInfo.InvariantCulture));
                 AnsiConsole.Write(t);
@@ -40,10 +54,11 @@ public static class QueryCommands
             });
             return 0;
         }));
-        root.Subcommands.Add(assessment);
+        return assessment;
+    }
 
-        var from = new Option<string?>("--from");
-        var to = new Option<string?>("--to");
+    private static Command Timeline(Argument<string> topic, Option<string?> from, Option<string?> to)
+    {
         var step = new Option<string>("--step") { DefaultValueFactory = _ => "week", Description = "day or week" };
         var timeline = new Command("timeline", "The assessment over a date range, with the points where the lead changed and why") { topic, from, to, step, KnownAt };
         timeline.SetAction(async (p, ct) => await Run(p, ct, async s =>
@@ -55,16 +70,19 @@ public static class QueryCommands
             var r = await s.Services.Queries.TimelineAsync(t.Id, f, u, p.GetValue(step) == "day" ? TimelineStep.Day : TimelineStep.Week, Times(p).KnownAt, ct);
             Session.Print(r!, p.GetValue(CliApp.Json), x =>
             {
-                var table = new Table().AddColumns(["at", "leading", .. t.Hypotheses.Select(h => h.Id), "changed", "causes"]);
+                var table = new Table().AddColumns(["at", "leading", .. t.Hypotheses.Select(h => h.Id), "robustness", "changed", "causes"]);
                 foreach (var pt in x.Points)
-                    table.AddRow([pt.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), pt.Leading, .. t.Hypotheses.Select(h => pt.Scores.GetValueOrDefault(h.Id).ToString("0.##", CultureInfo.InvariantCulture)),
-                        pt.Changed ? "[yellow]changed[/]" : "", Markup.Escape(string.Join(", ", pt.Causes))]);
+                    table.AddRow([pt.At.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), pt.Leading ?? "-", .. t.Hypotheses.Select(h => pt.Scores.GetValueOrDefault(h.Id).ToString("0.##", CultureInfo.InvariantCulture)),
+                        pt.Robustness is { } r ? $"{(pt.RobustnessExact == true ? "" : "≤")}{r}" : "-", pt.Changed ? "[yellow]changed[/]" : "", Markup.Escape(string.Join(", ", pt.Causes))]);
                 AnsiConsole.Write(table);
             });
             return 0;
         }));
-        root.Subcommands.Add(timeline);
+        return timeline;
+    }
 
+    private static Command Changes(Argument<string> topic, Option<string?> from, Option<string?> to)
+    {
         var changes = new Command("changes", "What changed between two world dates (--from/--to) and the effect on each score") { topic, from, to, KnownAt };
         changes.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -81,8 +99,25 @@ public static class QueryCommands
             });
             return 0;
         }));
-        root.Subcommands.Add(changes);
+        return changes;
+    }
 
+    private static Command Sensitivity(Argument<string> topic)
+    {
+        var sensitivity = new Command("sensitivity", "ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead") { topic, AsOf, KnownAt };
+        sensitivity.SetAction(async (p, ct) => await Run(p, ct, async s =>
+        {
+            var (a, k) = Times(p);
+            var r = await s.Services.Queries.SensitivityAsync(p.GetValue(topic)!, a, k, ct);
+            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
+            Session.Print(r, p.GetValue(CliApp.Json), PrintSensitivity);
+            return 0;
+        }));
+        return sensitivity;
+    }
+
+    private static Command Coincidence(Argument<string> topic)
+    {
         var coincidence = new Command("coincidence", "Signals against aid-debate windows: n, k, coverage, lift, p-value") { topic, AsOf, KnownAt };
         coincidence.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -98,8 +133,11 @@ public static class QueryCommands
             });
             return 0;
         }));
-        root.Subcommands.Add(coincidence);
+        return coincidence;
+    }
 
+    private static Command Provenance(Argument<string> claim)
+    {
         var provenance = new Command("provenance", "A claim's first appearance, re-reports and independent origins") { claim, AsOf, KnownAt };
         provenance.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -114,8 +152,11 @@ public static class QueryCommands
             });
             return 0;
         }));
-        root.Subcommands.Add(provenance);
+        return provenance;
+    }
 
+    private static Command Audit(Argument<string> topic)
+    {
         var audit = new Command("audit", "The events behind an assessment, replayed and hash-verified") { topic, AsOf, KnownAt };
         audit.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
@@ -131,7 +172,30 @@ public static class QueryCommands
             });
             return r.ReplayMatches && r.ChainIntact ? 0 : 2;
         }));
-        root.Subcommands.Add(audit);
+        return audit;
+    }
+
+    /// <summary>One line: what the likelihood word rests on.</summary>
+    private static string Basis(LikelihoodBasis b)
+    {
+        if (b.Origins == 0 && b.Margin is null) return "basis: no claim counts against any hypothesis";
+        var flip = b.FlipSet is { } f ? $"{(b.FlipSetExact ? "" : "at most ")}{f} origin(s) to lose the lead" : "no lead to lose";
+        var held = b.HeldBy.Count > 0 ? $"; held below '{b.ModelLikelihood}' by {string.Join(", ", b.HeldBy)}" : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"basis: {b.Origins} independent origin(s) from {b.Sources} source(s) ({b.GoodSources} graded A/B), margin {b.Margin:0.##}, {flip}, agreement {b.Agreement:0.##}{held}");
+    }
+
+    private static void PrintSensitivity(SensitivityResult x)
+    {
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(x.Topic)}[/] as of {x.AsOf:yyyy-MM-dd}, known at {x.KnownAt:u}: leading [green]{x.Leading ?? "none"}[/], margin {x.Margin?.ToString("0.###", CultureInfo.InvariantCulture) ?? "-"}");
+        var t = new Table().AddColumns("claim", "leading without", "margin without", "linchpin");
+        foreach (var c in x.Claims)
+            t.AddRow(Markup.Escape(c.Claim), c.LeadingWithout ?? "-", c.MarginWithout?.ToString("0.###", CultureInfo.InvariantCulture) ?? "-", c.Linchpin ? "[red]linchpin[/]" : "");
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLine($"linchpins: {(x.Linchpins.Count == 0 ? "none" : Markup.Escape(string.Join(", ", x.Linchpins)))}");
+        AnsiConsole.MarkupLine(x.FlipSet is { } f
+            ? $"flip set ({(f.Exact ? "exact" : "bound")}, {f.Origins.Count}): {Markup.Escape(string.Join(", ", f.Origins))}"
+            : "flip set: none (no leader)");
     }
 
     /// <summary><c>narrative timing</c>: do the signals fall just before aid decisions?</summary>

@@ -1,9 +1,13 @@
 namespace Narrative.Domain.Assessment;
 
+/// <summary>
+/// An assessment. <paramref name="Leading"/> and <paramref name="Probability"/> are null without a scored claim (then the
+/// likelihood is "undetermined"); <paramref name="Basis"/> is what the likelihood word rests on.
+/// </summary>
 public sealed record AssessmentResult(
-    string Topic, DateTimeOffset AsOf, DateTimeOffset KnownAt, long Position, string Leading, string Likelihood,
-    double Probability, string Confidence, IReadOnlyList<HypothesisScore> Hypotheses, IReadOnlyList<EvidenceView> Evidence,
-    IReadOnlyList<long> EventPositions);
+    string Topic, DateTimeOffset AsOf, DateTimeOffset KnownAt, long Position, string? Leading, string Likelihood,
+    double? Probability, string Confidence, LikelihoodBasis Basis, IReadOnlyList<HypothesisScore> Hypotheses,
+    IReadOnlyList<EvidenceView> Evidence, IReadOnlyList<long> EventPositions);
 
 /// <summary>
 /// One item in an assessment. <paramref name="Scored"/>: it is its claim's first appearance, so its ratings count.

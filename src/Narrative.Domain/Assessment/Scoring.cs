@@ -2,8 +2,12 @@ namespace Narrative.Domain.Assessment;
 
 public sealed record HypothesisScore(string Id, string Label, double Inconsistency, double WeightedInconsistency, int Rank);
 
-/// <summary>Scores in rank order (rank 1 = leading) and the items that were scored (one per claim).</summary>
-public sealed record AchScore(IReadOnlyList<HypothesisScore> Hypotheses, string Leading, IReadOnlyList<EvidenceItem> Scored)
+/// <summary>
+/// Scores in rank order (rank 1 = leading) and the items that were scored (one per claim). <paramref name="Leading"/> is
+/// null when no scored claim counts against any hypothesis (none scored, or all scores 0): ACH ranks by inconsistency,
+/// and all-zero scores favour nothing, whatever the id tie-break would say.
+/// </summary>
+public sealed record AchScore(IReadOnlyList<HypothesisScore> Hypotheses, string? Leading, IReadOnlyList<EvidenceItem> Scored)
 {
     /// <summary>Second-best weighted score minus the leading one (0 with fewer than two hypotheses).</summary>
     public double Margin => Hypotheses.Count < 2 ? 0 : Hypotheses[1].WeightedInconsistency - Hypotheses[0].WeightedInconsistency;
@@ -94,7 +98,7 @@ public static class AchScoring
 
     /// <summary>
     /// Scores every hypothesis over the claims of <paramref name="items"/>. Leading = lowest weighted score;
-    /// ties go to the lower unweighted score, then to the ordinal-first id.
+    /// ties go to the lower unweighted score, then to the ordinal-first id; none while every score is 0.
     /// </summary>
     public static AchScore Score(IReadOnlyList<Hypothesis> hypotheses, IEnumerable<EvidenceItem> items)
     {
@@ -109,7 +113,14 @@ public static class AchScoring
             AddTerms(hypotheses, item, plain, weighted);
         }
         var ranked = Rank(hypotheses, plain, weighted);
-        return new AchScore(ranked, ranked.Count > 0 ? ranked[0].Id : "", scored);
+        return new AchScore(ranked, LeaderOf(ranked), scored);
+    }
+
+    /// <summary>The first of <paramref name="ranked"/>, or null when every score is 0 (no claim, or none against anything).</summary>
+    public static string? LeaderOf(IReadOnlyList<HypothesisScore> ranked)
+    {
+        ArgumentNullException.ThrowIfNull(ranked);
+        return ranked.Any(h => h.Inconsistency != 0) ? ranked[0].Id : null;
     }
 
     /// <summary>

@@ -8,6 +8,10 @@ public static class DocumentValidator
 {
     public const int MaxSizeBytes = 1_048_576;
 
+    /// <summary>
+    /// Checks one document against the corpus rules and what the store holds. <paramref name="today"/> is the
+    /// caller's clock (a TimeProvider at the edge): nothing may be published or happen after it.
+    /// </summary>
     public static Validated<IngestedDocument> Validate(DocumentInput doc, KnownReferences known, DateOnly today, int sizeBytes)
     {
         ArgumentNullException.ThrowIfNull(doc);
@@ -26,43 +30,12 @@ public static class DocumentValidator
         }
         var publishedAt = rules.Date("publishedAt", doc.PublishedAt, required: true, notAfter: today);
         rules.Required("title", doc.Title);
-        if (doc.Url is not null
-            && !(Uri.TryCreate(doc.Url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
-        {
-            rules.Add("url", ErrorCodes.InvalidUrl, "url must be an absolute http(s) URL.");
-        }
+        rules.MaxLength("title", doc.Title, Limits.TitleCharacters);
+        ValidateUrlAndAuthors(doc, rules);
+        ValidateCites(doc.Cites ?? [], id, publishedAt, known, rules);
         if (doc.CaptureId is not null)
         {
             rules.Slug("captureId", doc.CaptureId);
-        }
-        var authors = doc.Authors ?? [];
-        for (var i = 0; i < authors.Count; i++)
-        {
-            rules.Required($"authors[{i}]", authors[i]);
-        }
-
-        var cites = doc.Cites ?? [];
-        var seenCites = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < cites.Count; i++)
-        {
-            var field = $"cites[{i}]";
-            var cite = rules.Slug(field, cites[i]);
-            if (cite is null)
-            {
-                continue;
-            }
-            if (!seenCites.Add(cite))
-            {
-                rules.Add(field, ErrorCodes.DuplicateCite, $"'{cite}' is cited twice.");
-            }
-            else if (cite == id)
-            {
-                rules.Add(field, ErrorCodes.SelfCite, "A document cannot cite itself.");
-            }
-            else if (!known.Documents.ContainsKey(cite))
-            {
-                rules.Add(field, ErrorCodes.UnresolvedCite, $"Document '{cite}' is not held.");
-            }
         }
 
         var items = doc.Items ?? [];
@@ -70,12 +43,13 @@ public static class DocumentValidator
         {
             rules.Add("items", ErrorCodes.Required, "A document needs at least one item.");
         }
-        var ownItemIds = items.Select(i => i?.Id).Where(Rules.IsSlug).Select(i => i!).ToHashSet(StringComparer.Ordinal);
-        var seenItems = new HashSet<string>(StringComparer.Ordinal);
+        rules.MaxCount("items", items, Limits.ItemsPerDocument, "items");
+        var context = new ItemContext(rules, known, today, id, publishedAt,
+            items.Select(i => i?.Id).Where(Rules.IsSlug).Select(i => i!).ToHashSet(StringComparer.Ordinal));
         var recorded = new List<ItemRecorded>();
         for (var i = 0; i < items.Count; i++)
         {
-            var item = ValidateItem($"items[{i}]", items[i], rules, known, today, id, ownItemIds, seenItems);
+            var item = ValidateItem($"items[{i}]", items[i], context);
             if (item is not null && id is not null && source is not null && publishedAt is not null)
             {
                 recorded.Add(item with { DocumentId = id, Source = source, PublishedAt = publishedAt.Value });
@@ -89,15 +63,74 @@ public static class DocumentValidator
 
         var itemIds = recorded.Select(r => r.ItemId).ToImmutableArray();
         var ingested = new DocumentIngested(
-            id!, source!, publishedAt!.Value, doc.Title!, doc.Url, [.. authors], [.. cites], itemIds,
+            id!, source!, publishedAt!.Value, doc.Title!, doc.Url, [.. doc.Authors ?? []], [.. doc.Cites ?? []], itemIds,
             ContentHash(doc), doc.CaptureId);
         return new Validated<IngestedDocument>(new IngestedDocument(ingested, recorded), []);
     }
 
-    private static ItemRecorded? ValidateItem(
-        string path, ItemInput? item, Rules rules, KnownReferences known, DateOnly today, string? documentId,
-        HashSet<string> ownItemIds, HashSet<string> seenItems)
+    /// <summary>What every item of one document is checked against.</summary>
+    private sealed record ItemContext(
+        Rules Rules, KnownReferences Known, DateOnly Today, string? DocumentId, DateOnly? PublishedAt, HashSet<string> OwnItemIds)
     {
+        public HashSet<string> SeenItems { get; } = new(StringComparer.Ordinal);
+    }
+
+    private static void ValidateUrlAndAuthors(DocumentInput doc, Rules rules)
+    {
+        if (doc.Url is not null
+            && !(Uri.TryCreate(doc.Url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
+        {
+            rules.Add("url", ErrorCodes.InvalidUrl, "url must be an absolute http(s) URL.");
+        }
+        rules.MaxLength("url", doc.Url, Limits.UrlCharacters);
+        var authors = doc.Authors ?? [];
+        rules.MaxCount("authors", authors, Limits.AuthorsPerDocument, "authors");
+        for (var i = 0; i < authors.Count; i++)
+        {
+            rules.Required($"authors[{i}]", authors[i]);
+            rules.MaxLength($"authors[{i}]", authors[i], Limits.AuthorCharacters);
+        }
+    }
+
+    /// <summary>
+    /// A document can only cite what was published on or before it: provenance follows citations backwards in
+    /// world time, and a citation of a later piece would make an origin look derivative of its own re-report.
+    /// </summary>
+    private static void ValidateCites(IReadOnlyList<string> cites, string? id, DateOnly? publishedAt, KnownReferences known, Rules rules)
+    {
+        rules.MaxCount("cites", cites, Limits.CitesPerDocument, "documents");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < cites.Count; i++)
+        {
+            var field = $"cites[{i}]";
+            var cite = rules.Slug(field, cites[i]);
+            if (cite is null)
+            {
+                continue;
+            }
+            if (!seen.Add(cite))
+            {
+                rules.Add(field, ErrorCodes.DuplicateCite, $"'{cite}' is cited twice.");
+            }
+            else if (cite == id)
+            {
+                rules.Add(field, ErrorCodes.SelfCite, "A document cannot cite itself.");
+            }
+            else if (!known.Documents.TryGetValue(cite, out var cited))
+            {
+                rules.Add(field, ErrorCodes.UnresolvedCite, $"Document '{cite}' is not held.");
+            }
+            else if (publishedAt is { } published && cited.PublishedAt > published)
+            {
+                rules.Add(field, ErrorCodes.CitesLaterDocument,
+                    $"Document '{cite}' was published on {cited.PublishedAt:yyyy-MM-dd}, after this document ({published:yyyy-MM-dd}); a document can only cite what was published on or before it.");
+            }
+        }
+    }
+
+    private static ItemRecorded? ValidateItem(string path, ItemInput? item, ItemContext context)
+    {
+        var (rules, known, documentId) = (context.Rules, context.Known, context.DocumentId);
         if (item is null)
         {
             rules.Add(path, ErrorCodes.Required, "An item cannot be null.");
@@ -107,7 +140,7 @@ public static class DocumentValidator
         var id = rules.Slug($"{path}.id", item.Id);
         if (id is not null)
         {
-            if (!seenItems.Add(id))
+            if (!context.SeenItems.Add(id))
             {
                 rules.Add($"{path}.id", ErrorCodes.DuplicateItem, $"Item '{id}' appears twice in this document.");
             }
@@ -124,21 +157,16 @@ public static class DocumentValidator
             rules.Add($"{path}.topic", ErrorCodes.UnknownTopic, $"Topic '{topicId}' is not open.");
         }
 
-        string? type = null;
-        if (rules.Required($"{path}.type", item.Type))
-        {
-            if (Rules.ItemTypes.Contains(item.Type!))
-            {
-                type = item.Type;
-            }
-            else
-            {
-                rules.Add($"{path}.type", ErrorCodes.InvalidType, "type is one of signal, statement, action, assessment, rebuttal, report.");
-            }
-        }
+        var type = ValidateType($"{path}.type", item.Type, rules);
         var claim = item.Claim is null ? id : rules.Slug($"{path}.claim", item.Claim);
         rules.Required($"{path}.summary", item.Summary);
-        var occurredAt = rules.Date($"{path}.occurredAt", item.OccurredAt, required: false, notAfter: today);
+        ValidateTexts(path, item, rules);
+        var occurredAt = rules.Date($"{path}.occurredAt", item.OccurredAt, required: false, notAfter: context.Today);
+        if (occurredAt > context.PublishedAt)
+        {
+            rules.Add($"{path}.occurredAt", ErrorCodes.OccurredAfterPublished,
+                $"{path}.occurredAt {occurredAt:yyyy-MM-dd} is after the document's publishedAt ({context.PublishedAt:yyyy-MM-dd}); a document can only report what had happened.");
+        }
         var credibility = rules.Credibility($"{path}.credibility", item.Credibility, required: true);
         if (item.Ratings is null)
         {
@@ -150,6 +178,36 @@ public static class DocumentValidator
         }
 
         var rebuts = item.Rebuts ?? [];
+        ValidateRebuts(path, id, type, rebuts, context);
+
+        if (rules.Errors.Count > start)
+        {
+            return null;
+        }
+        // DocumentId, Source and PublishedAt are filled in by the caller once the document fields are known good.
+        return new ItemRecorded(
+            id!, documentId ?? "", "", default, topicId!, type!, claim!, item.Summary!, item.Quote, item.AttributedTo,
+            occurredAt, credibility!.Value, item.Ratings!.ToImmutableSortedDictionary(StringComparer.Ordinal), [.. rebuts], item.Note);
+    }
+
+    private static string? ValidateType(string field, string? type, Rules rules)
+    {
+        if (!rules.Required(field, type))
+        {
+            return null;
+        }
+        if (Rules.ItemTypes.Contains(type!))
+        {
+            return type;
+        }
+        rules.Add(field, ErrorCodes.InvalidType, "type is one of signal, statement, action, assessment, rebuttal, report.");
+        return null;
+    }
+
+    private static void ValidateRebuts(string path, string? id, string? type, IReadOnlyList<string> rebuts, ItemContext context)
+    {
+        var rules = context.Rules;
+        rules.MaxCount($"{path}.rebuts", rebuts, Limits.RebutsPerItem, "items");
         for (var r = 0; r < rebuts.Count; r++)
         {
             var field = $"{path}.rebuts[{r}]";
@@ -162,7 +220,7 @@ public static class DocumentValidator
             {
                 rules.Add(field, ErrorCodes.SelfRebuttal, "An item cannot rebut itself.");
             }
-            else if (!ownItemIds.Contains(target) && !known.Items.ContainsKey(target))
+            else if (!context.OwnItemIds.Contains(target) && !context.Known.Items.ContainsKey(target))
             {
                 rules.Add(field, ErrorCodes.UnresolvedRebuts, $"Item '{target}' is neither held nor in this document.");
             }
@@ -175,15 +233,14 @@ public static class DocumentValidator
         {
             rules.Add($"{path}.rebuts", ErrorCodes.RebuttalRequiresRebuts, "A rebuttal must name at least one item it disputes.");
         }
+    }
 
-        if (rules.Errors.Count > start)
-        {
-            return null;
-        }
-        // DocumentId, Source and PublishedAt are filled in by the caller once the document fields are known good.
-        return new ItemRecorded(
-            id!, documentId ?? "", "", default, topicId!, type!, claim!, item.Summary!, item.Quote, item.AttributedTo,
-            occurredAt, credibility!.Value, item.Ratings!.ToImmutableSortedDictionary(StringComparer.Ordinal), [.. rebuts], item.Note);
+    private static void ValidateTexts(string path, ItemInput item, Rules rules)
+    {
+        rules.MaxLength($"{path}.summary", item.Summary, Limits.SummaryCharacters);
+        rules.Quote($"{path}.quote", item.Quote);
+        rules.MaxLength($"{path}.attributedTo", item.AttributedTo, Limits.AttributedToCharacters);
+        rules.MaxLength($"{path}.note", item.Note, Limits.NoteCharacters);
     }
 
     /// <summary>

@@ -75,6 +75,13 @@ public static class ErrorCodes
     public const string ItemRetracted = "item_retracted";
     public const string EmptyCorrection = "empty_correction";
     public const string ConflictingCorrection = "conflicting_correction";
+    public const string UnknownField = "unknown_field";
+    public const string DuplicateField = "duplicate_field";
+    public const string WrongType = "wrong_type";
+    public const string TooLong = "too_long";
+    public const string TooMany = "too_many";
+    public const string OccurredAfterPublished = "occurred_after_published";
+    public const string CitesLaterDocument = "cites_later_document";
     public const string UnknownCapture = "unknown_capture";
     public const string QuoteNotInCapture = "quote_not_in_capture";
 }

@@ -10,6 +10,7 @@ public static class TopicValidator
         var rules = new Rules();
         var id = rules.Slug("id", topic.Id);
         rules.Required("title", topic.Title);
+        rules.MaxLength("title", topic.Title, Limits.LabelCharacters);
         DateOnly? start = null, end = null;
         if (topic.Period is null)
         {
@@ -39,6 +40,8 @@ public static class TopicValidator
             {
                 rules.Add($"hypotheses[{i}].id", ErrorCodes.DuplicateHypothesis, $"Hypothesis '{hid}' appears twice.");
             }
+            rules.MaxLength($"hypotheses[{i}].label", h?.Label, Limits.LabelCharacters);
+            rules.MaxLength($"hypotheses[{i}].description", h?.Description, Limits.DescriptionCharacters);
             if (rules.Required($"hypotheses[{i}].label", h?.Label) && hid is not null)
             {
                 result.Add(new Hypothesis(hid, h!.Label!, h.Description));
@@ -61,6 +64,9 @@ public static class SourceValidator
         var id = rules.Slug("id", source.Id);
         rules.Required("name", source.Name);
         rules.Required("kind", source.Kind);
+        rules.MaxLength("name", source.Name, Limits.LabelCharacters);
+        rules.MaxLength("kind", source.Kind, Limits.LabelCharacters);
+        rules.MaxLength("rationale", source.Rationale, Limits.DescriptionCharacters);
         if (rules.Required("reliability", source.Reliability) && !Grades.Contains(source.Reliability, StringComparer.Ordinal))
         {
             rules.Add("reliability", ErrorCodes.InvalidReliability, "reliability is an Admiralty source grade, A to F.");
@@ -79,6 +85,7 @@ public static class ContextPeriodValidator
         var rules = new Rules();
         var id = rules.Slug("id", period.Id);
         rules.Required("label", period.Label);
+        rules.MaxLength("label", period.Label, Limits.LabelCharacters);
         var category = rules.Slug("category", period.Category);
         var start = rules.Date("start", period.Start, required: true);
         var end = rules.Date("end", period.End, required: true);
@@ -100,6 +107,47 @@ public static class ContextPeriodValidator
 public static class CorrectionValidator
 {
     /// <summary>
+    /// What makes two corrections identical (README "Input rules"): the same document, the same reason (exact text),
+    /// and the same change per item (id, ratings, credibility, retracted), whatever the order of the items or of the
+    /// ratings. SHA-256, lower-case hex, over a canonical JSON form.
+    /// </summary>
+    public static string Fingerprint(string documentId, CorrectionInput correction)
+    {
+        ArgumentNullException.ThrowIfNull(correction);
+        using var buffer = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("document", documentId);
+            w.WriteString("reason", correction.Reason);
+            w.WriteStartArray("items");
+            foreach (var item in (correction.Items ?? []).Where(i => i is not null).OrderBy(i => i.Id, StringComparer.Ordinal))
+            {
+                w.WriteStartObject();
+                w.WriteString("id", item.Id);
+                if (item.Ratings is not null)
+                {
+                    w.WriteStartObject("ratings");
+                    foreach (var (k, v) in item.Ratings.OrderBy(r => r.Key, StringComparer.Ordinal))
+                    {
+                        w.WriteString(k, v);
+                    }
+                    w.WriteEndObject();
+                }
+                if (item.Credibility is { } c)
+                {
+                    w.WriteNumber("credibility", c);
+                }
+                w.WriteBoolean("retracted", item.Retracted == true);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.ToArray()));
+    }
+
+    /// <summary>
     /// A correction of one held document: <see cref="ItemRerated"/> for new ratings or credibility,
     /// <see cref="ItemRetracted"/> for a retraction (which may not be combined with new ratings).
     /// </summary>
@@ -109,7 +157,9 @@ public static class CorrectionValidator
         ArgumentNullException.ThrowIfNull(known);
         var rules = new Rules();
         rules.Required("reason", correction.Reason);
+        rules.MaxLength("reason", correction.Reason, Limits.DescriptionCharacters);
         var items = correction.Items ?? [];
+        rules.MaxCount("items", items, Limits.CorrectionItems, "items");
         if (items.Count == 0)
         {
             rules.Add("items", ErrorCodes.Required, "A correction needs at least one item.");
@@ -118,59 +168,66 @@ public static class CorrectionValidator
         var events = new List<object>();
         for (var i = 0; i < items.Count; i++)
         {
-            var path = $"items[{i}]";
-            var item = items[i];
-            var start = rules.Errors.Count;
-            var id = rules.Slug($"{path}.id", item?.Id);
-            KnownItem? held = null;
-            if (id is not null)
+            if (ValidateItem($"items[{i}]", items[i], documentId, correction.Reason ?? "", known, rules, seen) is { } e)
             {
-                if (!seen.Add(id))
-                {
-                    rules.Add($"{path}.id", ErrorCodes.DuplicateItem, $"Item '{id}' appears twice in this correction.");
-                }
-                else if (!known.Items.TryGetValue(id, out held))
-                {
-                    rules.Add($"{path}.id", ErrorCodes.UnknownItem, $"Item '{id}' is not held.");
-                }
-                else if (held.DocumentId != documentId)
-                {
-                    rules.Add($"{path}.id", ErrorCodes.ItemNotInDocument, $"Item '{id}' belongs to document '{held.DocumentId}'.");
-                }
-                else if (held.Retracted)
-                {
-                    rules.Add($"{path}.id", ErrorCodes.ItemRetracted, $"Item '{id}' is already retracted.");
-                }
+                events.Add(e);
             }
-            if (item is null)
-            {
-                continue;
-            }
-            if (item.Ratings is not null)
-            {
-                var hypotheses = held is not null && known.Topics.TryGetValue(held.Topic, out var topic) ? topic.Hypotheses : null;
-                rules.Ratings($"{path}.ratings", item.Ratings, hypotheses);
-            }
-            rules.Credibility($"{path}.credibility", item.Credibility, required: false);
-            var retract = item.Retracted == true;
-            if (item.Ratings is null && item.Credibility is null && !retract)
-            {
-                rules.Add(path, ErrorCodes.EmptyCorrection, "Give new ratings, a new credibility or retracted: true.");
-            }
-            if (retract && (item.Ratings is not null || item.Credibility is not null))
-            {
-                rules.Add($"{path}.retracted", ErrorCodes.ConflictingCorrection, "A retraction cannot also re-rate the item.");
-            }
-            if (rules.Errors.Count > start || held is null)
-            {
-                continue;
-            }
-            events.Add(retract
-                ? new ItemRetracted(id!, documentId, held.Topic, correction.Reason ?? "")
-                : new ItemRerated(id!, documentId, held.Topic, item.Ratings?.ToImmutableSortedDictionary(StringComparer.Ordinal), item.Credibility, correction.Reason ?? ""));
         }
         return rules.HasErrors
             ? new Validated<IReadOnlyList<object>>(null, rules.Errors)
             : new Validated<IReadOnlyList<object>>(events, []);
+    }
+
+    private static object? ValidateItem(string path, CorrectionItemInput? item, string documentId, string reason, KnownReferences known,
+        Rules rules, HashSet<string> seen)
+    {
+        var start = rules.Errors.Count;
+        var id = rules.Slug($"{path}.id", item?.Id);
+        KnownItem? held = null;
+        if (id is not null)
+        {
+            if (!seen.Add(id))
+            {
+                rules.Add($"{path}.id", ErrorCodes.DuplicateItem, $"Item '{id}' appears twice in this correction.");
+            }
+            else if (!known.Items.TryGetValue(id, out held))
+            {
+                rules.Add($"{path}.id", ErrorCodes.UnknownItem, $"Item '{id}' is not held.");
+            }
+            else if (held.DocumentId != documentId)
+            {
+                rules.Add($"{path}.id", ErrorCodes.ItemNotInDocument, $"Item '{id}' belongs to document '{held.DocumentId}'.");
+            }
+            else if (held.Retracted)
+            {
+                rules.Add($"{path}.id", ErrorCodes.ItemRetracted, $"Item '{id}' is already retracted.");
+            }
+        }
+        if (item is null)
+        {
+            return null;
+        }
+        if (item.Ratings is not null)
+        {
+            var hypotheses = held is not null && known.Topics.TryGetValue(held.Topic, out var topic) ? topic.Hypotheses : null;
+            rules.Ratings($"{path}.ratings", item.Ratings, hypotheses);
+        }
+        rules.Credibility($"{path}.credibility", item.Credibility, required: false);
+        var retract = item.Retracted == true;
+        if (item.Ratings is null && item.Credibility is null && !retract)
+        {
+            rules.Add(path, ErrorCodes.EmptyCorrection, "Give new ratings, a new credibility or retracted: true.");
+        }
+        if (retract && (item.Ratings is not null || item.Credibility is not null))
+        {
+            rules.Add($"{path}.retracted", ErrorCodes.ConflictingCorrection, "A retraction cannot also re-rate the item.");
+        }
+        if (rules.Errors.Count > start || held is null)
+        {
+            return null;
+        }
+        return retract
+            ? new ItemRetracted(id!, documentId, held.Topic, reason)
+            : new ItemRerated(id!, documentId, held.Topic, item.Ratings?.ToImmutableSortedDictionary(StringComparer.Ordinal), item.Credibility, reason);
     }
 }

@@ -52,6 +52,44 @@ internal sealed partial class Rules
         return value;
     }
 
+    /// <summary>At most <paramref name="max"/> characters (UTF-16 code units, as .NET and JavaScript count them).</summary>
+    public void MaxLength(string field, string? value, int max)
+    {
+        if (value is not null && value.Length > max)
+        {
+            Add(field, ErrorCodes.TooLong, $"{field} may be at most {max} characters; this one has {value.Length}.");
+        }
+    }
+
+    public void MaxCount<T>(string field, IReadOnlyCollection<T>? values, int max, string what)
+    {
+        if (values is not null && values.Count > max)
+        {
+            Add(field, ErrorCodes.TooMany, $"{field} may list at most {max} {what}; this one has {values.Count}.");
+        }
+    }
+
+    /// <summary>Words are runs of non-whitespace, as a reader would count them.</summary>
+    public static int CountWords(string text) =>
+        text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length;
+
+    public void Quote(string field, string? quote)
+    {
+        if (quote is null)
+        {
+            return;
+        }
+        var words = CountWords(quote);
+        if (words > Limits.QuoteWords)
+        {
+            Add(field, ErrorCodes.TooLong, $"{field} may be at most {Limits.QuoteWords} words (a short quote, not the text); this one has {words}.");
+        }
+        else
+        {
+            MaxLength(field, quote, Limits.QuoteCharacters);
+        }
+    }
+
     /// <summary>
     /// Accepts <c>YYYY-MM-DD</c> or a full ISO 8601 date-time, whose calendar date (as written) is taken.
     /// </summary>

@@ -28,12 +28,12 @@ public static class WorldQueries
             return null;
         }
         var evidence = view.TopicItems(topic);
-        var score = AchScoring.Score(topicVersion.Value.Hypotheses, evidence);
-        var scoredIds = score.Scored.Select(s => s.ItemId).ToHashSet(StringComparer.Ordinal);
         var derived = view.DerivedFrom;
+        var origins = EvidenceOrigins.Build(topicVersion.Value.Hypotheses, evidence, derived);
+        var score = origins.Score;
+        var judgement = Likelihood.Judge(origins, SensitivityAnalysis.FindFlipSet(origins));
+        var scoredIds = score.Scored.Select(s => s.ItemId).ToHashSet(StringComparer.Ordinal);
         var contestedBy = view.ContestedBy();
-        var probabilities = Likelihood.Probabilities(score.Hypotheses);
-        var probability = probabilities.GetValueOrDefault(score.Leading);
 
         // Items share a few hundred distinct ratings objects (one per combination), so diagnosticity is computed per object.
         var diagnosticity = new Dictionary<IReadOnlyDictionary<string, string>, double>(ReferenceEqualityComparer.Instance);
@@ -60,8 +60,27 @@ public static class WorldQueries
         Array.Sort(used);
         var positions = ImmutableCollectionsMarshal.AsImmutableArray(used);
         return new AssessmentResult(
-            topic, asOf, knownAt, positions.Length == 0 ? 0 : positions[^1], score.Leading, Likelihood.Word(probability), probability,
-            Confidence.Assess(score, i => derived[i.ItemId] is not null), score.Hypotheses, list, positions);
+            topic, asOf, knownAt, positions.Length == 0 ? 0 : positions[^1], score.Leading, judgement.Likelihood, judgement.Probability,
+            judgement.Confidence, judgement.Basis, score.Hypotheses, list, positions);
+    }
+
+    /// <summary>
+    /// ACH step 6 at (asOf, knownAt): each scored claim removed in turn, the linchpins among them, and the smallest set
+    /// of independent origins whose removal loses the lead.
+    /// </summary>
+    public static SensitivityResult? Sensitivity(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
+    {
+        if (Open(world, topic, asOf, knownAt) is not var (topicVersion, view))
+        {
+            return null;
+        }
+        var origins = EvidenceOrigins.Build(topicVersion.Value.Hypotheses, view.TopicItems(topic), view.DerivedFrom);
+        view.UseRetractedTopicItems(topic);
+        var claims = SensitivityAnalysis.Claims(origins);
+        var leading = origins.Score.Leading;
+        return new SensitivityResult(
+            topic, asOf, knownAt, view.Used.Max(), leading, leading is null ? null : EvidenceOrigins.Margin(origins.Score.Hypotheses),
+            claims, [.. claims.Where(c => c.Linchpin).Select(c => c.Claim)], SensitivityAnalysis.FindFlipSet(origins));
     }
 
     /// <summary>The topic in force at knownAt and the view at (asOf, knownAt), with the topic's event counted as used.</summary>
@@ -179,18 +198,60 @@ public static class WorldQueries
 
         // The first point's causes are what changed since one step before it.
         Advance(from.AddDays(-days));
+        var robustness = new Robustness(world, topic, hypotheses, knownAt);
         var points = new List<TimelinePoint>();
         for (var at = from; at <= to; at = at.AddDays(days))
         {
             var causes = Advance(at);
             var ranked = AchScoring.Rank(hypotheses, plain, weighted);
-            var leading = ranked.Count > 0 ? ranked[0].Id : "";
+            var leading = AchScoring.LeaderOf(ranked);
+            var flip = robustness.At(at, leading);
             points.Add(new TimelinePoint(
                 at, leading,
                 ranked.ToImmutableSortedDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal),
-                points.Count > 0 && points[^1].Leading != leading, causes));
+                points.Count > 0 && points[^1].Leading != leading, causes, flip?.Origins.Count, flip?.Exact));
         }
         return new TimelineResult(topic, step == TimelineStep.Week ? "week" : "day", from, to, knownAt, points);
+    }
+
+    /// <summary>
+    /// The flip set along a timeline, as the assessment of each date finds it. Derivation depends on everything visible
+    /// at the date (any topic), so it is read from that date's view; and since it only changes when something is
+    /// published, it is read again only on dates after a publication.
+    /// </summary>
+    private sealed class Robustness(NarrativeWorld world, string topic, IReadOnlyList<Hypothesis> hypotheses, DateTimeOffset knownAt)
+    {
+        private readonly DateOnly[] _published = world.ItemList.Select(h => h.Recorded.PublishedAt).Order().ToArray();
+        private FlipSet? _flip;
+        private DateOnly? _readAt;
+
+        public FlipSet? At(DateOnly at, string? leading)
+        {
+            if (leading is null)
+            {
+                (_flip, _readAt) = (null, null);
+            }
+            else if (_readAt is not { } since || PublishedBetween(since, at))
+            {
+                var view = new View(world, at, knownAt);
+                _flip = SensitivityAnalysis.FindFlipSet(EvidenceOrigins.Build(hypotheses, view.TopicItems(topic), view.DerivedFrom));
+                _readAt = at;
+            }
+            return _flip;
+        }
+
+        /// <summary>True when something was published in (after, upTo].</summary>
+        private bool PublishedBetween(DateOnly after, DateOnly upTo)
+        {
+            var i = Array.BinarySearch(_published, after.AddDays(1));
+            var first = i >= 0 ? i : ~i;
+            // BinarySearch finds any of a run of equal dates; step back to the first.
+            while (first > 0 && _published[first - 1] > after)
+            {
+                first--;
+            }
+            return first < _published.Length && _published[first] <= upTo;
+        }
     }
 
     /// <summary>World-time diff: what publication in (from, to] did to the topic, as known at <paramref name="knownAt"/>.</summary>

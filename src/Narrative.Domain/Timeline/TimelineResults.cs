@@ -10,9 +10,13 @@ public enum TimelineStep
 /// The assessment at one date. <paramref name="Scores"/> are weighted inconsistency per hypothesis.
 /// <paramref name="Causes"/>: the scored items whose contribution to the scores is new or different since the
 /// previous point (for the first point, since one step before it), i.e. the evidence published in between that
-/// moved the scores. Items that entered without moving any score are not causes.
+/// moved the scores. Items that entered without moving any score are not causes. <paramref name="Leading"/> is null
+/// before the first scored claim. <paramref name="Robustness"/>: how many independent origins must go for the lead to
+/// be lost (the flip set's size; exact when <paramref name="RobustnessExact"/>), null without a leader.
 /// </summary>
-public sealed record TimelinePoint(DateOnly At, string Leading, IReadOnlyDictionary<string, double> Scores, bool Changed, IReadOnlyList<string> Causes);
+public sealed record TimelinePoint(
+    DateOnly At, string? Leading, IReadOnlyDictionary<string, double> Scores, bool Changed, IReadOnlyList<string> Causes,
+    int? Robustness, bool? RobustnessExact);
 
 public sealed record TimelineResult(string Topic, string Step, DateOnly From, DateOnly To, DateTimeOffset KnownAt, IReadOnlyList<TimelinePoint> Points);
 
@@ -35,4 +39,4 @@ public sealed record ScoreChange(
 public sealed record ChangesResult(
     string Topic, DateOnly AsOfBefore, DateOnly AsOfAfter, DateTimeOffset KnownBefore, DateTimeOffset KnownAfter,
     IReadOnlyList<ChangedItem> Added, IReadOnlyList<ChangedItem> Retracted, IReadOnlyList<ReratedItem> Rerated,
-    IReadOnlyList<ScoreChange> Scores, string LeadingBefore, string LeadingAfter);
+    IReadOnlyList<ScoreChange> Scores, string? LeadingBefore, string? LeadingAfter);

@@ -236,4 +236,48 @@ public class DocumentValidatorTests
         Assert.Equal(a, reordered);
         Assert.NotEqual(a, changed);
     }
+
+    [Fact]
+    public void occurred_at_after_the_documents_published_at_is_rejected()
+    {
+        AssertError(Doc(Item() with { OccurredAt = "2024-01-26" }), "items[0].occurredAt", "occurred_after_published");
+        Assert.Empty(Errors(Doc(Item() with { OccurredAt = "2024-01-25" })));
+    }
+
+    [Fact]
+    public void a_document_cannot_cite_a_document_published_after_it()
+    {
+        var error = Errors(Doc() with { PublishedAt = "2023-12-22" }).Single();
+        Assert.Equal(("cites[0]", "cites_later_document"), (error.Field, error.Code));
+        Assert.Contains("2023-12-23", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Errors(Doc() with { PublishedAt = "2023-12-23" }));
+    }
+
+    [Fact]
+    public void a_quote_may_have_25_words_but_not_26()
+    {
+        var words = string.Join(' ', Enumerable.Range(1, 25).Select(i => $"w{i}"));
+        Assert.Empty(Errors(Doc(Item() with { Quote = words })));
+        AssertError(Doc(Item() with { Quote = words + " more" }), "items[0].quote", "too_long");
+        AssertError(Doc(Item() with { Quote = string.Join(' ', Enumerable.Repeat("word", 200)) }), "items[0].quote", "too_long");
+    }
+
+    [Fact]
+    public void summary_title_note_and_attribution_have_length_limits()
+    {
+        Assert.Empty(Errors(Doc(Item() with { Summary = new string('s', Limits.SummaryCharacters) })));
+        AssertError(Doc(Item() with { Summary = new string('s', Limits.SummaryCharacters + 1) }), "items[0].summary", "too_long");
+        AssertError(Doc(Item() with { Summary = new string('s', 900_000) }), "items[0].summary", "too_long");
+        AssertError(Doc() with { Title = new string('t', Limits.TitleCharacters + 1) }, "title", "too_long");
+        AssertError(Doc(Item() with { Note = new string('n', Limits.NoteCharacters + 1) }), "items[0].note", "too_long");
+        AssertError(Doc(Item() with { AttributedTo = new string('a', Limits.AttributedToCharacters + 1) }), "items[0].attributedTo", "too_long");
+    }
+
+    [Fact]
+    public void a_document_holds_at_most_the_item_limit()
+    {
+        var items = Enumerable.Range(0, Limits.ItemsPerDocument + 1).Select(i => Item($"doc-{i}")).ToArray();
+        AssertError(Doc(items), "items", "too_many");
+        Assert.Empty(Errors(Doc(items[..Limits.ItemsPerDocument])));
+    }
 }

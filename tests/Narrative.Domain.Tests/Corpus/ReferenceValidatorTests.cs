@@ -115,4 +115,36 @@ public class ReferenceValidatorTests
         Assert.Contains(Errors(new CorrectionInput("r", [new CorrectionItemInput("a", null, 2, null), new CorrectionItemInput("a", null, 3, null)])),
             e => e is { Field: "items[1].id", Code: "duplicate_item" });
     }
+
+    private static CorrectionInput Correction(string reason, params CorrectionItemInput[] items) => new(reason, items);
+
+    [Fact]
+    public void identical_corrections_have_the_same_fingerprint_whatever_the_order()
+    {
+        var a = CorrectionValidator.Fingerprint("doc", Correction("second look",
+            new CorrectionItemInput("x", new Dictionary<string, string> { ["genuine"] = "I", ["feigned"] = "C" }, 2, null), new("y", null, null, true)));
+        var reordered = CorrectionValidator.Fingerprint("doc", Correction("second look",
+            new CorrectionItemInput("y", null, null, true), new("x", new Dictionary<string, string> { ["feigned"] = "C", ["genuine"] = "I" }, 2, false)));
+        Assert.Equal(a, reordered);
+        Assert.NotEqual(a, CorrectionValidator.Fingerprint("other-doc", Correction("second look",
+            new CorrectionItemInput("x", new Dictionary<string, string> { ["genuine"] = "I", ["feigned"] = "C" }, 2, null), new("y", null, null, true))));
+        Assert.NotEqual(a, CorrectionValidator.Fingerprint("doc", Correction("third look",
+            new CorrectionItemInput("x", new Dictionary<string, string> { ["genuine"] = "I", ["feigned"] = "C" }, 2, null), new("y", null, null, true))));
+        Assert.NotEqual(a, CorrectionValidator.Fingerprint("doc", Correction("second look",
+            new CorrectionItemInput("x", new Dictionary<string, string> { ["genuine"] = "I", ["feigned"] = "C" }, 3, null), new("y", null, null, true))));
+    }
+
+    [Fact]
+    public void labels_descriptions_and_reasons_have_length_limits()
+    {
+        var longLabel = new string('l', Limits.LabelCharacters + 1);
+        Assert.Contains(TopicValidator.Validate(Topic() with { Title = longLabel }).Errors, e => e is { Field: "title", Code: "too_long" });
+        Assert.Contains(TopicValidator.Validate(Topic() with { Hypotheses = [new("a", longLabel, null), new("b", "B", null)] }).Errors,
+            e => e is { Field: "hypotheses[0].label", Code: "too_long" });
+        Assert.Contains(SourceValidator.Validate(new SourceInput("s", longLabel, "wire", "B", null)).Errors, e => e is { Field: "name", Code: "too_long" });
+        Assert.Contains(ContextPeriodValidator.Validate(new ContextPeriodInput("p", longLabel, "aid-debate", "2024-01-01", "2024-01-02", null)).Errors,
+            e => e is { Field: "label", Code: "too_long" });
+        Assert.Contains(CorrectionValidator.Validate("doc", Correction(new string('r', Limits.DescriptionCharacters + 1), new CorrectionItemInput("x", null, 2, null)),
+            KnownReferences.Empty).Errors, e => e is { Field: "reason", Code: "too_long" });
+    }
 }

@@ -49,9 +49,14 @@ public class ReplayTests
         Assert.Equal(["nyt-1-a", "mt-1-a", "wire-1-a", "blog-1-a"], a.Evidence.Select(e => e.ItemId));
         Assert.Equal([true, false, true, false], a.Evidence.Select(e => e.Scored));
         Assert.Equal([false, true, false, true], a.Evidence.Select(e => e.Derivative));
-        // p(genuine) = 1 / (1 + e^-√2) = 0.804 → very likely.
-        Assert.Equal(1 / (1 + Math.Exp(-Math.Sqrt(2))), a.Probability, 12);
-        Assert.Equal("very likely", a.Likelihood);
+        // One informative origin (nyt-1; wire-1 tells nothing apart): feigned's log-odds −ln 2 (one I at weight √2),
+        // so p(genuine) = 0.95 × 1/(1 + 1/2) + 0.05/2 = 0.658, "likely"; the re-reports add nothing.
+        Assert.Equal(0.95 / 1.5 + 0.025, a.Probability!.Value, 12);
+        Assert.Equal("likely", a.Likelihood);
+        Assert.Equal((1, 1), (a.Basis.Origins, a.Basis.Sources));
+        Assert.Equal(["nyt-1"], a.Basis.OriginIds);
+        // Without nyt-1 (and its re-reports) no claim tells the hypotheses apart: one origin carries the lead.
+        Assert.Equal((1, true, false), (a.Basis.FlipSet, a.Basis.FlipSetExact, a.Basis.Robust));
     }
 
     [Fact]
@@ -73,16 +78,20 @@ public class ReplayTests
     }
 
     [Fact]
-    public void equal_scores_lead_with_the_ordinal_first_hypothesis()
+    public void without_evidence_nothing_leads_and_the_likelihood_is_undetermined()
     {
         var s = Build();
         var a = WorldQueries.Assess(s.World, T, EndOf(2023, 12, 1), s.Now)!;
         Assert.Empty(a.Evidence);
-        Assert.Equal("feigned", a.Leading);
+        Assert.Null(a.Leading);
         Assert.Equal([1, 2], a.Hypotheses.Select(h => h.Rank));
-        Assert.Equal(0.5, a.Probability, 12);
-        Assert.Equal("roughly even chance", a.Likelihood);
+        Assert.Null(a.Probability);
+        Assert.Equal("undetermined", a.Likelihood);
         Assert.Equal("low", a.Confidence);
+        Assert.Equal((0, null), (a.Basis.Origins, a.Basis.FlipSet));
+        var sensitivity = WorldQueries.Sensitivity(s.World, T, EndOf(2023, 12, 1), s.Now)!;
+        Assert.Equal((null, null), (sensitivity.Leading, sensitivity.FlipSet));
+        Assert.Empty(sensitivity.Claims);
     }
 
     [Fact]
@@ -187,7 +196,8 @@ public class ReplayTests
         Assert.Equal(
             [D(2023, 12, 17), D(2023, 12, 24), D(2023, 12, 31), D(2024, 1, 7), D(2024, 1, 14), D(2024, 1, 21)],
             t.Points.Select(p => p.At));
-        Assert.Equal(["feigned", "genuine", "genuine", "genuine", "feigned", "feigned"], t.Points.Select(p => p.Leading));
+        Assert.Equal([null, "genuine", "genuine", "genuine", "feigned", "feigned"], t.Points.Select(p => p.Leading));
+        Assert.Equal([null, 1, 1, 1, 1, 1], t.Points.Select(p => p.Robustness));
         Assert.Equal([false, true, false, false, true, false], t.Points.Select(p => p.Changed));
         // mt-1-a (24 Dec) re-reports a scored claim and blog/wire items carry no inconsistency: not causes.
         Assert.Equal(["nyt-1-a"], t.Points[1].Causes);
@@ -235,6 +245,7 @@ public class ReplayTests
                     var a = WorldQueries.Assess(s.World, T, WorldQueries.EndOfDay(point.At), knownAt)!;
                     var at = $"{point.At} known at {knownAt:O}";
                     Assert.True(a.Leading == point.Leading, at);
+                    Assert.True(a.Basis.FlipSet == point.Robustness && (a.Leading is null || a.Basis.FlipSetExact == point.RobustnessExact), at);
                     Assert.Equal(a.Hypotheses.ToDictionary(h => h.Id, h => h.WeightedInconsistency), point.Scores);
                     var scoredBefore = previous.Evidence.Where(e => e.Scored).Select(e => e.ItemId).ToHashSet();
                     var causes = a.Evidence

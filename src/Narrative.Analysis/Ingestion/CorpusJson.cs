@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Narrative.Domain.Corpus;
+
+namespace Narrative.Analysis.Ingestion;
+
+/// <summary>
+/// Reads corpus JSON the same way for the API, `narrative ingest` and `narrative validate`: the shape first
+/// (<see cref="InputShapes"/>: unknown or misspelt fields, wrong JSON types), then the values. Field names are
+/// case-sensitive, as the contract spells them; a name that differs only in case is refused with a suggestion.
+/// </summary>
+public static class CorpusJson
+{
+    public const string InvalidJson = "invalid_json";
+
+    public static Shape ShapeOf<T>() => ShapeOf(typeof(T));
+
+    private static Shape ShapeOf(Type type) => type switch
+    {
+        _ when type == typeof(DocumentInput) => InputShapes.Document,
+        _ when type == typeof(CorrectionInput) => InputShapes.Correction,
+        _ when type == typeof(TopicInput) => InputShapes.Topic,
+        _ when type == typeof(SourceInput) => InputShapes.Source,
+        _ when type == typeof(ContextPeriodInput) => InputShapes.ContextPeriod,
+        _ => throw new ArgumentException($"No corpus shape for {type.Name}", nameof(type)),
+    };
+
+    /// <summary>One object (a request body, a document or topic file).</summary>
+    public static (T? Value, IReadOnlyList<FieldError> Errors) Parse<T>(ReadOnlyMemory<byte> utf8) where T : class
+    {
+        var (doc, error) = Document(utf8);
+        if (doc is null) return (null, [error!]);
+        using (doc)
+        {
+            var errors = InputShapes.Check(doc.RootElement, ShapeOf<T>());
+            return errors.Count > 0 ? (null, errors) : (doc.RootElement.Deserialize<T>(NarrativeEvents.Json), []);
+        }
+    }
+
+    /// <summary>A list file (sources.json, context.json): errors are named <c>[3].reliability</c>.</summary>
+    public static (IReadOnlyList<T>? Values, IReadOnlyList<FieldError> Errors) ParseList<T>(ReadOnlyMemory<byte> utf8) where T : class
+    {
+        var (doc, error) = Document(utf8);
+        if (doc is null) return (null, [error!]);
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+                return (null, [new FieldError("$", ErrorCodes.WrongType, "The file must hold a list (a JSON array) of objects.")]);
+            var errors = doc.RootElement.EnumerateArray().SelectMany((e, i) => InputShapes.Check(e, ShapeOf<T>(), $"[{i}]")).ToList();
+            return errors.Count > 0 ? (null, errors) : (doc.RootElement.Deserialize<List<T>>(NarrativeEvents.Json), []);
+        }
+    }
+
+    private static (JsonDocument? Document, FieldError? Error) Document(ReadOnlyMemory<byte> utf8)
+    {
+        try
+        {
+            return (JsonDocument.Parse(utf8), null);
+        }
+        catch (JsonException ex)
+        {
+            // The parser's own message names a line and byte position, which is what a writer of JSON needs here.
+            return (null, new FieldError("$", InvalidJson, $"Not valid JSON: {ex.Message}"));
+        }
+    }
+}
