@@ -1,5 +1,6 @@
 using Narrative.Analysis.Alerts;
 using Narrative.Analysis.Audit;
+using Narrative.Analysis.Capture;
 using Narrative.Analysis.Ingestion;
 using Narrative.Analysis.Queries;
 using Narrative.Analysis.ReadModel;
@@ -11,13 +12,14 @@ namespace Narrative.Analysis;
 
 /// <summary>The application's services, as the API's endpoints, the CLI's commands and the tests use them.</summary>
 public sealed class NarrativeServices(
-    EventLog log, IngestionService ingestion, AnalysisQueries queries, AuditService audit,
+    EventLog log, IngestionService ingestion, CaptureService captures, AnalysisQueries queries, AuditService audit,
     AnalysisProjection projection, DeadLetters deadLetters, AlertFeed alerts, TimeProvider clock)
 {
     public EventLog Log { get; } = log;
     public NpgsqlDataSource DataSource => Log.DataSource;
     public TimeProvider Clock { get; } = clock;
     public IngestionService Ingestion { get; } = ingestion;
+    public CaptureService Captures { get; } = captures;
     public AnalysisQueries Queries { get; } = queries;
     public AuditService Audit { get; } = audit;
     public AnalysisProjection Projection { get; } = projection;

@@ -16,6 +16,7 @@ public static class CliApp
         root.Options.Add(Json);
         foreach (var o in root.Options) o.Recursive = true;
         CorpusCommands.Add(root);
+        CaptureCommands.Add(root);
         QueryCommands.Add(root);
         QueryCommands.AddTiming(root);
         AdminCommands.Add(root);

@@ -1,7 +1,7 @@
 namespace Narrative.Domain;
 
 // Every fact Narrative records. Past tense, immutable; corrections are new events, never edits.
-// Stream conventions: source-{id}, topic-{id}, context-{id}, document-{id}.
+// Stream conventions: source-{id}, topic-{id}, context-{id}, document-{id}, capture-{id}.
 
 public sealed record Hypothesis(string Id, string Label, string? Description);
 
@@ -13,7 +13,8 @@ public sealed record ContextPeriodRecorded(string PeriodId, string Label, string
 
 public sealed record DocumentIngested(
     string DocumentId, string Source, DateOnly PublishedAt, string Title, string? Url,
-    IReadOnlyList<string> Authors, IReadOnlyList<string> Cites, IReadOnlyList<string> ItemIds, string ContentHash);
+    IReadOnlyList<string> Authors, IReadOnlyList<string> Cites, IReadOnlyList<string> ItemIds, string ContentHash,
+    string? CaptureId = null);
 
 public sealed record ItemRecorded(
     string ItemId, string DocumentId, string Source, DateOnly PublishedAt, string Topic, string Type, string Claim,
@@ -23,6 +24,21 @@ public sealed record ItemRecorded(
 public sealed record ItemRerated(string ItemId, string DocumentId, string Topic, IReadOnlyDictionary<string, string>? Ratings, int? Credibility, string Reason);
 
 public sealed record ItemRetracted(string ItemId, string DocumentId, string Topic, string Reason);
+
+// A raw web page as it was received (its bytes are kept compressed beside the log, named by Sha256), and what an
+// extractor version made of it. A newer extractor appends a new PageExtracted; readers take the newest.
+public sealed record PageCaptured(string CaptureId, string Url, DateTimeOffset RetrievedAt, string Sha256, long Bytes, string ContentType);
+
+public sealed record PageExtracted(
+    string CaptureId, string ExtractorVersion, string? Title, IReadOnlyList<string> Byline, DateOnly? PublishedAt,
+    string PublishedAtConfidence, string? PublishedAtEvidence, string MainText, int RemovedChars,
+    IReadOnlyList<RemovedBlock> Removed, IReadOnlyList<string> CitedOutlets, IReadOnlyList<CandidateQuote> Quotes);
+
+/// <summary>A block of the page left out of the main text, and the rule that left it out.</summary>
+public sealed record RemovedBlock(string Text, string Reason);
+
+/// <summary>A quotation found in the main text; Speaker is whom the text attributes it to, when it says.</summary>
+public sealed record CandidateQuote(string Text, string? Speaker);
 
 // Written by handlers (reactions), carrying causation and correlation ids in their metadata.
 /// <summary>
@@ -57,6 +73,8 @@ public static class NarrativeEventTypes
         (typeof(ItemContested), "narrative.item_contested.v1"),
         (typeof(ContradictionFlagged), "narrative.contradiction_flagged.v1"),
         (typeof(LeadingHypothesisShifted), "narrative.leading_hypothesis_shifted.v1"),
+        (typeof(PageCaptured), "narrative.page_captured.v1"),
+        (typeof(PageExtracted), "narrative.page_extracted.v1"),
     ];
 
     /// <summary>World time of an event: when the piece was published, the period began, or the reaction's date. Null for a source.</summary>
@@ -76,4 +94,5 @@ public static class NarrativeEventTypes
     public static string TopicStream(string id) => $"topic-{id}";
     public static string ContextStream(string id) => $"context-{id}";
     public static string DocumentStream(string id) => $"document-{id}";
+    public static string CaptureStream(string id) => $"capture-{id}";
 }

@@ -127,6 +127,46 @@ public sealed class CliTests(PostgresFixture pg)
         Assert.Contains("cites[0]", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task capture_of_a_folder_is_idempotent_and_draft_and_ingest_verify_quotes_against_it()
+    {
+        var cs = await pg.CreateDatabaseAsync("cli");
+        Assert.Equal(0, (await Run("ingest", ApiServer.SeedsFolder(), "--db", cs)).Exit);
+        var dir = Path.Combine(Path.GetTempPath(), $"narrative-pages-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "river.html"), TestPages.Html);
+        File.WriteAllText(Path.Combine(dir, "bridges.txt"), TestPages.Text);
+        File.WriteAllText(Path.Combine(dir, "captures.json"), $$"""
+            [ { "file": "river.html", "url": "{{TestPages.ArticleUrl}}", "retrievedAt": "2024-03-06T10:00:00Z" },
+              { "file": "bridges.txt", "url": "https://other.example.org/bridges" } ]
+            """);
+
+        var (exit, output) = await Run("capture", dir, "--retrieved-at", "2024-03-08", "--db", cs);
+        Assert.True(exit == 0, output);
+        Assert.Equal(2, output.Split('\n').Count(l => l.Contains(" captured sha256=", StringComparison.Ordinal)));
+        var events = await Count(cs);
+        var (again, againOutput) = await Run("capture", dir, "--retrieved-at", "2024-03-09", "--db", cs);
+        Assert.True(again == 0, againOutput);
+        Assert.Equal(2, againOutput.Split('\n').Count(l => l.Contains(" unchanged sha256=", StringComparison.Ordinal)));
+        Assert.Equal(events, await Count(cs));
+
+        var id = output.Split('\n').First(l => l.Contains("river.html", StringComparison.Ordinal)).Split(' ')[1];
+        var (draftExit, draftJson) = await Run("draft", id, "--db", cs);
+        Assert.Equal(0, draftExit);
+        var draft = JsonNode.Parse(draftJson[draftJson.IndexOf('{', StringComparison.Ordinal)..])!;
+        Assert.Equal(id, draft["captureId"]!.GetValue<string>());
+
+        var doc = Documents.Valid("cli-capture-2024-03-05");
+        doc["captureId"] = id;
+        ((JsonObject)doc["items"]![0]!)["quote"] = "We will never give up the river";
+        var (bad, badOutput) = await Run("ingest", CopySeedsWith(doc), "--db", cs);
+        Assert.Equal(1, bad);
+        Assert.Contains("items[0].quote quote_not_in_capture", badOutput, StringComparison.Ordinal);
+        ((JsonObject)doc["items"]![0]!)["quote"] = TestPages.Quote;
+        var (good, goodOutput) = await Run("ingest", CopySeedsWith(doc), "--db", cs);
+        Assert.True(good == 0, goodOutput);
+    }
+
     private static async Task<long> Count(string cs)
     {
         await using var db = NpgsqlDataSource.Create(cs);

@@ -71,7 +71,8 @@ public static class Catalog
             ContextPeriodRecorded c => new("insert into catalog.context_periods values ($1, $2, $3)", conn, tx)
                 { Parameters = { new() { Value = c.PeriodId }, new() { Value = contentHash }, new() { Value = position } } },
             IngestedDocument d => new("""
-                with doc as (insert into catalog.documents values ($1, $2, $3, $4, $5, $6))
+                with doc as (insert into catalog.documents (document_id, published_at, claims, item_ids, content_hash, position, capture_id)
+                    values ($1, $2, $3, $4, $5, $6, $10))
                 insert into catalog.items (item_id, document_id, topic) select * from unnest($7::text[], $8::text[], $9::text[])
                 """, conn, tx)
             {
@@ -82,6 +83,7 @@ public static class Catalog
                     new() { Value = contentHash }, new() { Value = position },
                     new() { Value = d.Items.Select(i => i.ItemId).ToArray() }, new() { Value = d.Items.Select(i => i.DocumentId).ToArray() },
                     new() { Value = d.Items.Select(i => i.Topic).ToArray() },
+                    new() { Value = (object?)d.Document.CaptureId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
                 },
             },
             ItemRetracted x => new("update catalog.items set retracted = true where item_id = $1", conn, tx) { Parameters = { new() { Value = x.ItemId } } },

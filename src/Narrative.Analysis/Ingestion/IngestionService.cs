@@ -52,7 +52,8 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
             }
 
             var validated = await ValidateAsync(conn, tx, input, sizeBytes, ct);
-            if (!validated.IsValid) return IngestResult.Invalid(id, validated.Errors);
+            var quoteErrors = await Capture.CaptureQuotes.CheckAsync(conn, tx, input, ct);
+            if (!validated.IsValid || quoteErrors.Count > 0) return IngestResult.Invalid(id, [.. validated.Errors, .. quoteErrors]);
             var doc = validated.Value!;
             try
             {

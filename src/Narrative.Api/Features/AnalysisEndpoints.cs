@@ -1,4 +1,5 @@
 using Narrative.Analysis;
+using Narrative.Analysis.Capture;
 using Narrative.Api.Hosting;
 using Narrative.Domain.Timeline;
 using Narrative.Domain.Timing;
@@ -19,7 +20,8 @@ public static class AnalysisEndpoints
         api.MapGet("/topics/{topic}/assessment", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
-            return await s.Queries.AssessAsync(topic, t.AsOf, t.KnownAt, ct) is { } a ? TypedResults.Ok(a) : UnknownTopic(topic);
+            return await s.Queries.AssessAsync(topic, t.AsOf, t.KnownAt, ct) is { } a
+                ? TypedResults.Ok(await CaptureQuotes.DecorateAsync(s.DataSource, a, ct)) : UnknownTopic(topic);
         });
 
         api.MapGet("/topics/{topic}/sensitivity", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>

@@ -55,6 +55,7 @@ public static class NarrativeApi
         app.MapHealth();
         app.MapIngest();
         app.MapReferences();
+        app.MapCaptures();
         app.MapAnalysis();
         app.MapEvents();
         app.MapAdmin();

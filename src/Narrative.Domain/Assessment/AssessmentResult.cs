@@ -12,8 +12,10 @@ public sealed record AssessmentResult(
 /// <summary>
 /// One item in an assessment. <paramref name="Scored"/>: it is its claim's first appearance, so its ratings count.
 /// <paramref name="Contested"/>: a visible rebuttal lists it in <c>rebuts</c> (<paramref name="ContestedBy"/>).
+/// <paramref name="QuoteVerified"/>: whether the quote is in the main text of the document's capture (null without a capture or quote).
 /// </summary>
 public sealed record EvidenceView(
     string ItemId, string DocumentId, string Source, string Type, string Claim, DateOnly PublishedAt, int Credibility,
     string Reliability, IReadOnlyDictionary<string, string> Ratings, double Diagnosticity, bool Derivative,
-    string? DerivedFrom, bool Contested, IReadOnlyList<string> ContestedBy, bool Scored);
+    string? DerivedFrom, bool Contested, IReadOnlyList<string> ContestedBy, bool Scored,
+    bool? QuoteVerified = null, string? CaptureId = null, string? Quote = null);

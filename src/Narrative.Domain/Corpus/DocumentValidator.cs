@@ -33,6 +33,10 @@ public static class DocumentValidator
         rules.MaxLength("title", doc.Title, Limits.TitleCharacters);
         ValidateUrlAndAuthors(doc, rules);
         ValidateCites(doc.Cites ?? [], id, publishedAt, known, rules);
+        if (doc.CaptureId is not null)
+        {
+            rules.Slug("captureId", doc.CaptureId);
+        }
 
         var items = doc.Items ?? [];
         if (items.Count == 0)
@@ -60,7 +64,7 @@ public static class DocumentValidator
         var itemIds = recorded.Select(r => r.ItemId).ToImmutableArray();
         var ingested = new DocumentIngested(
             id!, source!, publishedAt!.Value, doc.Title!, doc.Url, [.. doc.Authors ?? []], [.. doc.Cites ?? []], itemIds,
-            ContentHash(doc));
+            ContentHash(doc), doc.CaptureId);
         return new Validated<IngestedDocument>(new IngestedDocument(ingested, recorded), []);
     }
 
@@ -288,6 +292,11 @@ public static class DocumentValidator
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            // Only when present, so that documents without a capture keep the hashes they were stored with.
+            if (doc.CaptureId is not null)
+            {
+                w.WriteString("captureId", doc.CaptureId);
+            }
             w.WriteEndObject();
         }
         return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));

@@ -47,7 +47,8 @@ public static class InputShapes
 
     public static Shape Document { get; } = new("a document", Fields(
         ("id", new TextField()), ("source", new TextField()), ("publishedAt", new TextField()), ("title", new TextField()),
-        ("url", new TextField()), ("authors", new TextListField()), ("cites", new TextListField()), ("items", new ObjectListField(Item))));
+        ("url", new TextField()), ("authors", new TextListField()), ("cites", new TextListField()), ("items", new ObjectListField(Item)),
+        ("captureId", new TextField())));
 
     public static Shape Correction { get; } = new("a correction", Fields(("reason", new TextField()), ("items", new ObjectListField(CorrectionItem))));
 

@@ -5,7 +5,7 @@ namespace Narrative.Domain.Corpus;
 
 public sealed record DocumentInput(
     string? Id, string? Source, string? PublishedAt, string? Title, string? Url,
-    IReadOnlyList<string>? Authors, IReadOnlyList<string>? Cites, IReadOnlyList<ItemInput>? Items);
+    IReadOnlyList<string>? Authors, IReadOnlyList<string>? Cites, IReadOnlyList<ItemInput>? Items, string? CaptureId = null);
 
 public sealed record ItemInput(
     string? Id, string? Topic, string? Type, string? Claim, string? Summary, string? Quote, string? AttributedTo,
@@ -82,4 +82,6 @@ public static class ErrorCodes
     public const string TooMany = "too_many";
     public const string OccurredAfterPublished = "occurred_after_published";
     public const string CitesLaterDocument = "cites_later_document";
+    public const string UnknownCapture = "unknown_capture";
+    public const string QuoteNotInCapture = "quote_not_in_capture";
 }

@@ -1,0 +1,87 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Narrative.Testing;
+using OpenQA.Selenium;
+using Xunit.Abstractions;
+
+namespace Narrative.Web.Tests;
+
+/// <summary>The capture panel: a matrix row whose document has a capture opens the page's main text with the quote marked.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class CapturePanelTests(PostgresFixture pg, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Topic = "putin-ceasefire-stance";
+    private const string DocumentId = "web-capture-2024-03-05-river";
+
+    private ApiServer _server = null!;
+    private Browser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        var root = Directory.GetParent(ApiServer.SeedsFolder())!.FullName;
+        Environment.SetEnvironmentVariable("NARRATIVE_WEBROOT", Path.Combine(root, "src", "Narrative.Api", "wwwroot"));
+        var browser = Task.Run(Browser.Start);
+        _server = await ApiServer.StartAsync(pg, seeds: ApiServer.SeedsFolder());
+        _browser = await browser;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var entry in _browser?.ConsoleLog() ?? [])
+            output.WriteLine($"browser console: {entry}");
+        _browser?.Dispose();
+        if (_server is not null) await _server.DisposeAsync();
+    }
+
+    private async Task<string> CaptureAndIngestAsync()
+    {
+        using var ingest = _server.Client(ApiServer.IngestKey);
+        var page = new StringContent(TestPages.Html, Encoding.UTF8, "text/html");
+        using var captured = await ingest.PostAsync($"/api/captures?url={Uri.EscapeDataString(TestPages.ArticleUrl)}&retrievedAt=2024-03-06T10:00:00Z", page);
+        var id = (await captured.Content.ReadFromJsonAsync<JsonObject>())!["captureId"]!.GetValue<string>();
+        var doc = new JsonObject
+        {
+            ["id"] = DocumentId, ["source"] = "bloomberg", ["publishedAt"] = "2024-03-05", ["title"] = "River talks",
+            ["url"] = TestPages.ArticleUrl, ["authors"] = new JsonArray(), ["cites"] = new JsonArray(), ["captureId"] = id,
+            ["items"] = new JsonArray(new JsonObject
+            {
+                ["id"] = $"{DocumentId}-bridges", ["topic"] = Topic, ["type"] = "signal", ["summary"] = "A former deputy minister hints at talks.",
+                ["quote"] = TestPages.Quote, ["attributedTo"] = "a former deputy minister", ["credibility"] = 3,
+                ["ratings"] = new JsonObject { ["genuine"] = "C", ["feigned"] = "C", ["maximalist"] = "I" }, ["rebuts"] = new JsonArray(),
+            }),
+        };
+        using var r = await ingest.PostAsync("/api/documents", new StringContent(doc.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+        await _server.Services.WaitForProjectionsAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        return id;
+    }
+
+    [Fact]
+    public async Task a_verified_quote_opens_the_capture_with_the_quote_marked_and_the_boilerplate_folded_away()
+    {
+        var id = await CaptureAndIngestAsync();
+        using var api = _server.Client();
+        var passage = (await api.GetFromJsonAsync<JsonObject>($"/api/captures/{id}/text?around={Uri.EscapeDataString(TestPages.Quote)}"))!;
+
+        _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={Topic}&asOf=2024-05-31"));
+        var badge = _browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix tr[data-item-id='{DocumentId}-bridges'] [data-testid=quote-badge]")).FirstOrDefault(),
+            "the quote badge of the captured document's row", 30);
+        Assert.Equal("quote ✓", badge.Text);
+        // Seed rows have no capture, so no badge.
+        Assert.Single(_browser.Driver.FindElements(By.CssSelector("#matrix [data-testid=quote-badge]")));
+        _browser.Script("arguments[0].scrollIntoView({ block: 'center' });", badge);
+        badge.Click();
+
+        var mark = _browser.WaitFor(d => d.FindElements(By.CssSelector("#capture [data-testid=capture-text] mark.current")).FirstOrDefault(), "the marked quote", 15);
+        Assert.Equal(passage["match"]!.GetValue<string>(), mark.Text);
+        var text = _browser.Find("#capture [data-testid=capture-text]").Text;
+        Assert.Contains(TestPages.KeptSentence, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestPages.EssayMarker, text, StringComparison.Ordinal);
+
+        var removed = _browser.Find("#capture [data-testid=capture-removed]");
+        Assert.Null(removed.GetAttribute("open"));
+        Assert.Contains(TestPages.EssayMarker, (string)_browser.Script("return arguments[0].textContent;", removed)!, StringComparison.Ordinal);
+        _browser.Screenshot("capture-panel");
+    }
+}
