@@ -14,24 +14,19 @@ public sealed class CapturePanelTests(PostgresFixture pg, ITestOutputHelper outp
     private const string Topic = "putin-ceasefire-stance";
     private const string DocumentId = "web-capture-2024-03-05-river";
 
+    private WebSession? _web;
     private ApiServer _server = null!;
     private Browser _browser = null!;
 
     public async Task InitializeAsync()
     {
-        var root = Directory.GetParent(ApiServer.SeedsFolder())!.FullName;
-        Environment.SetEnvironmentVariable("NARRATIVE_WEBROOT", Path.Combine(root, "src", "Narrative.Api", "wwwroot"));
-        var browser = Task.Run(Browser.Start);
-        _server = await ApiServer.StartAsync(pg, seeds: ApiServer.SeedsFolder());
-        _browser = await browser;
+        _web = await WebSession.StartAsync(pg, output);
+        (_server, _browser) = (_web.Server, _web.Browser);
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var entry in _browser?.ConsoleLog() ?? [])
-            output.WriteLine($"browser console: {entry}");
-        _browser?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
+        if (_web is not null) await _web.DisposeAsync();
     }
 
     private async Task<string> CaptureAndIngestAsync()

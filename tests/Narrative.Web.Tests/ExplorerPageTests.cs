@@ -15,28 +15,22 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
     private const string Topic = "putin-ceasefire-stance";
     private const string Claim = "putin-private-openness-to-freeze";
 
+    private WebSession? _web;
     private ApiServer _server = null!;
     private HttpClient _api = null!;
     private Browser _browser = null!;
 
     public async Task InitializeAsync()
     {
-        // Serve the page from the repository's wwwroot (the test binaries have no copy of their own).
-        var root = Directory.GetParent(ApiServer.SeedsFolder())!.FullName;
-        Environment.SetEnvironmentVariable("NARRATIVE_WEBROOT", Path.Combine(root, "src", "Narrative.Api", "wwwroot"));
-        var browser = Task.Run(Browser.Start);
-        _server = await ApiServer.StartAsync(pg, seeds: ApiServer.SeedsFolder());
+        _web = await WebSession.StartAsync(pg, output);
+        (_server, _browser) = (_web.Server, _web.Browser);
         _api = _server.Client();
-        _browser = await browser;
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var entry in _browser?.ConsoleLog() ?? [])
-            output.WriteLine($"browser console: {entry}");
-        _browser?.Dispose();
         _api?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
+        if (_web is not null) await _web.DisposeAsync();
     }
 
     [Fact]
