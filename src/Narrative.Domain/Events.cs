@@ -19,7 +19,37 @@ public sealed record DocumentIngested(
 public sealed record ItemRecorded(
     string ItemId, string DocumentId, string Source, DateOnly PublishedAt, string Topic, string Type, string Claim,
     string Summary, string? Quote, string? AttributedTo, DateOnly? OccurredAt, int Credibility,
-    IReadOnlyDictionary<string, string> Ratings, IReadOnlyList<string> Rebuts, string? Note);
+    IReadOnlyDictionary<string, string> Ratings, IReadOnlyList<string> Rebuts, string? Note, string? Speaker = null);
+
+/// <summary>A source's reliability changed (a regrade). Earlier system times keep the earlier grade.</summary>
+public sealed record SourceRegraded(string SourceId, string Reliability, string Reason);
+
+/// <summary>One hypothesis split into finer ones; each of <paramref name="Into"/> starts with the ratings of <paramref name="From"/>.</summary>
+public sealed record HypothesisSplit(string From, IReadOnlyList<string> Into);
+
+/// <summary>
+/// A revision of a topic's hypothesis set: <paramref name="Added"/> (split products included, with their labels),
+/// <paramref name="Retired"/> and <paramref name="Splits"/> (whose sources leave the set).
+/// </summary>
+public sealed record HypothesesRevised(string TopicId, string Reason, IReadOnlyList<Hypothesis> Added, IReadOnlyList<string> Retired,
+    IReadOnlyList<HypothesisSplit> Splits);
+
+/// <summary>What a signpost watches for: an item matches when it is of the topic and of any listed type, claim and source (an empty list allows any).</summary>
+public sealed record SignpostPattern(IReadOnlyList<string> Types, IReadOnlyList<string> Claims, IReadOnlyList<string> Sources);
+
+/// <summary>
+/// Heuer's step 8: an indicator set in advance. <paramref name="Expect"/> is <c>present</c> (an item matching
+/// <paramref name="Match"/> published in [From, Deadline] would bear out <paramref name="Hypothesis"/>) or <c>absent</c>
+/// (such an item would count against it).
+/// </summary>
+public sealed record SignpostSet(string Topic, string SignpostId, string Hypothesis, string Description, string Expect,
+    SignpostPattern Match, DateOnly From, DateOnly Deadline);
+
+/// <summary>An item matched a signpost (written by the signpost watcher). <paramref name="Failed"/>: the signpost expected absence.</summary>
+public sealed record SignpostMatched(string Topic, string SignpostId, string ItemId, string DocumentId, DateOnly PublishedAt, bool Failed);
+
+/// <summary>A signpost's deadline passed in world time with no match. <paramref name="Failed"/>: the signpost expected presence.</summary>
+public sealed record SignpostExpired(string Topic, string SignpostId, DateOnly Deadline, DateOnly ObservedAt, bool Failed);
 
 public sealed record ItemRerated(string ItemId, string DocumentId, string Topic, IReadOnlyDictionary<string, string>? Ratings, int? Credibility, string Reason);
 
@@ -75,6 +105,11 @@ public static class NarrativeEventTypes
         (typeof(LeadingHypothesisShifted), "narrative.leading_hypothesis_shifted.v1"),
         (typeof(PageCaptured), "narrative.page_captured.v1"),
         (typeof(PageExtracted), "narrative.page_extracted.v1"),
+        (typeof(SourceRegraded), "narrative.source_regraded.v1"),
+        (typeof(HypothesesRevised), "narrative.hypotheses_revised.v1"),
+        (typeof(SignpostSet), "narrative.signpost_set.v1"),
+        (typeof(SignpostMatched), "narrative.signpost_matched.v1"),
+        (typeof(SignpostExpired), "narrative.signpost_expired.v1"),
     ];
 
     /// <summary>World time of an event: when the piece was published, the period began, or the reaction's date. Null for a source.</summary>
@@ -87,6 +122,9 @@ public static class NarrativeEventTypes
         CoincidenceFlagged c => c.PublishedAt,
         ItemContested c => c.AsOf,
         LeadingHypothesisShifted l => l.AsOf,
+        SignpostSet p => p.From,
+        SignpostMatched m => m.PublishedAt,
+        SignpostExpired x => x.Deadline,
         _ => null,
     };
 
@@ -95,4 +133,5 @@ public static class NarrativeEventTypes
     public static string ContextStream(string id) => $"context-{id}";
     public static string DocumentStream(string id) => $"document-{id}";
     public static string CaptureStream(string id) => $"capture-{id}";
+    public static string SignpostStream(string topic, string id) => $"signpost-{topic}-{id}";
 }

@@ -7,7 +7,11 @@ namespace Narrative.Domain.Assessment;
 public sealed record AssessmentResult(
     string Topic, DateTimeOffset AsOf, DateTimeOffset KnownAt, long Position, string? Leading, string Likelihood,
     double? Probability, string Confidence, LikelihoodBasis Basis, IReadOnlyList<HypothesisScore> Hypotheses,
-    IReadOnlyList<EvidenceView> Evidence, IReadOnlyList<long> EventPositions);
+    IReadOnlyList<EvidenceView> Evidence, IReadOnlyList<long> EventPositions)
+{
+    /// <summary><c>exclude</c> (judgments in their lane, not scored: the default) or <c>include</c> (the old rule).</summary>
+    public string Judgments { get; init; } = "exclude";
+}
 
 /// <summary>
 /// One item in an assessment. <paramref name="Scored"/>: it is its claim's first appearance, so its ratings count.
@@ -18,4 +22,18 @@ public sealed record EvidenceView(
     string ItemId, string DocumentId, string Source, string Type, string Claim, DateOnly PublishedAt, int Credibility,
     string Reliability, IReadOnlyDictionary<string, string> Ratings, double Diagnosticity, bool Derivative,
     string? DerivedFrom, bool Contested, IReadOnlyList<string> ContestedBy, bool Scored,
-    bool? QuoteVerified = null, string? CaptureId = null, string? Quote = null);
+    bool? QuoteVerified = null, string? CaptureId = null, string? Quote = null)
+{
+    /// <summary><c>judgments</c> for analytic judgments (type assessment), else <c>evidence</c>.</summary>
+    public string Lane { get; init; } = "evidence";
+
+    public string? Speaker { get; init; }
+
+    public string? SpeakerReliability { get; init; }
+
+    /// <summary>w = r(carrier) × c × s(speaker), rounded to 6 decimals.</summary>
+    public double Weight { get; init; }
+
+    /// <summary>Hypotheses this item is not rated for (unrated cells add nothing; NA is a rating).</summary>
+    public IReadOnlyList<string> Unrated { get; init; } = [];
+}

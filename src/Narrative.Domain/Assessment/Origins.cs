@@ -32,6 +32,7 @@ public sealed class EvidenceOrigins
     private readonly Dictionary<string, List<string>> _claimsByRoot;
     private readonly double[] _plain;
     private readonly double[] _weighted;
+    private readonly int[] _rated;
 
     private EvidenceOrigins(
         IReadOnlyList<Hypothesis> hypotheses, AchScore score, IReadOnlyList<EvidenceOrigin> origins,
@@ -43,10 +44,10 @@ public sealed class EvidenceOrigins
         _appearances = appearances;
         _claimsByRoot = claimsByRoot;
         Roots = [.. claimsByRoot.Keys.Order(StringComparer.Ordinal)];
-        (_plain, _weighted) = (new double[hypotheses.Count], new double[hypotheses.Count]);
+        (_plain, _weighted, _rated) = (new double[hypotheses.Count], new double[hypotheses.Count], new int[hypotheses.Count]);
         foreach (var item in score.Scored)
         {
-            AchScoring.AddTerms(hypotheses, item, _plain, _weighted);
+            AchScoring.AddTerms(hypotheses, item, _plain, _weighted, _rated);
         }
     }
 
@@ -160,6 +161,7 @@ public sealed class EvidenceOrigins
         ArgumentNullException.ThrowIfNull(roots);
         var plain = (double[])_plain.Clone();
         var weighted = (double[])_weighted.Clone();
+        var rated = (int[])_rated.Clone();
         var left = Score.Scored.Count;
         var touched = new HashSet<string>(StringComparer.Ordinal);
         foreach (var root in roots)
@@ -178,7 +180,7 @@ public sealed class EvidenceOrigins
             {
                 continue;
             }
-            Subtract(list[0].Item, plain, weighted);
+            Subtract(list[0].Item, plain, weighted, rated);
             var next = c == claim ? null : list.FirstOrDefault(a => !roots.Contains(a.Root)).Item;
             if (next is null)
             {
@@ -186,9 +188,9 @@ public sealed class EvidenceOrigins
                 continue;
             }
             // The next remaining appearance becomes the scored one, with its own ratings (as the contract scores it).
-            AchScoring.AddTerms(_hypotheses, next, plain, weighted);
+            AchScoring.AddTerms(_hypotheses, next, plain, weighted, rated);
         }
-        var ranked = AchScoring.Rank(_hypotheses, plain, weighted);
+        var ranked = AchScoring.Rank(_hypotheses, plain, weighted, rated, left);
         if (left == 0 || AchScoring.LeaderOf(ranked) is null)
         {
             return new Outcome(null, null);
@@ -205,7 +207,7 @@ public sealed class EvidenceOrigins
         return ranked.Count < 2 ? 0 : Math.Round(ranked[1].WeightedInconsistency - ranked[0].WeightedInconsistency, 9);
     }
 
-    private void Subtract(EvidenceItem item, double[] plain, double[] weighted)
+    private void Subtract(EvidenceItem item, double[] plain, double[] weighted, int[] rated)
     {
         var weight = AchScoring.Weight(item);
         for (var h = 0; h < _hypotheses.Count; h++)
@@ -213,6 +215,10 @@ public sealed class EvidenceOrigins
             var points = AchScoring.InconsistencyPoints(item.Ratings.GetValueOrDefault(_hypotheses[h].Id));
             plain[h] -= points;
             weighted[h] -= points * weight;
+            if (Coverage.IsRated(item.Ratings, _hypotheses[h].Id))
+            {
+                rated[h]--;
+            }
         }
     }
 }

@@ -1,6 +1,12 @@
 namespace Narrative.Domain.Assessment;
 
-public sealed record HypothesisScore(string Id, string Label, double Inconsistency, double WeightedInconsistency, int Rank);
+/// <summary>
+/// One hypothesis's scores. <paramref name="Coverage"/>: share of scored claims rated for it (<see cref="Assessment.Coverage"/>);
+/// <paramref name="CanLead"/>: coverage of at least 0.8. <paramref name="Undisconfirmed"/>: no scored observation (an item
+/// that is not a judgment) rates it I or II, a warning in ACH, which leans on disconfirmation.
+/// </summary>
+public sealed record HypothesisScore(string Id, string Label, double Inconsistency, double WeightedInconsistency, int Rank,
+    double Coverage = 1.0, bool CanLead = true, bool Undisconfirmed = false);
 
 /// <summary>
 /// Scores in rank order (rank 1 = leading) and the items that were scored (one per claim). <paramref name="Leading"/> is
@@ -32,10 +38,12 @@ public static class AchScoring
         _ => 1.0,
     };
 
+    /// <summary>w = r(carrier) × c, times the speaker factor when the item names a speaker (<see cref="SpeakerWeight"/>).</summary>
     public static double Weight(EvidenceItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return ReliabilityWeight(item.Reliability) * CredibilityWeight(item.Credibility);
+        var w = ReliabilityWeight(item.Reliability) * CredibilityWeight(item.Credibility);
+        return item.Speaker is null ? w : w * SpeakerWeight.Factor(item);
     }
 
     /// <summary>I → 1, II → 2, anything else → 0.</summary>
@@ -106,28 +114,47 @@ public static class AchScoring
         var scored = FirstAppearances(items);
         var plain = new double[hypotheses.Count];
         var weighted = new double[hypotheses.Count];
+        var rated = new int[hypotheses.Count];
+        var disconfirmed = new bool[hypotheses.Count];
         // Claims in appearance order, added to every hypothesis's sums one after the other: the order of addition is
         // part of the result (see TieKey), and the timeline adds them in the same order.
         foreach (var item in scored)
         {
-            AddTerms(hypotheses, item, plain, weighted);
+            AddTerms(hypotheses, item, plain, weighted, rated);
+            if (!ScoringRules.IsJudgment(item))
+            {
+                for (var h = 0; h < hypotheses.Count; h++)
+                {
+                    disconfirmed[h] |= InconsistencyPoints(item.Ratings.GetValueOrDefault(hypotheses[h].Id)) > 0;
+                }
+            }
         }
-        var ranked = Rank(hypotheses, plain, weighted);
+        var ids = hypotheses.Select((h, i) => (h.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        var ranked = Rank(hypotheses, plain, weighted, rated, scored.Count)
+            .Select(h => h with { Undisconfirmed = !disconfirmed[ids[h.Id]] })
+            .ToList();
         return new AchScore(ranked, LeaderOf(ranked), scored);
     }
 
-    /// <summary>The first of <paramref name="ranked"/>, or null when every score is 0 (no claim, or none against anything).</summary>
+    /// <summary>
+    /// The first of <paramref name="ranked"/>, or null when every score is 0 (no claim, or none against anything) or
+    /// when no hypothesis has the coverage to lead.
+    /// </summary>
     public static string? LeaderOf(IReadOnlyList<HypothesisScore> ranked)
     {
         ArgumentNullException.ThrowIfNull(ranked);
-        return ranked.Any(h => h.Inconsistency != 0) ? ranked[0].Id : null;
+        return ranked.Count > 0 && ranked[0].CanLead && ranked.Any(h => h.Inconsistency != 0) ? ranked[0].Id : null;
     }
 
     /// <summary>
     /// Adds one scored claim's terms (its item's inconsistency points, plain and weighted) to the sums; true when any
     /// of them is not zero, i.e. the claim moved a score.
     /// </summary>
-    public static bool AddTerms(IReadOnlyList<Hypothesis> hypotheses, EvidenceItem item, double[] plain, double[] weighted)
+    public static bool AddTerms(IReadOnlyList<Hypothesis> hypotheses, EvidenceItem item, double[] plain, double[] weighted) =>
+        AddTerms(hypotheses, item, plain, weighted, null);
+
+    /// <summary>As above, also counting in <paramref name="rated"/> (when given) the hypotheses the claim is rated for.</summary>
+    public static bool AddTerms(IReadOnlyList<Hypothesis> hypotheses, EvidenceItem item, double[] plain, double[] weighted, int[]? rated)
     {
         ArgumentNullException.ThrowIfNull(hypotheses);
         ArgumentNullException.ThrowIfNull(item);
@@ -141,6 +168,10 @@ public static class AchScoring
             plain[h] += points;
             weighted[h] += points * weight;
             moved |= points != 0;
+            if (rated is not null && Assessment.Coverage.IsRated(item.Ratings, hypotheses[h].Id))
+            {
+                rated[h]++;
+            }
         }
         return moved;
     }
@@ -149,17 +180,29 @@ public static class AchScoring
     /// The hypotheses in rank order from their sums: lowest weighted score first; ties go to the lower unweighted
     /// score, then to the ordinal-first id.
     /// </summary>
-    public static IReadOnlyList<HypothesisScore> Rank(IReadOnlyList<Hypothesis> hypotheses, double[] plain, double[] weighted)
+    public static IReadOnlyList<HypothesisScore> Rank(IReadOnlyList<Hypothesis> hypotheses, double[] plain, double[] weighted) =>
+        Rank(hypotheses, plain, weighted, null, 0);
+
+    /// <summary>
+    /// As above, with coverage: <paramref name="rated"/>[h] of <paramref name="claims"/> scored claims are rated for
+    /// hypothesis h (null: every one). Hypotheses that cannot lead (coverage below 0.8) rank after those that can.
+    /// </summary>
+    public static IReadOnlyList<HypothesisScore> Rank(IReadOnlyList<Hypothesis> hypotheses, double[] plain, double[] weighted, int[]? rated, int claims)
     {
         ArgumentNullException.ThrowIfNull(hypotheses);
         ArgumentNullException.ThrowIfNull(plain);
         ArgumentNullException.ThrowIfNull(weighted);
         return hypotheses
-            .Select((h, i) => (h, plain: plain[i], weighted: weighted[i]))
-            .OrderBy(x => TieKey(x.weighted))
+            .Select((h, i) =>
+            {
+                var coverage = rated is null ? 1.0 : Assessment.Coverage.Of(rated[i], claims);
+                return (h, plain: plain[i], weighted: weighted[i], coverage, canLead: Assessment.Coverage.CanLead(coverage));
+            })
+            .OrderBy(x => x.canLead ? 0 : 1)
+            .ThenBy(x => TieKey(x.weighted))
             .ThenBy(x => x.plain)
             .ThenBy(x => x.h.Id, StringComparer.Ordinal)
-            .Select((x, i) => new HypothesisScore(x.h.Id, x.h.Label, x.plain, x.weighted, i + 1))
+            .Select((x, i) => new HypothesisScore(x.h.Id, x.h.Label, x.plain, x.weighted, i + 1, Math.Round(x.coverage, 4), x.canLead))
             .ToList();
     }
 }

@@ -14,7 +14,13 @@ public sealed record FlipSet(IReadOnlyList<string> Origins, bool Exact, int Eval
 
 public sealed record SensitivityResult(
     string Topic, DateTimeOffset AsOf, DateTimeOffset KnownAt, long Position, string? Leading, double? Margin,
-    IReadOnlyList<ClaimSensitivity> Claims, IReadOnlyList<string> Linchpins, FlipSet? FlipSet);
+    IReadOnlyList<ClaimSensitivity> Claims, IReadOnlyList<string> Linchpins, FlipSet? FlipSet)
+{
+    public string Judgments { get; init; } = "exclude";
+
+    /// <summary>Rating sensitivity: the cells whose rating, moved one step, changes the leader or the likelihood word.</summary>
+    public RatingSensitivityResult? Ratings { get; init; }
+}
 
 /// <summary>Heuer's ACH step 6: how much the conclusion rests on a few items of evidence.</summary>
 public static class SensitivityAnalysis

@@ -179,6 +179,10 @@ public static class DocumentValidator
 
         var rebuts = item.Rebuts ?? [];
         ValidateRebuts(path, id, type, rebuts, context);
+        if (item.Speaker is not null && rules.Slug($"{path}.speaker", item.Speaker) is { } speaker && !known.Sources.ContainsKey(speaker))
+        {
+            rules.Add($"{path}.speaker", ErrorCodes.UnknownSpeaker, $"Speaker '{speaker}' is not a registered source.");
+        }
 
         if (rules.Errors.Count > start)
         {
@@ -187,7 +191,7 @@ public static class DocumentValidator
         // DocumentId, Source and PublishedAt are filled in by the caller once the document fields are known good.
         return new ItemRecorded(
             id!, documentId ?? "", "", default, topicId!, type!, claim!, item.Summary!, item.Quote, item.AttributedTo,
-            occurredAt, credibility!.Value, item.Ratings!.ToImmutableSortedDictionary(StringComparer.Ordinal), [.. rebuts], item.Note);
+            occurredAt, credibility!.Value, item.Ratings!.ToImmutableSortedDictionary(StringComparer.Ordinal), [.. rebuts], item.Note, item.Speaker);
     }
 
     private static string? ValidateType(string field, string? type, Rules rules)
@@ -289,6 +293,11 @@ public static class DocumentValidator
                 w.WriteEndObject();
                 WriteList(w, "rebuts", item.Rebuts);
                 w.WriteString("note", item.Note);
+                // Only when present, so that items without a speaker keep the hashes their documents were stored with.
+                if (item.Speaker is not null)
+                {
+                    w.WriteString("speaker", item.Speaker);
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();

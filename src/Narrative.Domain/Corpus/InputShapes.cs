@@ -39,7 +39,7 @@ public static class InputShapes
         ("id", new TextField()), ("topic", new TextField()), ("type", new TextField()), ("claim", new TextField()),
         ("summary", new TextField()), ("quote", new TextField()), ("attributedTo", new TextField()), ("occurredAt", new TextField()),
         ("credibility", new IntegerField(1, 6)), ("ratings", new TextMapField("a rating: CC, C, N, I, II or NA")),
-        ("rebuts", new TextListField()), ("note", new TextField())));
+        ("rebuts", new TextListField()), ("note", new TextField()), ("speaker", new TextField())));
 
     private static readonly Shape CorrectionItem = new("a correction item", Fields(
         ("id", new TextField()), ("ratings", new TextMapField("a rating: CC, C, N, I, II or NA")),
@@ -56,7 +56,20 @@ public static class InputShapes
         ("id", new TextField()), ("title", new TextField()), ("period", new ObjectField(Period)), ("hypotheses", new ObjectListField(Hypothesis))));
 
     public static Shape Source { get; } = new("a source", Fields(
-        ("id", new TextField()), ("name", new TextField()), ("kind", new TextField()), ("reliability", new TextField()), ("rationale", new TextField())));
+        ("id", new TextField()), ("name", new TextField()), ("kind", new TextField()), ("reliability", new TextField()), ("rationale", new TextField()),
+        ("reason", new TextField())));
+
+    private static readonly Shape Split = new("a split", Fields(("from", new TextField()), ("into", new TextListField())));
+
+    public static Shape HypothesisRevision { get; } = new("a hypothesis revision", Fields(
+        ("reason", new TextField()), ("add", new ObjectListField(Hypothesis)), ("retire", new TextListField()), ("split", new ObjectListField(Split))));
+
+    private static readonly Shape SignpostMatch = new("a signpost match", Fields(
+        ("types", new TextListField()), ("claims", new TextListField()), ("sources", new TextListField())));
+
+    public static Shape Signpost { get; } = new("a signpost", Fields(
+        ("id", new TextField()), ("hypothesis", new TextField()), ("description", new TextField()), ("expect", new TextField()),
+        ("match", new ObjectField(SignpostMatch)), ("from", new TextField()), ("deadline", new TextField())));
 
     public static Shape ContextPeriod { get; } = new("a context period", Fields(
         ("id", new TextField()), ("label", new TextField()), ("category", new TextField()), ("start", new TextField()),

@@ -10,7 +10,7 @@ public sealed record DocumentInput(
 public sealed record ItemInput(
     string? Id, string? Topic, string? Type, string? Claim, string? Summary, string? Quote, string? AttributedTo,
     string? OccurredAt, int? Credibility, IReadOnlyDictionary<string, string>? Ratings, IReadOnlyList<string>? Rebuts,
-    string? Note);
+    string? Note, string? Speaker = null);
 
 public sealed record TopicInput(string? Id, string? Title, PeriodInput? Period, IReadOnlyList<HypothesisInput>? Hypotheses);
 
@@ -18,7 +18,20 @@ public sealed record PeriodInput(string? Start, string? End);
 
 public sealed record HypothesisInput(string? Id, string? Label, string? Description);
 
-public sealed record SourceInput(string? Id, string? Name, string? Kind, string? Reliability, string? Rationale);
+/// <summary>A source. <paramref name="Reason"/> is required when the body regrades a held source (a new reliability).</summary>
+public sealed record SourceInput(string? Id, string? Name, string? Kind, string? Reliability, string? Rationale, string? Reason = null);
+
+/// <summary><c>POST /api/topics/{topic}/hypotheses</c>: a revision of the hypothesis set.</summary>
+public sealed record HypothesisRevisionInput(string? Reason, IReadOnlyList<HypothesisInput>? Add, IReadOnlyList<string>? Retire,
+    IReadOnlyList<HypothesisSplitInput>? Split);
+
+public sealed record HypothesisSplitInput(string? From, IReadOnlyList<string>? Into);
+
+/// <summary><c>POST /api/topics/{topic}/signposts</c>.</summary>
+public sealed record SignpostInput(string? Id, string? Hypothesis, string? Description, string? Expect, SignpostMatchInput? Match,
+    string? From, string? Deadline);
+
+public sealed record SignpostMatchInput(IReadOnlyList<string>? Types, IReadOnlyList<string>? Claims, IReadOnlyList<string>? Sources);
 
 public sealed record ContextPeriodInput(string? Id, string? Label, string? Category, string? Start, string? End, string? DecisionAt);
 
@@ -84,4 +97,10 @@ public static class ErrorCodes
     public const string CitesLaterDocument = "cites_later_document";
     public const string UnknownCapture = "unknown_capture";
     public const string QuoteNotInCapture = "quote_not_in_capture";
+    public const string UnknownSpeaker = "unknown_speaker";
+    public const string RegradeNeedsReason = "regrade_needs_reason";
+    public const string EmptyRevision = "empty_revision";
+    public const string InvalidExpect = "invalid_expect";
+    public const string EmptyMatch = "empty_match";
+    public const string SplitTooFew = "split_too_few";
 }

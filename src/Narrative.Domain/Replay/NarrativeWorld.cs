@@ -66,6 +66,14 @@ public sealed record NarrativeWorld(
         ImmutableDictionary.Create<string, ItemHistory>(StringComparer.Ordinal),
         0);
 
+    /// <summary>Revisions of each topic's hypothesis set, in log order (each also adds a version to <see cref="Topics"/>).</summary>
+    public ImmutableDictionary<string, ImmutableList<Versioned<HypothesesRevised>>> Revisions { get; init; } =
+        ImmutableDictionary.Create<string, ImmutableList<Versioned<HypothesesRevised>>>(StringComparer.Ordinal);
+
+    /// <summary>Signposts and what became of them (set, matched, expired), per topic, in log order.</summary>
+    public ImmutableDictionary<string, ImmutableList<Versioned<object>>> Signposts { get; init; } =
+        ImmutableDictionary.Create<string, ImmutableList<Versioned<object>>>(StringComparer.Ordinal);
+
     /// <summary>Folds <paramref name="events"/> in position order.</summary>
     public static NarrativeWorld From(IEnumerable<RecordedEvent> events)
     {
@@ -80,7 +88,20 @@ public sealed record NarrativeWorld(
         var next = e.Data switch
         {
             SourceRegistered s => this with { Sources = AddVersion(Sources, s.SourceId, e, s) },
+            // A regrade is a new version of the source with the new grade; earlier system times keep the old one.
+            SourceRegraded g when Sources.TryGetValue(g.SourceId, out var held) => this with
+            {
+                Sources = AddVersion(Sources, g.SourceId, e, held[^1].Value with { Reliability = g.Reliability, Rationale = g.Reason }),
+            },
             TopicOpened t => this with { Topics = AddVersion(Topics, t.TopicId, e, t) },
+            HypothesesRevised r when Topics.TryGetValue(r.TopicId, out var topic) => this with
+            {
+                Topics = AddVersion(Topics, r.TopicId, e, topic[^1].Value with { Hypotheses = Hypotheses.HypothesisRevision.Apply(topic[^1].Value.Hypotheses, r) }),
+                Revisions = AddVersion(Revisions, r.TopicId, e, r),
+            },
+            SignpostSet p => this with { Signposts = AddVersion(Signposts, p.Topic, e, (object)p) },
+            SignpostMatched m => this with { Signposts = AddVersion(Signposts, m.Topic, e, (object)m) },
+            SignpostExpired x => this with { Signposts = AddVersion(Signposts, x.Topic, e, (object)x) },
             ContextPeriodRecorded c => this with { ContextPeriods = AddVersion(ContextPeriods, c.PeriodId, e, c) },
             DocumentIngested d => this with { Documents = AddVersion(Documents, d.DocumentId, e, d) },
             ItemRecorded i when !Items.ContainsKey(i.ItemId) => this with
@@ -168,8 +189,13 @@ public sealed record NarrativeWorld(
             {
                 var r = h.Recorded;
                 var v = h.Versions[0];
+                if (r.Speaker is not null && Sources.GetValueOrDefault(r.Speaker) is not { Count: 1 })
+                {
+                    continue;
+                }
                 stable[i] = new EvidenceItem(r.ItemId, r.DocumentId, r.Source, source[0].Value.Reliability, r.PublishedAt, h.Position,
-                    r.Topic, r.Type, r.Claim, v.Credibility, v.Ratings, r.Rebuts);
+                    r.Topic, r.Type, r.Claim, v.Credibility, v.Ratings, r.Rebuts, r.Speaker,
+                    r.Speaker is null ? null : Sources[r.Speaker][0].Value.Reliability);
             }
         }
         var result = new ItemListCache(Items, ImmutableArray.Create(list), stable);
@@ -178,6 +204,10 @@ public sealed record NarrativeWorld(
     }
 
     public Versioned<TopicOpened>? TopicAt(string topic, DateTimeOffset knownAt) => InForce(Topics, topic, knownAt);
+
+    /// <summary>The revisions of a topic's hypothesis set recorded at or before <paramref name="knownAt"/>.</summary>
+    public IReadOnlyList<Versioned<HypothesesRevised>> RevisionsAt(string topic, DateTimeOffset knownAt) =>
+        [.. (Revisions.GetValueOrDefault(topic) ?? []).Where(v => v.RecordedAt <= knownAt)];
 
     public Versioned<SourceRegistered>? SourceAt(string source, DateTimeOffset knownAt) => InForce(Sources, source, knownAt);
 

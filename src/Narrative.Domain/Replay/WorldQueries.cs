@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Narrative.Domain.Assessment;
 using Narrative.Domain.Coincidence;
+using Narrative.Domain.Hypotheses;
 using Narrative.Domain.Provenance;
 using Narrative.Domain.Timeline;
 using Narrative.Domain.Timing;
@@ -21,15 +22,17 @@ public static class WorldQueries
     public static DateTimeOffset EndOfDay(DateOnly date) =>
         new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1).AddTicks(-1);
 
-    public static AssessmentResult? Assess(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
+    public static AssessmentResult? Assess(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt, ScoringRules? rules = null)
     {
+        rules ??= ScoringRules.Default;
         if (Open(world, topic, asOf, knownAt) is not var (topicVersion, view))
         {
             return null;
         }
         var evidence = view.TopicItems(topic);
         var derived = view.DerivedFrom;
-        var origins = EvidenceOrigins.Build(topicVersion.Value.Hypotheses, evidence, derived);
+        var hypotheses = topicVersion.Value.Hypotheses;
+        var origins = EvidenceOrigins.Build(hypotheses, rules.Scorable(evidence), derived);
         var score = origins.Score;
         var judgement = Likelihood.Judge(origins, SensitivityAnalysis.FindFlipSet(origins));
         var scoredIds = score.Scored.Select(s => s.ItemId).ToHashSet(StringComparer.Ordinal);
@@ -53,7 +56,14 @@ public static class WorldQueries
             var from = derived[e.ItemId];
             list.Add(new EvidenceView(
                 e.ItemId, e.DocumentId, e.Source, e.Type, e.Claim, e.PublishedAt, e.Credibility, e.Reliability, e.Ratings,
-                d, from is not null, from, by.Count > 0, by, scoredIds.Contains(e.ItemId)));
+                d, from is not null, from, by.Count > 0, by, scoredIds.Contains(e.ItemId))
+            {
+                Lane = ScoringRules.LaneOf(e.Type),
+                Speaker = e.Speaker,
+                SpeakerReliability = e.SpeakerReliability,
+                Weight = Math.Round(AchScoring.Weight(e), 6),
+                Unrated = Unrated(hypotheses, e.Ratings),
+            });
         }
         view.UseRetractedTopicItems(topic);
         var used = view.Used.ToArray();
@@ -61,26 +71,48 @@ public static class WorldQueries
         var positions = ImmutableCollectionsMarshal.AsImmutableArray(used);
         return new AssessmentResult(
             topic, asOf, knownAt, positions.Length == 0 ? 0 : positions[^1], score.Leading, judgement.Likelihood, judgement.Probability,
-            judgement.Confidence, judgement.Basis, score.Hypotheses, list, positions);
+            judgement.Confidence, judgement.Basis, score.Hypotheses, list, positions)
+        {
+            Judgments = rules.IncludeJudgments ? "include" : "exclude",
+        };
+    }
+
+    private static IReadOnlyList<string> Unrated(IReadOnlyList<Hypothesis> hypotheses, IReadOnlyDictionary<string, string> ratings)
+    {
+        List<string>? unrated = null;
+        foreach (var h in hypotheses)
+        {
+            if (!Coverage.IsRated(ratings, h.Id))
+            {
+                (unrated ??= []).Add(h.Id);
+            }
+        }
+        return unrated ?? (IReadOnlyList<string>)[];
     }
 
     /// <summary>
     /// ACH step 6 at (asOf, knownAt): each scored claim removed in turn, the linchpins among them, and the smallest set
     /// of independent origins whose removal loses the lead.
     /// </summary>
-    public static SensitivityResult? Sensitivity(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
+    public static SensitivityResult? Sensitivity(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt, ScoringRules? rules = null)
     {
+        rules ??= ScoringRules.Default;
         if (Open(world, topic, asOf, knownAt) is not var (topicVersion, view))
         {
             return null;
         }
-        var origins = EvidenceOrigins.Build(topicVersion.Value.Hypotheses, view.TopicItems(topic), view.DerivedFrom);
+        var scorable = rules.Scorable(view.TopicItems(topic));
+        var origins = EvidenceOrigins.Build(topicVersion.Value.Hypotheses, scorable, view.DerivedFrom);
         view.UseRetractedTopicItems(topic);
         var claims = SensitivityAnalysis.Claims(origins);
         var leading = origins.Score.Leading;
         return new SensitivityResult(
             topic, asOf, knownAt, view.Used.Max(), leading, leading is null ? null : EvidenceOrigins.Margin(origins.Score.Hypotheses),
-            claims, [.. claims.Where(c => c.Linchpin).Select(c => c.Claim)], SensitivityAnalysis.FindFlipSet(origins));
+            claims, [.. claims.Where(c => c.Linchpin).Select(c => c.Claim)], SensitivityAnalysis.FindFlipSet(origins))
+        {
+            Judgments = rules.IncludeJudgments ? "include" : "exclude",
+            Ratings = RatingSensitivity.Analyse(topicVersion.Value.Hypotheses, scorable, view.DerivedFrom, origins),
+        };
     }
 
     /// <summary>The topic in force at knownAt and the view at (asOf, knownAt), with the topic's event counted as used.</summary>
@@ -93,6 +125,10 @@ public static class WorldQueries
         }
         var view = new View(world, WorldDate(asOf), knownAt);
         view.Used.Add(topicVersion.Position);
+        foreach (var r in world.RevisionsAt(topic, knownAt))
+        {
+            view.Used.Add(r.Position);
+        }
         return (topicVersion, view);
     }
 
@@ -157,9 +193,11 @@ public static class WorldQueries
             topic, t.PeriodStart, t.PeriodEnd, asOf, view.AsOf, IndependentSignals(view, topic), periods, window, knownAt, view.Used.Max());
     }
 
-    public static TimelineResult? Timeline(NarrativeWorld world, string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt)
+    public static TimelineResult? Timeline(NarrativeWorld world, string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt,
+        ScoringRules? rules = null)
     {
         ArgumentNullException.ThrowIfNull(world);
+        rules ??= ScoringRules.Default;
         var topicVersion = world.TopicAt(topic, knownAt);
         if (topicVersion is null)
         {
@@ -172,11 +210,12 @@ public static class WorldQueries
         // those counted so far. So a claim's first appearance, once found, never changes; the claims each step adds
         // are its causes when they carry any inconsistency; and adding their terms in appearance order gives the
         // very sums AchScoring.Score gives for that date.
-        var items = new View(world, DateOnly.MaxValue, knownAt).TopicItems(topic).ToList();
+        var items = rules.Scorable(new View(world, DateOnly.MaxValue, knownAt).TopicItems(topic)).ToList();
         items.Sort(EvidenceItem.AppearanceOrder);
         var claims = new HashSet<string>(StringComparer.Ordinal);
         var plain = new double[hypotheses.Count];
         var weighted = new double[hypotheses.Count];
+        var rated = new int[hypotheses.Count];
         var next = 0;
         List<string> Advance(DateOnly asOf)
         {
@@ -188,7 +227,7 @@ public static class WorldQueries
                 {
                     continue;
                 }
-                if (AchScoring.AddTerms(hypotheses, item, plain, weighted))
+                if (AchScoring.AddTerms(hypotheses, item, plain, weighted, rated))
                 {
                     causes.Add(item.ItemId);
                 }
@@ -198,12 +237,12 @@ public static class WorldQueries
 
         // The first point's causes are what changed since one step before it.
         Advance(from.AddDays(-days));
-        var robustness = new Robustness(world, topic, hypotheses, knownAt);
+        var robustness = new Robustness(world, topic, hypotheses, knownAt, rules);
         var points = new List<TimelinePoint>();
         for (var at = from; at <= to; at = at.AddDays(days))
         {
             var causes = Advance(at);
-            var ranked = AchScoring.Rank(hypotheses, plain, weighted);
+            var ranked = AchScoring.Rank(hypotheses, plain, weighted, rated, claims.Count);
             var leading = AchScoring.LeaderOf(ranked);
             var flip = robustness.At(at, leading);
             points.Add(new TimelinePoint(
@@ -211,7 +250,10 @@ public static class WorldQueries
                 ranked.ToImmutableSortedDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal),
                 points.Count > 0 && points[^1].Leading != leading, causes, flip?.Origins.Count, flip?.Exact));
         }
-        return new TimelineResult(topic, step == TimelineStep.Week ? "week" : "day", from, to, knownAt, points);
+        return new TimelineResult(topic, step == TimelineStep.Week ? "week" : "day", from, to, knownAt, points)
+        {
+            Judgments = rules.IncludeJudgments ? "include" : "exclude",
+        };
     }
 
     /// <summary>
@@ -219,7 +261,7 @@ public static class WorldQueries
     /// at the date (any topic), so it is read from that date's view; and since it only changes when something is
     /// published, it is read again only on dates after a publication.
     /// </summary>
-    private sealed class Robustness(NarrativeWorld world, string topic, IReadOnlyList<Hypothesis> hypotheses, DateTimeOffset knownAt)
+    private sealed class Robustness(NarrativeWorld world, string topic, IReadOnlyList<Hypothesis> hypotheses, DateTimeOffset knownAt, ScoringRules rules)
     {
         private readonly DateOnly[] _published = world.ItemList.Select(h => h.Recorded.PublishedAt).Order().ToArray();
         private FlipSet? _flip;
@@ -234,7 +276,7 @@ public static class WorldQueries
             else if (_readAt is not { } since || PublishedBetween(since, at))
             {
                 var view = new View(world, at, knownAt);
-                _flip = SensitivityAnalysis.FindFlipSet(EvidenceOrigins.Build(hypotheses, view.TopicItems(topic), view.DerivedFrom));
+                _flip = SensitivityAnalysis.FindFlipSet(EvidenceOrigins.Build(hypotheses, rules.Scorable(view.TopicItems(topic)), view.DerivedFrom));
                 _readAt = at;
             }
             return _flip;
@@ -255,14 +297,16 @@ public static class WorldQueries
     }
 
     /// <summary>World-time diff: what publication in (from, to] did to the topic, as known at <paramref name="knownAt"/>.</summary>
-    public static ChangesResult? Changes(NarrativeWorld world, string topic, DateOnly from, DateOnly to, DateTimeOffset knownAt) =>
-        Diff(world, topic, from, knownAt, to, knownAt);
+    public static ChangesResult? Changes(NarrativeWorld world, string topic, DateOnly from, DateOnly to, DateTimeOffset knownAt, ScoringRules? rules = null) =>
+        Diff(world, topic, from, knownAt, to, knownAt, rules ?? ScoringRules.Default);
 
     /// <summary>System-time diff: what was recorded in (knownFrom, knownTo] changed about the topic as of <paramref name="asOf"/>.</summary>
-    public static ChangesResult? Changes(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownFrom, DateTimeOffset knownTo) =>
-        Diff(world, topic, WorldDate(asOf), knownFrom, WorldDate(asOf), knownTo);
+    public static ChangesResult? Changes(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownFrom, DateTimeOffset knownTo,
+        ScoringRules? rules = null) =>
+        Diff(world, topic, WorldDate(asOf), knownFrom, WorldDate(asOf), knownTo, rules ?? ScoringRules.Default);
 
-    private static ChangesResult? Diff(NarrativeWorld world, string topic, DateOnly asOfBefore, DateTimeOffset knownBefore, DateOnly asOfAfter, DateTimeOffset knownAfter)
+    private static ChangesResult? Diff(NarrativeWorld world, string topic, DateOnly asOfBefore, DateTimeOffset knownBefore, DateOnly asOfAfter, DateTimeOffset knownAfter,
+        ScoringRules rules)
     {
         ArgumentNullException.ThrowIfNull(world);
         var topicAfter = world.TopicAt(topic, knownAfter);
@@ -277,8 +321,12 @@ public static class WorldQueries
 
         var added = after.Values.Where(i => !before.ContainsKey(i.ItemId)).Order(EvidenceItem.AppearanceOrder).Select(Changed).ToList();
         var removed = before.Values.Where(i => !after.ContainsKey(i.ItemId)).Order(EvidenceItem.AppearanceOrder).Select(Changed).ToList();
+        // A revision adds and removes hypotheses (and fills split products in); only the hypotheses on both sides can have
+        // been re-rated, so a revision is reported as a revision, not as evidence.
+        var common = topicBefore.Value.Hypotheses.Select(h => h.Id).Intersect(topicAfter.Value.Hypotheses.Select(h => h.Id), StringComparer.Ordinal)
+            .ToHashSet(StringComparer.Ordinal);
         var rerated = before.Values
-            .Where(b => after.TryGetValue(b.ItemId, out var a) && (a.Credibility != b.Credibility || !SameRatings(a.Ratings, b.Ratings)))
+            .Where(b => after.TryGetValue(b.ItemId, out var a) && (a.Credibility != b.Credibility || !SameRatings(a.Ratings, b.Ratings, common)))
             .Order(EvidenceItem.AppearanceOrder)
             .Select(b =>
             {
@@ -287,21 +335,31 @@ public static class WorldQueries
                     world.Items[b.ItemId].VersionAt(knownAfter)?.Reason);
             })
             .ToList();
-        var scoreBefore = AchScoring.Score(topicBefore.Value.Hypotheses, before.Values);
-        var scoreAfter = AchScoring.Score(topicAfter.Value.Hypotheses, after.Values);
+        var scoreBefore = AchScoring.Score(topicBefore.Value.Hypotheses, rules.Scorable([.. before.Values]));
+        var scoreAfter = AchScoring.Score(topicAfter.Value.Hypotheses, rules.Scorable([.. after.Values]));
         var scores = scoreAfter.Hypotheses
             .OrderBy(h => h.Id, StringComparer.Ordinal)
             .Select(h =>
             {
                 var b = scoreBefore.Hypotheses.FirstOrDefault(x => x.Id == h.Id);
-                return new ScoreChange(h.Id, b?.Inconsistency ?? 0, h.Inconsistency, b?.WeightedInconsistency ?? 0, h.WeightedInconsistency);
+                return new ScoreChange(h.Id, b?.Inconsistency ?? 0, h.Inconsistency, b?.WeightedInconsistency ?? 0, h.WeightedInconsistency) { New = b is null };
             })
             .ToList();
-        return new ChangesResult(topic, asOfBefore, asOfAfter, knownBefore, knownAfter, added, removed, rerated, scores, scoreBefore.Leading, scoreAfter.Leading);
+        var revisions = (world.Revisions.GetValueOrDefault(topic) ?? [])
+            .Where(r => r.RecordedAt > knownBefore && r.RecordedAt <= knownAfter)
+            .Select(r => new HypothesisRevisionView(r.Position, r.RecordedAt, r.Value.Reason, [.. r.Value.Added.Select(h => h.Id)], r.Value.Retired, r.Value.Splits))
+            .ToList();
+        var retired = topicBefore.Value.Hypotheses.Select(h => h.Id).Where(id => !common.Contains(id)).ToList();
+        return new ChangesResult(topic, asOfBefore, asOfAfter, knownBefore, knownAfter, added, removed, rerated, scores, scoreBefore.Leading, scoreAfter.Leading)
+        {
+            Revisions = revisions,
+            RetiredHypotheses = retired,
+            Judgments = rules.IncludeJudgments ? "include" : "exclude",
+        };
     }
 
-    private static bool SameRatings(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
-        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+    private static bool SameRatings(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b, IReadOnlySet<string> hypotheses) =>
+        hypotheses.All(h => a.GetValueOrDefault(h) == b.GetValueOrDefault(h));
 
     /// <summary>The visible slice of the world at one (asOf date, knownAt), with the positions it drew on.</summary>
     private sealed class View
@@ -338,10 +396,11 @@ public static class WorldQueries
                     continue;
                 }
                 var reliability = _sources.Get(r.Source)?.Value.Reliability ?? "F";
-                visible.Add(stable[i] is { } same && same.Reliability == reliability
+                var speakerReliability = r.Speaker is null ? null : _sources.Get(r.Speaker)?.Value.Reliability ?? "F";
+                visible.Add(stable[i] is { } same && same.Reliability == reliability && same.SpeakerReliability == speakerReliability
                     ? same
                     : new EvidenceItem(r.ItemId, r.DocumentId, r.Source, reliability, r.PublishedAt, history.Position,
-                        r.Topic, r.Type, r.Claim, version.Credibility, version.Ratings, r.Rebuts));
+                        r.Topic, r.Type, r.Claim, version.Credibility, version.Ratings, r.Rebuts, r.Speaker, speakerReliability));
                 _histories.Add(history);
             }
             Visible = visible;
@@ -367,15 +426,30 @@ public static class WorldQueries
 
         public IReadOnlyDictionary<string, string?> DerivedFrom => _derived ??= ProvenanceAnalysis.DerivedFrom(Visible, Cites);
 
-        /// <summary>The topic's visible items; marks their events (and their sources and documents) as used.</summary>
+        /// <summary>
+        /// The topic's visible items, with split hypotheses' inherited ratings filled in; marks their events (and their
+        /// sources and documents) as used.
+        /// </summary>
         public IReadOnlyList<EvidenceItem> TopicItems(string topic)
         {
+            var splits = HypothesisRevision.Splits(_world.RevisionsAt(topic, _knownAt).Select(r => r.Value));
+            // Items share a few hundred ratings objects; each is filled in once.
+            var inherited = new Dictionary<IReadOnlyDictionary<string, string>, IReadOnlyDictionary<string, string>>(ReferenceEqualityComparer.Instance);
             var items = new List<EvidenceItem>(Visible.Count);
             for (var i = 0; i < Visible.Count; i++)
             {
                 if (Visible[i].Topic == topic)
                 {
-                    items.Add(Visible[i]);
+                    var item = Visible[i];
+                    if (splits.Count > 0)
+                    {
+                        if (!inherited.TryGetValue(item.Ratings, out var ratings))
+                        {
+                            inherited[item.Ratings] = ratings = HypothesisRevision.Inherit(item.Ratings, splits);
+                        }
+                        item = ReferenceEquals(ratings, item.Ratings) ? item : item with { Ratings = ratings };
+                    }
+                    items.Add(item);
                     Use(_histories[i]);
                 }
             }
@@ -397,6 +471,10 @@ public static class WorldQueries
             if (_sources.Get(h.Recorded.Source) is { } s)
             {
                 Used.Add(s.Position);
+            }
+            if (h.Recorded.Speaker is { } speaker && _sources.Get(speaker) is { } sp)
+            {
+                Used.Add(sp.Position);
             }
             if (_documents.Get(h.Recorded.DocumentId) is { } d)
             {

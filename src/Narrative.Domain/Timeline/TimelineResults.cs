@@ -18,7 +18,11 @@ public sealed record TimelinePoint(
     DateOnly At, string? Leading, IReadOnlyDictionary<string, double> Scores, bool Changed, IReadOnlyList<string> Causes,
     int? Robustness, bool? RobustnessExact);
 
-public sealed record TimelineResult(string Topic, string Step, DateOnly From, DateOnly To, DateTimeOffset KnownAt, IReadOnlyList<TimelinePoint> Points);
+public sealed record TimelineResult(string Topic, string Step, DateOnly From, DateOnly To, DateTimeOffset KnownAt, IReadOnlyList<TimelinePoint> Points)
+{
+    /// <summary><c>exclude</c> (judgments not scored, the default) or <c>include</c>.</summary>
+    public string Judgments { get; init; } = "exclude";
+}
 
 public sealed record ChangedItem(string ItemId, string DocumentId, string Claim, DateOnly PublishedAt);
 
@@ -30,7 +34,14 @@ public sealed record ScoreChange(
     string Hypothesis, double InconsistencyBefore, double InconsistencyAfter, double WeightedBefore, double WeightedAfter)
 {
     public double Delta => WeightedAfter - WeightedBefore;
+
+    /// <summary>The hypothesis was not in the set before (a revision added it): its "before" figures are no score.</summary>
+    public bool New { get; init; }
 }
+
+/// <summary>A revision of the hypothesis set recorded in the diff's system-time span: reported as a revision, not as evidence.</summary>
+public sealed record HypothesisRevisionView(long Position, DateTimeOffset RecordedAt, string Reason, IReadOnlyList<string> Added,
+    IReadOnlyList<string> Retired, IReadOnlyList<HypothesisSplit> Splits);
 
 /// <summary>
 /// A diff between two (asOf, knownAt) points of one topic: a world-time diff keeps knownAt fixed, a system-time
@@ -39,4 +50,12 @@ public sealed record ScoreChange(
 public sealed record ChangesResult(
     string Topic, DateOnly AsOfBefore, DateOnly AsOfAfter, DateTimeOffset KnownBefore, DateTimeOffset KnownAfter,
     IReadOnlyList<ChangedItem> Added, IReadOnlyList<ChangedItem> Retracted, IReadOnlyList<ReratedItem> Rerated,
-    IReadOnlyList<ScoreChange> Scores, string? LeadingBefore, string? LeadingAfter);
+    IReadOnlyList<ScoreChange> Scores, string? LeadingBefore, string? LeadingAfter)
+{
+    public IReadOnlyList<HypothesisRevisionView> Revisions { get; init; } = [];
+
+    /// <summary>Hypotheses in the set before and not after (retired or split).</summary>
+    public IReadOnlyList<string> RetiredHypotheses { get; init; } = [];
+
+    public string Judgments { get; init; } = "exclude";
+}
