@@ -100,7 +100,9 @@ public static class NarrativeHosting
                 r.PublishEvent<ItemRecorded>();
                 r.PublishEvent<ItemRerated>();
                 r.PublishEvent<ItemRetracted>();
+                r.PublishEvent<SignpostSet>();
             });
+            services.AddHostedService<Reactions.SignpostClock>();
         }
 
         services.AddSingleton(sp => new EventLog(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<NpgsqlDataSource>()));

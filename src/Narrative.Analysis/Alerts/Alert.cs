@@ -11,7 +11,11 @@ namespace Narrative.Analysis.Alerts;
 /// </summary>
 public sealed record Alert(
     string Kind, string Topic, string? From, string? To, string? FromLabel, string? ToLabel, DateOnly AsOf,
-    IReadOnlyList<string> Causes, IReadOnlyDictionary<string, double> Scores, string CausationId, string? Summary = null, SignalTiming? Timing = null);
+    IReadOnlyList<string> Causes, IReadOnlyDictionary<string, double> Scores, string CausationId, string? Summary = null, SignalTiming? Timing = null)
+{
+    /// <summary>The signpost a <c>signpost-matched</c> or <c>signpost-expired</c> alert is about (To is its hypothesis).</summary>
+    public string? Signpost { get; init; }
+}
 
 /// <summary>A signal published <see cref="DaysBefore"/> days before the aid decision <see cref="Milestone"/>.</summary>
 public sealed record SignalTiming(string ItemId, DateOnly PublishedAt, string Milestone, string MilestoneLabel, DateOnly MilestoneAt, int DaysBefore);

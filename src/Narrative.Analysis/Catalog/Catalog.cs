@@ -87,6 +87,16 @@ public static class Catalog
                 },
             },
             ItemRetracted x => new("update catalog.items set retracted = true where item_id = $1", conn, tx) { Parameters = { new() { Value = x.ItemId } } },
+            SourceRegraded g => new("update catalog.sources set reliability = $2 where source_id = $1", conn, tx)
+                { Parameters = { new() { Value = g.SourceId }, new() { Value = g.Reliability } } },
+            HypothesesRevised h => new("update catalog.topics set hypotheses = array(select x from unnest(hypotheses) x where x <> all($2)) || $3 where topic_id = $1", conn, tx)
+            {
+                Parameters =
+                {
+                    new() { Value = h.TopicId }, new() { Value = h.Retired.Concat(h.Splits.Select(s => s.From)).ToArray() },
+                    new() { Value = h.Added.Select(a => a.Id).ToArray() },
+                },
+            },
             _ => throw new ArgumentException($"The catalog does not track {e.GetType().Name}"),
         };
         await using (cmd) await cmd.ExecuteNonQueryAsync(ct);

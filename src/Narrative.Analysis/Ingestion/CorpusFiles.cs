@@ -3,7 +3,13 @@ using Narrative.Domain.Corpus;
 
 namespace Narrative.Analysis.Ingestion;
 
-public enum CorpusKind { Source, Topic, ContextPeriod, Document }
+public enum CorpusKind { Source, Topic, Revision, ContextPeriod, Signpost, Document }
+
+/// <summary>A revision of <paramref name="Topic"/>'s hypotheses, from <c>topics/&lt;topic&gt;/revisions.json</c>.</summary>
+public sealed record TopicRevisionInput(string Topic, HypothesisRevisionInput Revision);
+
+/// <summary>A signpost on <paramref name="Topic"/>, from <c>topics/&lt;topic&gt;/signposts.json</c>.</summary>
+public sealed record TopicSignpostInput(string Topic, SignpostInput Signpost);
 
 /// <summary>
 /// One thing to ingest, read from a file. <see cref="Errors"/> is set (and <see cref="Input"/> null) when the file could
@@ -12,9 +18,9 @@ public enum CorpusKind { Source, Topic, ContextPeriod, Document }
 public sealed record CorpusEntry(string File, CorpusKind Kind, string Id, object? Input, int SizeBytes, IReadOnlyList<FieldError>? Errors = null);
 
 /// <summary>
-/// Reads files and folders in the corpus layout (sources.json, topics/*.json, context.json, documents/*.json, or
-/// loose document files) and orders them so every reference points backwards: sources, topics and context periods
-/// first, then documents so that cited documents and rebutted items come before the documents that name them.
+/// Reads files and folders in the corpus layout (sources.json, topics/*.json, topics/&lt;topic&gt;/revisions.json and
+/// signposts.json, context.json, documents/*.json, or loose document files) and orders them so every reference points
+/// backwards: sources, topics, revisions (in file order), context periods and signposts first, then documents so that cited documents and rebutted items come before the documents that name them.
 /// </summary>
 public static class CorpusFiles
 {
@@ -39,6 +45,11 @@ public static class CorpusFiles
         if (name == "sources.json") return Many<SourceInput>(file, bytes, CorpusKind.Source, s => s.Id);
         if (name == "context.json") return Many<ContextPeriodInput>(file, bytes, CorpusKind.ContextPeriod, c => c.Id);
         if (dir == "topics") return [One<TopicInput>(file, bytes, CorpusKind.Topic, t => t.Id)];
+        var parent = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(file))) ?? "";
+        if (parent == "topics" && name == "revisions.json")
+            return Many<HypothesisRevisionInput>(file, bytes, CorpusKind.Revision, _ => dir).Select(e => e with { Input = e.Input is HypothesisRevisionInput r ? new TopicRevisionInput(dir, r) : null });
+        if (parent == "topics" && name == "signposts.json")
+            return Many<SignpostInput>(file, bytes, CorpusKind.Signpost, s => s.Id).Select(e => e with { Input = e.Input is SignpostInput s ? new TopicSignpostInput(dir, s) : null });
         if (name.Equals("package.json", StringComparison.Ordinal) || name.EndsWith(".lock.json", StringComparison.Ordinal)) return [];
         return [One<DocumentInput>(file, bytes, CorpusKind.Document, d => d.Id)];
     }

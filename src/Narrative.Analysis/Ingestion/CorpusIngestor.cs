@@ -19,6 +19,8 @@ public sealed class CorpusIngestor(IngestionService ingestion)
                 SourceInput s => await ingestion.RegisterSourceAsync(s, who, ct),
                 TopicInput t => await ingestion.OpenTopicAsync(t, who, ct),
                 ContextPeriodInput c => await ingestion.RecordContextPeriodAsync(c, who, ct),
+                TopicRevisionInput r => await ingestion.ReviseHypothesesAsync(r.Topic, r.Revision, who, ct),
+                TopicSignpostInput p => await ingestion.SetSignpostAsync(p.Topic, p.Signpost, who, ct),
                 DocumentInput d => await ingestion.IngestDocumentAsync(d, e.SizeBytes, who, ct),
                 _ => throw new InvalidOperationException($"Unknown corpus entry {e.Input.GetType().Name}"),
             };
@@ -45,6 +47,8 @@ public sealed class CorpusIngestor(IngestionService ingestion)
                 SourceInput s => known.Add(SourceValidator.Validate(s)),
                 TopicInput t => known.Add(TopicValidator.Validate(t)),
                 ContextPeriodInput c => ContextPeriodValidator.Validate(c).Errors,
+                TopicRevisionInput r => known.Add(r),
+                TopicSignpostInput p => known.Add(p),
                 DocumentInput d => known.Add(DocumentValidator.Validate(d, known.Snapshot(), today, e.SizeBytes)),
                 _ => [],
             };

@@ -21,6 +21,8 @@ public static class CorpusJson
         _ when type == typeof(TopicInput) => InputShapes.Topic,
         _ when type == typeof(SourceInput) => InputShapes.Source,
         _ when type == typeof(ContextPeriodInput) => InputShapes.ContextPeriod,
+        _ when type == typeof(HypothesisRevisionInput) => InputShapes.HypothesisRevision,
+        _ when type == typeof(SignpostInput) => InputShapes.Signpost,
         _ => throw new ArgumentException($"No corpus shape for {type.Name}", nameof(type)),
     };
 

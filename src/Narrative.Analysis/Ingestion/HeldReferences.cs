@@ -15,7 +15,7 @@ public sealed record ReferenceQuery(
         var docs = entries.Select(e => e.Input).OfType<DocumentInput>().ToList();
         var items = docs.SelectMany(d => d.Items ?? []).Where(i => i is not null).ToList();
         return new ReferenceQuery(
-            Distinct(docs.Select(d => d.Source)),
+            Distinct(docs.Select(d => d.Source).Concat(items.Select(i => i.Speaker))),
             Distinct(items.Select(i => i.Topic)),
             Distinct(docs.SelectMany(d => (d.Cites ?? []).Append(d.Id))),
             Distinct(items.SelectMany(i => (i.Rebuts ?? []).Append(i.Id))));

@@ -71,8 +71,23 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
         }
     }
 
-    public Task<IngestResult> RegisterSourceAsync(SourceInput input, IngestContext who, CancellationToken ct) =>
-        RegisterAsync(SourceValidator.Validate(input), input.Id, Catalog.CatalogKind.Source, s => NarrativeEventTypes.SourceStream(s.SourceId), who, ct);
+    /// <summary>
+    /// Registers a source, or regrades a held one: a body whose reliability differs from the held grade appends a
+    /// <see cref="SourceRegraded"/> (it needs a reason). The same regrade posted again writes nothing.
+    /// </summary>
+    public async Task<IngestResult> RegisterSourceAsync(SourceInput input, IngestContext who, CancellationToken ct)
+    {
+        if (Slugs.IsValid(input.Id) && await MethodWrites.RegradeAsync(store, input, who, ct) is { } regraded) return regraded;
+        return await RegisterAsync(SourceValidator.Validate(input), input.Id, Catalog.CatalogKind.Source, s => NarrativeEventTypes.SourceStream(s.SourceId), who, ct);
+    }
+
+    /// <summary>Appends a revision of the topic's hypothesis set (<c>POST /api/topics/{topic}/hypotheses</c>).</summary>
+    public Task<IngestResult> ReviseHypothesesAsync(string topic, HypothesisRevisionInput input, IngestContext who, CancellationToken ct) =>
+        MethodWrites.ReviseHypothesesAsync(store, topic, input, who, ct);
+
+    /// <summary>Sets a signpost on a topic (<c>POST /api/topics/{topic}/signposts</c>).</summary>
+    public Task<IngestResult> SetSignpostAsync(string topic, SignpostInput input, IngestContext who, CancellationToken ct) =>
+        MethodWrites.SetSignpostAsync(store, topic, input, who, ct);
 
     public Task<IngestResult> OpenTopicAsync(TopicInput input, IngestContext who, CancellationToken ct) =>
         RegisterAsync(TopicValidator.Validate(input), input.Id, Catalog.CatalogKind.Topic, t => NarrativeEventTypes.TopicStream(t.TopicId), who, ct);
@@ -117,6 +132,14 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
         Log.Information("Corrected document {DocumentId}: {Count} correction events ({Reason})", documentId, events.Count, input.Reason);
         return created;
     }
+
+    internal static Task<IngestResult> FinishWriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IngestContext who, IngestResult result, CancellationToken ct) =>
+        FinishAsync(conn, tx, who, result, ct);
+
+    internal static Task<long?> AppliedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string stream, Guid eventId, CancellationToken ct) =>
+        AppliedVersionAsync(conn, tx, stream, eventId, ct);
+
+    internal static EventMetadata MetaOf(IngestContext who) => Meta(who);
 
     private static Guid CorrectionId(string stream, string fingerprint, string? itemId) => DeterministicId($"{stream}|correction|{fingerprint}|{itemId}");
 
@@ -183,7 +206,7 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
     {
         var items = input.Items ?? [];
         var known = await Catalog.Catalog.LoadAsync(conn, tx,
-            [input.Source ?? ""],
+            items.Select(i => i?.Speaker).OfType<string>().Append(input.Source ?? ""),
             items.Select(i => i?.Topic ?? ""),
             (input.Cites ?? []).Append(input.Id ?? ""),
             items.SelectMany(i => (i?.Rebuts ?? []).Append(i?.Id ?? "")),

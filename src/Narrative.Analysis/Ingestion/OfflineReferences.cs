@@ -31,6 +31,27 @@ internal sealed class OfflineReferences(KnownReferences held)
         return v.Errors;
     }
 
+    public IReadOnlyList<FieldError> Add(TopicRevisionInput r)
+    {
+        if (!_topics.TryGetValue(r.Topic, out var topic))
+            return [new FieldError("$", ErrorCodes.UnknownTopic, $"Topic '{r.Topic}' is not open.")];
+        var v = HypothesisRevisionValidator.Validate(r.Topic, r.Revision, topic.Hypotheses);
+        if (v.IsValid)
+        {
+            var leaving = v.Value!.Retired.Concat(v.Value.Splits.Select(s => s.From)).ToHashSet(StringComparer.Ordinal);
+            _topics[r.Topic] = topic with
+            {
+                Hypotheses = topic.Hypotheses.Where(h => !leaving.Contains(h)).Concat(v.Value.Added.Select(h => h.Id)).ToImmutableHashSet(),
+            };
+        }
+        return v.Errors;
+    }
+
+    public IReadOnlyList<FieldError> Add(TopicSignpostInput p) =>
+        _topics.TryGetValue(p.Topic, out var topic)
+            ? SignpostValidator.Validate(p.Topic, p.Signpost, topic.Hypotheses).Errors
+            : [new FieldError("$", ErrorCodes.UnknownTopic, $"Topic '{p.Topic}' is not open.")];
+
     public IReadOnlyList<FieldError> Add(Validated<IngestedDocument> v)
     {
         if (!v.IsValid) return v.Errors;

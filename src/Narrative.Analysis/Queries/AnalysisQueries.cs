@@ -3,6 +3,7 @@ using Narrative.Domain.Assessment;
 using Narrative.Domain.Coincidence;
 using Narrative.Domain.Provenance;
 using Narrative.Domain.Replay;
+using Narrative.Domain.Signposts;
 using Narrative.Domain.Timeline;
 using Narrative.Domain.Timing;
 using Npgsql;
@@ -31,11 +32,21 @@ public sealed class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = Anal
     private async Task<NarrativeWorld> TopicWorldAsync(string topic, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         Cache is null ? await _slice.ForTopicAsync(topic, asOf, knownAt, ct) : await Cache.WorldAsync(topic, ct);
 
-    public async Task<AssessmentResult?> AssessAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
-        WorldQueries.Assess(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
+    public Task<AssessmentResult?> AssessAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        AssessAsync(topic, asOf, knownAt, ScoringRules.Default, ct);
 
-    public async Task<SensitivityResult?> SensitivityAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
-        WorldQueries.Sensitivity(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
+    public async Task<AssessmentResult?> AssessAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, ScoringRules rules, CancellationToken ct) =>
+        WorldQueries.Assess(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt, rules);
+
+    public Task<SensitivityResult?> SensitivityAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        SensitivityAsync(topic, asOf, knownAt, ScoringRules.Default, ct);
+
+    public async Task<SensitivityResult?> SensitivityAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, ScoringRules rules, CancellationToken ct) =>
+        WorldQueries.Sensitivity(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt, rules);
+
+    /// <summary>The topic's signposts and their status at (asOf, knownAt).</summary>
+    public async Task<SignpostsResult?> SignpostsAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
+        SignpostRules.StatusAt(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
 
     public async Task<CoincidenceResult?> CoincidenceAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         WorldQueries.Coincidence(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt);
@@ -46,17 +57,28 @@ public sealed class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = Anal
     public async Task<ProvenanceResult> ProvenanceAsync(string claim, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         WorldQueries.Provenance(await _slice.ForClaimAsync(claim, WorldQueries.WorldDate(asOf), knownAt, ct), claim, asOf, knownAt);
 
-    public async Task<TimelineResult?> TimelineAsync(string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt, CancellationToken ct) =>
-        WorldQueries.Timeline(await TopicWorldAsync(topic, to, knownAt, ct), topic, from, to, step, knownAt);
+    public Task<TimelineResult?> TimelineAsync(string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt, CancellationToken ct) =>
+        TimelineAsync(topic, from, to, step, knownAt, ScoringRules.Default, ct);
+
+    public async Task<TimelineResult?> TimelineAsync(string topic, DateOnly from, DateOnly to, TimelineStep step, DateTimeOffset knownAt, ScoringRules rules,
+        CancellationToken ct) =>
+        WorldQueries.Timeline(await TopicWorldAsync(topic, to, knownAt, ct), topic, from, to, step, knownAt, rules);
 
     /// <summary>World-time changes: what was published in (from, to].</summary>
-    public async Task<ChangesResult?> ChangesAsync(string topic, DateOnly from, DateOnly to, DateTimeOffset knownAt, CancellationToken ct) =>
-        WorldQueries.Changes(await TopicWorldAsync(topic, to > from ? to : from, knownAt, ct), topic, from, to, knownAt);
+    public Task<ChangesResult?> ChangesAsync(string topic, DateOnly from, DateOnly to, DateTimeOffset knownAt, CancellationToken ct) =>
+        ChangesAsync(topic, from, to, knownAt, ScoringRules.Default, ct);
+
+    public async Task<ChangesResult?> ChangesAsync(string topic, DateOnly from, DateOnly to, DateTimeOffset knownAt, ScoringRules rules, CancellationToken ct) =>
+        WorldQueries.Changes(await TopicWorldAsync(topic, to > from ? to : from, knownAt, ct), topic, from, to, knownAt, rules);
 
     /// <summary>System-time changes: what was recorded in (knownFrom, knownTo] changed about the picture as of asOf.</summary>
-    public async Task<ChangesResult?> ChangesAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownFrom, DateTimeOffset knownTo, CancellationToken ct) =>
+    public Task<ChangesResult?> ChangesAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownFrom, DateTimeOffset knownTo, CancellationToken ct) =>
+        ChangesAsync(topic, asOf, knownFrom, knownTo, ScoringRules.Default, ct);
+
+    public async Task<ChangesResult?> ChangesAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownFrom, DateTimeOffset knownTo, ScoringRules rules,
+        CancellationToken ct) =>
         WorldQueries.Changes(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownFrom > knownTo ? knownFrom : knownTo, ct),
-            topic, asOf, knownFrom, knownTo);
+            topic, asOf, knownFrom, knownTo, rules);
 
     public async Task<IReadOnlyList<TopicSummary>> TopicsAsync(CancellationToken ct)
     {

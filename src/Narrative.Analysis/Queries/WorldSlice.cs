@@ -54,7 +54,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
     // The item's own ratings are its first version; re-ratings are read separately (they are rare).
     private const string ItemColumns = """
         item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, occurred_at, rebuts,
-        retracted_position, retracted_at, retraction_reason, ratings::text as ratings, credibility
+        retracted_position, retracted_at, retraction_reason, ratings::text as ratings, credibility, speaker
         """;
 
     private async Task<(NarrativeWorld World, ReadModelState State)> LoadAsync(string itemSql, string key, DateOnly asOf, DateTimeOffset knownAt,
@@ -70,7 +70,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         {
             BatchCommands =
             {
-                new($"select topic_id, position, recorded_at, title, period_start, period_end, hypotheses::text from {S}.topics where recorded_at <= $1 order by position")
+                new($"select topic_id, position, recorded_at, title, period_start, period_end, hypotheses::text, revision::text from {S}.topics where recorded_at <= $1 order by position")
                     { Parameters = { new() { Value = knownAt } } },
                 new($"select source_id, position, recorded_at, name, kind, reliability, rationale from {S}.sources where recorded_at <= $1 order by position")
                     { Parameters = { new() { Value = knownAt } } },
@@ -78,8 +78,12 @@ public sealed class WorldSlice(NpgsqlDataSource db)
                     { Parameters = { new() { Value = knownAt } } },
                 new(itemSql) { Parameters = { new() { Value = key }, new() { Value = asOf }, new() { Value = knownAt } } },
                 new(ReadModelState.Sql),
+                new($"select topic, position, recorded_at, kind, data::text from {S}.signposts where topic = $1 and recorded_at <= $2 order by position")
+                    { Parameters = { new() { Value = key }, new() { Value = knownAt } } },
             },
         };
+        var revisions = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<HypothesesRevised>>>(StringComparer.Ordinal);
+        var signposts = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<object>>>(StringComparer.Ordinal);
         ReadModelState state;
         var topics = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<TopicOpened>>>(StringComparer.Ordinal);
         var sources = ImmutableDictionary.CreateBuilder<string, ImmutableList<Versioned<SourceRegistered>>>(StringComparer.Ordinal);
@@ -97,9 +101,14 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         await using (var r = await batch.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
+            {
                 Add(topics, r.GetString(0), new Versioned<TopicOpened>(r.GetInt64(1), At(r, 2), new TopicOpened(r.GetString(0), r.GetString(3),
                     r.GetFieldValue<DateOnly>(4), r.GetFieldValue<DateOnly>(5),
                     JsonSerializer.Deserialize<List<Hypothesis>>(r.GetString(6), NarrativeEvents.Json)!)));
+                if (Text(r, 7) is { } revision)
+                    Add(revisions, r.GetString(0), new Versioned<HypothesesRevised>(r.GetInt64(1), At(r, 2),
+                        JsonSerializer.Deserialize<HypothesesRevised>(revision, NarrativeEvents.Json)!));
+            }
             await r.NextResultAsync(ct);
             while (await r.ReadAsync(ct))
                 Add(sources, r.GetString(0), new Versioned<SourceRegistered>(r.GetInt64(1), At(r, 2),
@@ -114,11 +123,19 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             {
                 var item = new ItemRecorded(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(6), r.GetString(3), r.GetString(4),
                     r.GetString(5), "", null, null, r.IsDBNull(9) ? null : r.GetFieldValue<DateOnly>(9),
-                    r.GetInt32(15), Ratings(r.GetString(14)), r.GetFieldValue<string[]>(10), null);
+                    r.GetInt32(15), Ratings(r.GetString(14)), r.GetFieldValue<string[]>(10), null, Text(r, 16));
                 recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(11) ? null : r.GetInt64(11), r.IsDBNull(12) ? null : At(r, 12), Text(r, 13)));
             }
             await r.NextResultAsync(ct);
             state = await ReadModelState.ReadAsync(r, ct);
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+                Add(signposts, r.GetString(0), new Versioned<object>(r.GetInt64(1), At(r, 2), r.GetString(3) switch
+                {
+                    "set" => JsonSerializer.Deserialize<SignpostSet>(r.GetString(4), NarrativeEvents.Json)!,
+                    "matched" => JsonSerializer.Deserialize<SignpostMatched>(r.GetString(4), NarrativeEvents.Json)!,
+                    _ => (object)JsonSerializer.Deserialize<SignpostExpired>(r.GetString(4), NarrativeEvents.Json)!,
+                }));
         }
 
         // Re-ratings recorded by knownAt (every one counts among the events an answer used, as in the replay).
@@ -180,7 +197,11 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             items[item.ItemId] = new ItemHistory(item, position, at, versions.ToImmutable(),
                 retractedPosition is { } p ? new ItemRetraction(p, retractedAt!.Value, reason ?? "") : null);
         }
-        return (new NarrativeWorld(sources.ToImmutable(), topics.ToImmutable(), periods.ToImmutable(), documents.ToImmutable(), items.ToImmutable(), 0), state);
+        return (new NarrativeWorld(sources.ToImmutable(), topics.ToImmutable(), periods.ToImmutable(), documents.ToImmutable(), items.ToImmutable(), 0)
+        {
+            Revisions = revisions.ToImmutable(),
+            Signposts = signposts.ToImmutable(),
+        }, state);
     }
 
     private static void Add<T>(ImmutableDictionary<string, ImmutableList<Versioned<T>>>.Builder map, string id, Versioned<T> v) =>

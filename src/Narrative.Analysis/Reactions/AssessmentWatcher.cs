@@ -51,8 +51,9 @@ public static class AssessmentWatcher
         if (await LaterInAppendAsync(ctx, itemTypes, topic, ct)) return null;
 
         var events = await ReactionLog.ReadAsync(ctx,
-            "(e.type = any($3) and e.data->>'topic' = $4) or (e.type = $5 and e.stream_id = $6) or e.type = $7",
-            [itemTypes, topic, ReactionLog.TypeName<TopicOpened>(ctx), NarrativeEventTypes.TopicStream(topic), ReactionLog.TypeName<SourceRegistered>(ctx)], ct);
+            "(e.type = any($3) and e.data->>'topic' = $4) or (e.type = any($5) and e.stream_id = $6) or e.type = any($7)",
+            [itemTypes, topic, new[] { ReactionLog.TypeName<TopicOpened>(ctx), ReactionLog.TypeName<HypothesesRevised>(ctx) },
+                NarrativeEventTypes.TopicStream(topic), new[] { ReactionLog.TypeName<SourceRegistered>(ctx), ReactionLog.TypeName<SourceRegraded>(ctx) }], ct);
         var before = Leader(events.Where(e => !SameAppend(ctx, e)), topic, ctx.Now);
         var after = Leader(events, topic, ctx.Now);
         if (after is null || before?.Id == after.Id) return null;

@@ -11,8 +11,8 @@ public static class NarrativeReactions
 {
     /// <summary>The handler classes, for Wolverine's discovery.</summary>
     public static IReadOnlyList<Type> Handlers { get; } =
-        [typeof(CoincidenceDetector), typeof(ProvenanceLinker), typeof(ContradictionFlagger), typeof(AssessmentWatcher), typeof(AlertHandler), typeof(WebhookSender)];
+        [typeof(CoincidenceDetector), typeof(ProvenanceLinker), typeof(ContradictionFlagger), typeof(AssessmentWatcher), typeof(SignpostWatcher), typeof(AlertHandler), typeof(WebhookSender)];
 
     public static IReadOnlyList<string> Names { get; } =
-        [CoincidenceDetector.Name, ProvenanceLinker.Name, ContradictionFlagger.Name, AssessmentWatcher.Name];
+        [CoincidenceDetector.Name, ProvenanceLinker.Name, ContradictionFlagger.Name, AssessmentWatcher.Name, SignpostWatcher.Name];
 }

@@ -59,7 +59,7 @@ public sealed partial class AnalysisProjection
         {
             if (e.Type.SequenceEqual(_itemRecorded) && TryAddItem(e)) return;
             var data = NarrativeEvents.Deserialize(Encoding.UTF8.GetString(e.Type), e.Data);
-            if (data is ItemRerated or ItemRetracted) _deferred.Add((data, e.Position, e.RecordedAt));
+            if (data is ItemRerated or ItemRetracted or SourceRegraded or HypothesesRevised) _deferred.Add((data, e.Position, e.RecordedAt));
             else if (data is not ItemRecorded i) _chunk.Others.Add(data, e.Position, e.RecordedAt);
             else
             {
@@ -88,6 +88,8 @@ public sealed partial class AnalysisProjection
             {
                 if (data is ItemRerated r) await RerateAsync(conn, tx, schema, r, position, recordedAt, ct);
                 else if (data is ItemRetracted x) await RetractAsync(conn, tx, schema, x, position, recordedAt, ct);
+                else if (data is SourceRegraded g) await RegradeAsync(conn, tx, schema, g, position, recordedAt, ct);
+                else if (data is HypothesesRevised h) await ReviseAsync(conn, tx, schema, h, position, recordedAt, ct);
                 else
                 {
                     // An item whose id may already be held: written as the incremental path writes it, which skips a
@@ -170,7 +172,7 @@ public sealed partial class AnalysisProjection
             foreach (var target in distinct) _rebuttals.Add((target, itemId!, topic));
 
             var row = _chunk.Items;
-            row.StartRow(17);
+            row.StartRow(18);
             row.Text(item.ItemId);
             row.Text(item.DocumentId);
             row.Text(item.Source);
@@ -191,6 +193,7 @@ public sealed partial class AnalysisProjection
             Optional(row, item.Note, item.HasNote);
             row.Jsonb(item.Ratings);
             row.Int32(item.Credibility);
+            Optional(row, item.Speaker, item.HasSpeaker);
             foreach (var target in distinct) _chunk.Others.AddRebuttal(target, itemId!);
             return true;
         }
@@ -225,8 +228,8 @@ public sealed partial class AnalysisProjection
     /// </summary>
     private ref struct ItemJson
     {
-        public ReadOnlySpan<byte> ItemId, DocumentId, Source, Topic, Type, Claim, Summary, Quote, AttributedTo, Note, Ratings;
-        public bool HasQuote, HasAttributedTo, HasNote;
+        public ReadOnlySpan<byte> ItemId, DocumentId, Source, Topic, Type, Claim, Summary, Quote, AttributedTo, Note, Ratings, Speaker;
+        public bool HasQuote, HasAttributedTo, HasNote, HasSpeaker;
         public DateOnly PublishedAt;
         public DateOnly? OccurredAt;
         public int Credibility;
@@ -265,6 +268,7 @@ public sealed partial class AnalysisProjection
                 else if (name.SequenceEqual("quote"u8)) { bit = 11; if (!OptionalText(ref reader, ref scratch, out item.Quote, out item.HasQuote)) return false; }
                 else if (name.SequenceEqual("attributedTo"u8)) { bit = 12; if (!OptionalText(ref reader, ref scratch, out item.AttributedTo, out item.HasAttributedTo)) return false; }
                 else if (name.SequenceEqual("note"u8)) { bit = 13; if (!OptionalText(ref reader, ref scratch, out item.Note, out item.HasNote)) return false; }
+                else if (name.SequenceEqual("speaker"u8)) { bit = 15; if (!OptionalText(ref reader, ref scratch, out item.Speaker, out item.HasSpeaker)) return false; }
                 else if (name.SequenceEqual("occurredAt"u8))
                 {
                     bit = 14;

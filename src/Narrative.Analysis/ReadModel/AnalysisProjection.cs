@@ -31,11 +31,11 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
 
     /// <summary>The read model's tables, emptied by Marten's teardown when Marten itself rebuilds the projection.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        ["sources", "topics", "context_periods", "documents", "items", "rebuttals", "topic_links", "item_versions"];
+        ["sources", "topics", "context_periods", "documents", "items", "rebuttals", "topic_links", "item_versions", "signposts"];
     public string Schema => LiveSchema;
 
     /// <summary>Bumped whenever the tables change shape; a live model of another version is rebuilt at start-up.</summary>
-    public string Version => "analysis-v4";
+    public string Version => "analysis-v5";
 
     public async Task CreateTablesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
     {
@@ -44,7 +44,7 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             create table {s}.sources (source_id text not null, position bigint not null, recorded_at timestamptz not null,
                 name text not null, kind text not null, reliability text not null, rationale text);
             create table {s}.topics (topic_id text not null, position bigint not null, recorded_at timestamptz not null,
-                title text not null, period_start date not null, period_end date not null, hypotheses jsonb not null);
+                title text not null, period_start date not null, period_end date not null, hypotheses jsonb not null, revision jsonb);
             create table {s}.context_periods (period_id text not null, position bigint not null, recorded_at timestamptz not null,
                 label text not null, category text not null, start_date date not null, end_date date not null, decision_at date);
             create table {s}.documents (document_id text not null, position bigint not null, recorded_at timestamptz not null,
@@ -54,7 +54,7 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
                 type text not null, claim text not null, published_at date not null, position bigint not null,
                 recorded_at timestamptz not null, summary text not null, quote text, attributed_to text, occurred_at date,
                 rebuts text[] not null, note text, ratings jsonb not null, credibility integer not null,
-                retracted_position bigint, retracted_at timestamptz, retraction_reason text);
+                retracted_position bigint, retracted_at timestamptz, retraction_reason text, speaker text);
             create table {s}.rebuttals (target text not null, item_id text not null);
             -- Statistics only for the columns queries filter or join on: gathering them for text, arrays and json
             -- that no predicate reads is most of what analyze costs after a rebuild.
@@ -69,6 +69,9 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             create table {s}.topic_links (topic text not null, item_id text not null);
             create table {s}.item_versions (item_id text not null, from_position bigint not null, from_recorded_at timestamptz not null,
                 to_position bigint, to_recorded_at timestamptz, ratings jsonb not null, credibility integer not null, reason text);
+            -- Signposts and their matches and expiries (kind: set, matched, expired), one row per event.
+            create table {s}.signposts (topic text not null, signpost_id text not null, position bigint not null,
+                recorded_at timestamptz not null, kind text not null, data jsonb not null);
             """, conn, tx);
         await cmd.ExecuteNonQueryAsync(ct);
     }
@@ -87,6 +90,7 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
         $"create unique index sources_pkey on {schema}.sources (source_id, position)",
         $"create unique index topics_pkey on {schema}.topics (topic_id, position)",
         $"create unique index context_periods_pkey on {schema}.context_periods (period_id, position)",
+        $"create unique index signposts_pkey on {schema}.signposts (topic, position)",
     ];
 
     /// <summary>Marten's daemon hands over a page of events; the rows are written in its transaction, just before it commits.</summary>
@@ -116,6 +120,14 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
                 case ItemRetracted x:
                     await writer.FlushAsync(conn, tx, schema, incremental: true, ct);
                     await RetractAsync(conn, tx, schema, x, e.Sequence, e.Timestamp, ct);
+                    break;
+                case SourceRegraded g:
+                    await writer.FlushAsync(conn, tx, schema, incremental: true, ct);
+                    await RegradeAsync(conn, tx, schema, g, e.Sequence, e.Timestamp, ct);
+                    break;
+                case HypothesesRevised h:
+                    await writer.FlushAsync(conn, tx, schema, incremental: true, ct);
+                    await ReviseAsync(conn, tx, schema, h, e.Sequence, e.Timestamp, ct);
                     break;
                 case var data:
                     writer.Add(data, e.Sequence, e.Timestamp);
@@ -208,9 +220,50 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>A regrade: a new version row of the source (the latest before it) with the new grade; the reason is its rationale.</summary>
+    private static async Task RegradeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, SourceRegraded g, long position, DateTimeOffset recordedAt, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"""
+            insert into {schema}.sources (source_id, position, recorded_at, name, kind, reliability, rationale)
+            select source_id, $2, $3, name, kind, $4, $5 from {schema}.sources
+            where source_id = $1 and position < $2 order by position desc limit 1
+            """, conn, tx);
+        cmd.Parameters.Add(new() { Value = g.SourceId });
+        cmd.Parameters.Add(new() { Value = position });
+        cmd.Parameters.Add(new() { Value = recordedAt });
+        cmd.Parameters.Add(new() { Value = g.Reliability });
+        cmd.Parameters.Add(new() { Value = g.Reason });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A revision: a new version row of the topic with the revised set (computed by the domain's rule) and the revision itself.</summary>
+    private static async Task ReviseAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, HypothesesRevised h, long position, DateTimeOffset recordedAt, CancellationToken ct)
+    {
+        string? current = null;
+        await using (var read = new NpgsqlCommand($"select hypotheses::text from {schema}.topics where topic_id = $1 and position < $2 order by position desc limit 1", conn, tx))
+        {
+            read.Parameters.Add(new() { Value = h.TopicId });
+            read.Parameters.Add(new() { Value = position });
+            current = await read.ExecuteScalarAsync(ct) as string;
+        }
+        if (current is null) return;
+        var revised = Domain.Hypotheses.HypothesisRevision.Apply(JsonSerializer.Deserialize<List<Hypothesis>>(current, NarrativeEvents.Json)!, h);
+        await using var cmd = new NpgsqlCommand($"""
+            insert into {schema}.topics (topic_id, position, recorded_at, title, period_start, period_end, hypotheses, revision)
+            select topic_id, $2, $3, title, period_start, period_end, $4, $5 from {schema}.topics
+            where topic_id = $1 and position < $2 order by position desc limit 1
+            """, conn, tx);
+        cmd.Parameters.Add(new() { Value = h.TopicId });
+        cmd.Parameters.Add(new() { Value = position });
+        cmd.Parameters.Add(new() { Value = recordedAt });
+        cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(revised, NarrativeEvents.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(h, NarrativeEvents.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>The items columns in the order both COPY paths write them.</summary>
     private const string ItemColumns =
-        "item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note, ratings, credibility";
+        "item_id, document_id, source, topic, type, claim, published_at, position, recorded_at, summary, quote, attributed_to, occurred_at, rebuts, note, ratings, credibility, speaker";
 
     private static string Ratings(IReadOnlyDictionary<string, string> ratings) => JsonSerializer.Serialize(ratings, NarrativeEvents.Json);
 
@@ -226,6 +279,7 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
         private readonly List<object?[]> _documents = [];
         private readonly List<object?[]> _items = [];
         private readonly List<object?[]> _rebuttals = [];
+        private readonly List<object?[]> _signposts = [];
 
         public void Add(object? data, long position, DateTimeOffset recordedAt)
         {
@@ -247,8 +301,17 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
                     break;
                 case ItemRecorded i:
                     _items.Add([i.ItemId, i.DocumentId, i.Source, i.Topic, i.Type, i.Claim, i.PublishedAt, position, recordedAt,
-                        i.Summary, i.Quote, i.AttributedTo, i.OccurredAt, i.Rebuts.ToArray(), i.Note, Ratings(i.Ratings), i.Credibility]);
+                        i.Summary, i.Quote, i.AttributedTo, i.OccurredAt, i.Rebuts.ToArray(), i.Note, Ratings(i.Ratings), i.Credibility, i.Speaker]);
                     foreach (var target in i.Rebuts.Distinct()) AddRebuttal(target, i.ItemId);
+                    break;
+                case SignpostSet p:
+                    _signposts.Add([p.Topic, p.SignpostId, position, recordedAt, "set", JsonSerializer.Serialize(p, NarrativeEvents.Json)]);
+                    break;
+                case SignpostMatched m:
+                    _signposts.Add([m.Topic, m.SignpostId, position, recordedAt, "matched", JsonSerializer.Serialize(m, NarrativeEvents.Json)]);
+                    break;
+                case SignpostExpired x:
+                    _signposts.Add([x.Topic, x.SignpostId, position, recordedAt, "expired", JsonSerializer.Serialize(x, NarrativeEvents.Json)]);
                     break;
             }
         }
@@ -262,8 +325,9 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Text];
         private static readonly NpgsqlDbType[] ItemTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Date,
             NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Text,
-            NpgsqlDbType.Jsonb, NpgsqlDbType.Integer];
+            NpgsqlDbType.Jsonb, NpgsqlDbType.Integer, NpgsqlDbType.Text];
         private static readonly NpgsqlDbType[] RebuttalTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text];
+        private static readonly NpgsqlDbType[] SignpostTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Jsonb];
 
         /// <param name="incremental">
         /// The incremental path: drop items the tables already hold and link the new ones across topics. A rebuild does
@@ -285,6 +349,7 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             await Copy(conn, schema, "documents (document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash)", DocumentTypes, _documents, ct);
             await Copy(conn, schema, $"items ({ItemColumns})", ItemTypes, _items, ct);
             await Copy(conn, schema, "rebuttals (target, item_id)", RebuttalTypes, _rebuttals, ct);
+            await Copy(conn, schema, "signposts (topic, signpost_id, position, recorded_at, kind, data)", SignpostTypes, _signposts, ct);
             if (written.Length > 0) await LinkAsync(conn, tx, schema, written, [], targets, rebutters, ct);
         }
 

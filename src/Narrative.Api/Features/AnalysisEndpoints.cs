@@ -17,18 +17,20 @@ public static class AnalysisEndpoints
 
         api.MapGet("/context-periods", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.Queries.ContextPeriodsAsync(ct)));
 
-        api.MapGet("/topics/{topic}/assessment", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        api.MapGet("/topics/{topic}/assessment", async (string topic, string? asOf, string? knownAt, string? judgments, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
-            return await s.Queries.AssessAsync(topic, t.AsOf, t.KnownAt, ct) is { } a
+            if (Judgments(judgments) is not { } rules) return InvalidJudgments();
+            return await s.Queries.AssessAsync(topic, t.AsOf, t.KnownAt, rules, ct) is { } a
                 ? TypedResults.Ok(await CaptureQuotes.DecorateAsync(s.DataSource, a, ct)) : UnknownTopic(topic);
         });
 
-        api.MapGet("/topics/{topic}/sensitivity", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        api.MapGet("/topics/{topic}/sensitivity", async (string topic, string? asOf, string? knownAt, string? judgments, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
-            return await s.Queries.SensitivityAsync(topic, t.AsOf, t.KnownAt, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
-        }).WithSummary("ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead")
+            if (Judgments(judgments) is not { } rules) return InvalidJudgments();
+            return await s.Queries.SensitivityAsync(topic, t.AsOf, t.KnownAt, rules, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
+        }).WithSummary("ACH step 6: each claim removed in turn, the linchpins, the smallest set of origins whose removal loses the lead, and the most fragile ratings")
             .Produces<Narrative.Domain.Assessment.SensitivityResult>().ProducesProblem(400).ProducesProblem(404);
 
         api.MapGet("/topics/{topic}/coincidence", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
@@ -46,9 +48,10 @@ public static class AnalysisEndpoints
             return await s.Queries.TimingAsync(topic, t.AsOf, t.KnownAt, w, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
         });
 
-        api.MapGet("/topics/{topic}/timeline", async (string topic, string? from, string? to, string? step, string? knownAt, NarrativeServices s,
-            CancellationToken ct) =>
+        api.MapGet("/topics/{topic}/timeline", async (string topic, string? from, string? to, string? step, string? knownAt, string? judgments,
+            NarrativeServices s, CancellationToken ct) =>
         {
+            if (Judgments(judgments) is not { } rules) return InvalidJudgments();
             var topics = await s.Queries.TopicsAsync(ct);
             if (topics.FirstOrDefault(x => x.Id == topic) is not { } info) return UnknownTopic(topic);
             if (!TimeParams.TryDate(from, info.PeriodStart, out var f)) return TimeParams.Invalid("from");
@@ -58,13 +61,14 @@ public static class AnalysisEndpoints
             if (u < f) return TimeParams.Reversed("from", "to", $"{f:yyyy-MM-dd}", $"{u:yyyy-MM-dd}");
             if (u.DayNumber - f.DayNumber > 3660) return Problems.BadQuery("to", "range_too_long", "A timeline spans at most ten years.");
             var s2 = step == "day" ? TimelineStep.Day : TimelineStep.Week;
-            return await s.Queries.TimelineAsync(topic, f, u, s2, k, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
+            return await s.Queries.TimelineAsync(topic, f, u, s2, k, rules, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
         });
 
         api.MapGet("/topics/{topic}/changes", async (string topic, string? from, string? to, string? knownFrom, string? knownTo, string? asOf,
-            string? knownAt, NarrativeServices s, CancellationToken ct) =>
+            string? knownAt, string? judgments, NarrativeServices s, CancellationToken ct) =>
         {
             var now = s.Clock.GetUtcNow();
+            if (Judgments(judgments) is not { } rules) return InvalidJudgments();
             if (knownFrom is { Length: > 0 } || knownTo is { Length: > 0 })
             {
                 // Two system times: what the system learned between them about the picture at asOf.
@@ -72,7 +76,7 @@ public static class AnalysisEndpoints
                 if (!TimeParams.TryInstant(knownTo, now, out var kt)) return TimeParams.Invalid("knownTo");
                 if (!TimeParams.TryInstant(asOf, now, out var a)) return TimeParams.Invalid("asOf");
                 if (kf > kt) return TimeParams.Reversed("knownFrom", "knownTo", $"{kf:O}", $"{kt:O}");
-                return await s.Queries.ChangesAsync(topic, a, kf, kt, ct) is { } c ? TypedResults.Ok(c) : UnknownTopic(topic);
+                return await s.Queries.ChangesAsync(topic, a, kf, kt, rules, ct) is { } c ? TypedResults.Ok(c) : UnknownTopic(topic);
             }
             if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
                 return Problems.BadQuery(string.IsNullOrWhiteSpace(from) ? "from" : "to", "required",
@@ -81,7 +85,7 @@ public static class AnalysisEndpoints
             if (!TimeParams.TryDate(to, default, out var u)) return TimeParams.Invalid("to");
             if (f > u) return TimeParams.Reversed("from", "to", $"{f:yyyy-MM-dd}", $"{u:yyyy-MM-dd}");
             if (!TimeParams.TryInstant(knownAt, now, out var k)) return TimeParams.Invalid("knownAt");
-            return await s.Queries.ChangesAsync(topic, f, u, k, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
+            return await s.Queries.ChangesAsync(topic, f, u, k, rules, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
         });
 
         api.MapGet("/claims/{claim}/provenance", async (string claim, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
@@ -106,6 +110,17 @@ public static class AnalysisEndpoints
 
     private static IResult InvalidTimes(NarrativeServices s, string? asOf) =>
         TimeParams.Invalid(TimeParams.TryInstant(asOf, s.Clock.GetUtcNow(), out _) ? "knownAt" : "asOf");
+
+    /// <summary><c>judgments</c>: absent or <c>exclude</c> (judgments in their lane, not scored) or <c>include</c> (scored, the old rule).</summary>
+    internal static Narrative.Domain.Assessment.ScoringRules? Judgments(string? value) => value switch
+    {
+        null or "" or "exclude" => Narrative.Domain.Assessment.ScoringRules.Default,
+        "include" => Narrative.Domain.Assessment.ScoringRules.WithJudgments,
+        _ => null,
+    };
+
+    internal static IResult InvalidJudgments() =>
+        Problems.BadQuery("judgments", "invalid_judgments", "judgments is 'exclude' (the default: analytic judgments are shown, not scored) or 'include'.");
 
     private static IResult UnknownTopic(string topic) => Problems.NotFound($"Topic '{topic}' is not known (at that system time).");
 }

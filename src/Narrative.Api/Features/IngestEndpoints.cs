@@ -72,7 +72,7 @@ public static class IngestEndpoints
         return ToResult(http, r, $"{location}/{r.Id}", x => new WriteResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
     }
 
-    private static IResult ToResult<T>(HttpContext http, IngestResult r, string location, Func<IngestResult, T> body)
+    internal static IResult ToResult<T>(HttpContext http, IngestResult r, string location, Func<IngestResult, T> body)
     {
         if (r.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
         return r.Status switch
@@ -86,13 +86,13 @@ public static class IngestEndpoints
         };
     }
 
-    private sealed record Body<T>(T Value, int Size);
+    internal sealed record Body<T>(T Value, int Size);
 
     /// <summary>
     /// Reads a JSON body of at most 1 MiB through <see cref="CorpusJson"/> (the same shape check as the CLI) and the
     /// request's Idempotency-Key, which is bound to the method, path and exact body bytes.
     /// </summary>
-    private static async Task<(Body<T>? Value, IngestContext? Who, IResult? Error)> ReadAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    internal static async Task<(Body<T>? Value, IngestContext? Who, IResult? Error)> ReadAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
         var key = http.Request.Headers["Idempotency-Key"].ToString();
         if (http.Request.Headers.ContainsKey("Idempotency-Key") && !IdempotencyKey.IsWellFormed(key))

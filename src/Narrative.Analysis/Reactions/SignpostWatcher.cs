@@ -1,0 +1,117 @@
+using JasperFx.Events;
+using Narrative.Analysis.Alerts;
+using Narrative.Domain;
+using Narrative.Domain.Replay;
+using Narrative.Domain.Signposts;
+using Narrative.Storage;
+using Wolverine;
+
+namespace Narrative.Analysis.Reactions;
+
+/// <summary>
+/// Heuer's step 8, watched. Every new item of a topic is checked against the topic's signposts (read from the log at or
+/// before the item, like the other reactions): a match records <see cref="SignpostMatched"/> on the signpost's stream,
+/// with the item's event as causation, and raises an alert; an item published after a deadline that nothing matched
+/// records <see cref="SignpostExpired"/> (world time has passed the deadline) and raises an alert. A newly set signpost
+/// is checked against the items already held, so the order of setting and ingesting does not matter.
+/// <para>
+/// Event ids come from the signpost and the item (or "expired"), not from the trigger, so the daily timer
+/// (<see cref="SignpostClock"/>) and a later item that both see a deadline pass record one expiry between them.
+/// </para>
+/// </summary>
+public static class SignpostWatcher
+{
+    public const string Name = "reaction.signpost-watch";
+    public const string MatchedAlertKind = "signpost-matched";
+    public const string ExpiredAlertKind = "signpost-expired";
+
+    public static Task<OutgoingMessages> Handle(IEvent<ItemRecorded> e, EventLog log, TimeProvider clock, CancellationToken ct) =>
+        OnItemAsync(e.Data, new ReactionContext(Name, e, log, clock), ct);
+
+    public static Task<OutgoingMessages> Handle(IEvent<SignpostSet> e, EventLog log, TimeProvider clock, CancellationToken ct) =>
+        OnSignpostAsync(e.Data, new ReactionContext(Name, e, log, clock), ct);
+
+    public static async Task<OutgoingMessages> OnItemAsync(ItemRecorded item, ReactionContext ctx, CancellationToken ct)
+    {
+        var signposts = await ReadAsync(ctx, item.Topic, ct);
+        var outgoing = new OutgoingMessages();
+        foreach (var s in signposts)
+        {
+            foreach (var outcome in SignpostRules.Decide(s.Set, s.Matched, s.Expired, item))
+            {
+                if (await RecordAsync(ctx.Log, s.Set, outcome, item.ItemId, ctx.CausationId, ctx.CorrelationId, $"handler:{Name}", ct) is { } alert)
+                    outgoing.Add(alert);
+            }
+        }
+        return outgoing;
+    }
+
+    public static async Task<OutgoingMessages> OnSignpostAsync(SignpostSet signpost, ReactionContext ctx, CancellationToken ct)
+    {
+        var items = await ReactionLog.ReadAsync(ctx, $"e.type = $3 and e.data->>'topic' = $4 and {ReactionLog.NotRetracted(5)}",
+            [ReactionLog.TypeName<ItemRecorded>(ctx), signpost.Topic, ReactionLog.TypeName<ItemRetracted>(ctx)], ct);
+        var outgoing = new OutgoingMessages();
+        foreach (var item in items.Select(e => (ItemRecorded)e.Data).Where(i => SignpostRules.Matches(signpost, i)))
+        {
+            var matched = new SignpostMatched(signpost.Topic, signpost.SignpostId, item.ItemId, item.DocumentId, item.PublishedAt, signpost.Expect == "absent");
+            if (await RecordAsync(ctx.Log, signpost, matched, item.ItemId, ctx.CausationId, ctx.CorrelationId, $"handler:{Name}", ct) is { } alert)
+                outgoing.Add(alert);
+        }
+        return outgoing;
+    }
+
+    internal sealed record Known(SignpostSet Set, bool Matched, bool Expired, Guid SetEventId);
+
+    /// <summary>The topic's signposts as the log holds them at or before the trigger.</summary>
+    private static async Task<IReadOnlyList<Known>> ReadAsync(ReactionContext ctx, string topic, CancellationToken ct)
+    {
+        var events = await ReactionLog.ReadAsync(ctx, "e.type = any($3) and e.data->>'topic' = $4",
+            [new[] { ReactionLog.TypeName<SignpostSet>(ctx), ReactionLog.TypeName<SignpostMatched>(ctx), ReactionLog.TypeName<SignpostExpired>(ctx) }, topic], ct);
+        return Fold(events.Select(e => (e.EventId, e.Data)));
+    }
+
+    internal static IReadOnlyList<Known> Fold(IEnumerable<(Guid EventId, object Data)> events)
+    {
+        var list = events.ToList();
+        return [.. list
+            .Where(e => e.Data is SignpostSet)
+            .Select(e => (Set: (SignpostSet)e.Data, e.EventId))
+            .GroupBy(x => x.Set.SignpostId, StringComparer.Ordinal)
+            .Select(g => g.First())
+            .Select(x => new Known(x.Set,
+                list.Any(e => e.Data is SignpostMatched m && m.SignpostId == x.Set.SignpostId),
+                list.Any(e => e.Data is SignpostExpired v && v.SignpostId == x.Set.SignpostId),
+                x.EventId))];
+    }
+
+    /// <summary>
+    /// Appends the outcome (idempotently: its id comes from the signpost and the item or "expired") and returns the alert,
+    /// or null when the same outcome was already recorded.
+    /// </summary>
+    internal static async Task<Alert?> RecordAsync(EventLog log, SignpostSet s, object outcome, string? itemId, string causationId, string correlationId,
+        string actor, CancellationToken ct)
+    {
+        var stream = NarrativeEventTypes.SignpostStream(s.Topic, s.SignpostId);
+        var key = outcome is SignpostMatched m ? $"matched|{m.ItemId}" : "expired";
+        var id = Ingestion.IngestionService.DeterministicId($"{stream}|{key}");
+        var meta = new EventMetadata { CausationId = causationId, CorrelationId = correlationId, Actor = actor };
+        var result = await log.AppendAsync(stream, ExpectedVersion.Any, [new EventData(id, outcome, meta)], ct);
+        if (!result.Created) return null;
+        return outcome switch
+        {
+            SignpostMatched hit => new Alert(MatchedAlertKind, s.Topic, null, s.Hypothesis, null, null, hit.PublishedAt, [hit.ItemId],
+                new Dictionary<string, double>(), causationId,
+                hit.Failed
+                    ? $"Signpost {s.SignpostId} failed: {hit.ItemId} ({hit.PublishedAt:yyyy-MM-dd}) is what {s.Hypothesis} said would not happen ({s.Description})."
+                    : $"Signpost {s.SignpostId} matched by {hit.ItemId} ({hit.PublishedAt:yyyy-MM-dd}), as {s.Hypothesis} expects ({s.Description}).")
+            { Signpost = s.SignpostId },
+            SignpostExpired x => new Alert(ExpiredAlertKind, s.Topic, null, s.Hypothesis, null, null, x.ObservedAt, itemId is null ? [] : [itemId],
+                new Dictionary<string, double>(), causationId,
+                x.Failed
+                    ? $"Signpost {s.SignpostId} expired on {x.Deadline:yyyy-MM-dd} with no match: what {s.Hypothesis} expected did not happen ({s.Description})."
+                    : $"Signpost {s.SignpostId} expired on {x.Deadline:yyyy-MM-dd} with no match: the absence {s.Hypothesis} expected held ({s.Description}).")
+            { Signpost = s.SignpostId },
+            _ => null,
+        };
+    }
+}
