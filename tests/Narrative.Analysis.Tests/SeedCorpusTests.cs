@@ -87,19 +87,26 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("2023-12-23")]
-    [InlineData("2024-01-31")]
-    [InlineData("2024-05-31")]
-    public async Task the_assessment_equals_a_hand_count_over_the_corpus_files(string asOf)
+    [InlineData("2023-12-23", false)]
+    [InlineData("2024-01-31", false)]
+    [InlineData("2024-05-31", false)]
+    [InlineData("2023-12-23", true)]
+    [InlineData("2024-05-31", true)]
+    public async Task the_assessment_equals_a_hand_count_over_the_corpus_files(string asOf, bool judgments)
     {
-        var a = (await _h.Services.Queries.AssessAsync(Topic, Day(asOf), DateTimeOffset.UtcNow, default))!;
-        var expected = HandCount(DateOnly.Parse(asOf, System.Globalization.CultureInfo.InvariantCulture));
+        var rules = judgments ? Narrative.Domain.Assessment.ScoringRules.WithJudgments : Narrative.Domain.Assessment.ScoringRules.Default;
+        var a = (await _h.Services.Queries.AssessAsync(Topic, Day(asOf), DateTimeOffset.UtcNow, rules, default))!;
+        var expected = HandCount(DateOnly.Parse(asOf, System.Globalization.CultureInfo.InvariantCulture), judgments);
 
+        Assert.Equal(4, a.Hypotheses.Count);
         foreach (var h in a.Hypotheses)
         {
             Assert.Equal(expected[h.Id].Plain, h.Inconsistency, 9);
             Assert.Equal(expected[h.Id].Weighted, h.WeightedInconsistency, 9);
+            Assert.Equal(expected[h.Id].Undisconfirmed, h.Undisconfirmed);
+            Assert.Equal((1.0, true), (h.Coverage, h.CanLead));
         }
+        Assert.All(a.Evidence.Where(e => e.Type == "assessment"), e => Assert.Equal(("judgments", judgments && e.Scored), (e.Lane, e.Scored)));
         var leader = expected.OrderBy(x => Math.Round(x.Value.Weighted, 9)).ThenBy(x => x.Value.Plain).ThenBy(x => x.Key, StringComparer.Ordinal).First().Key;
         Assert.Equal(leader, a.Leading);
     }
@@ -107,18 +114,20 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
     [Fact]
     public async Task the_documented_scores_hold_at_the_three_dates_of_the_readme()
     {
-        // README, "What the seeded corpus says": feigned leads throughout; these are its (inconsistency, weighted) scores.
-        var expected = new Dictionary<string, (string Leading, double Feigned, double Maximalist, double Genuine)>
+        // README, "What the seeded corpus says": judgments apart, no observation contradicts feigned (0, undisconfirmed);
+        // conditional is contradicted by the US officials' doubt only (I, NYT B, credibility 3: √2).
+        var expected = new Dictionary<string, (double Conditional, double Maximalist, double Genuine)>
         {
-            ["2023-12-23"] = ("feigned", 1.414213562, 5.656854249, 11.071067812),
-            ["2024-01-31"] = ("feigned", 1.414213562, 8.071067812, 12.485281374),
-            ["2024-05-31"] = ("feigned", 1.414213562, 13.313708499, 31.213203436),
+            ["2023-12-23"] = (Math.Sqrt(2), 2 * Math.Sqrt(2), 2 + 2 * Math.Sqrt(2)),
+            ["2024-01-31"] = (Math.Sqrt(2), 1 + 3 * Math.Sqrt(2), 2 + 3 * Math.Sqrt(2)),
+            ["2024-05-31"] = (Math.Sqrt(2), 2 + 4 * Math.Sqrt(2), 8 + 7 * Math.Sqrt(2)),
         };
         foreach (var (day, e) in expected)
         {
             var a = (await _h.Services.Queries.AssessAsync(Topic, Day(day), DateTimeOffset.UtcNow, default))!;
-            Assert.Equal(e.Leading, a.Leading);
-            Assert.Equal(e.Feigned, a.Hypotheses.Single(h => h.Id == "feigned").WeightedInconsistency, 6);
+            var feigned = a.Hypotheses.Single(h => h.Id == "feigned");
+            Assert.Equal(("feigned", 0.0, true), (a.Leading, feigned.WeightedInconsistency, feigned.Undisconfirmed));
+            Assert.Equal(e.Conditional, a.Hypotheses.Single(h => h.Id == "conditional").WeightedInconsistency, 6);
             Assert.Equal(e.Maximalist, a.Hypotheses.Single(h => h.Id == "maximalist").WeightedInconsistency, 6);
             Assert.Equal(e.Genuine, a.Hypotheses.Single(h => h.Id == "genuine").WeightedInconsistency, 6);
         }
@@ -204,7 +213,7 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
     /// An independent count straight from the JSON files: claims grouped, first appearance (publishedAt, then file order)
     /// scored with I=1, II=2, weights per DESIGN.md.
     /// </summary>
-    private static Dictionary<string, (double Plain, double Weighted)> HandCount(DateOnly asOf)
+    private static Dictionary<string, (double Plain, double Weighted, bool Undisconfirmed)> HandCount(DateOnly asOf, bool judgments)
     {
         var folder = ApiServer.SeedsFolder();
         var reliability = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sources.json"))).RootElement.EnumerateArray()
@@ -219,11 +228,15 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
                 Claim: x.Item.TryGetProperty("claim", out var c) ? c.GetString()! : x.Item.GetProperty("id").GetString()!,
                 Id: x.Item.GetProperty("id").GetString()!,
                 Reliability: reliability[x.Doc.GetProperty("source").GetString()!],
+                Type: x.Item.GetProperty("type").GetString()!,
+                // The speaker rule: s = r(speaker) / √2 when the item names a speaker other than its carrier.
+                Speaker: x.Item.TryGetProperty("speaker", out var sp) && sp.GetString() != x.Doc.GetProperty("source").GetString()
+                    ? reliability[sp.GetString()!] : null,
                 Credibility: x.Item.GetProperty("credibility").GetInt32(),
                 Ratings: x.Item.GetProperty("ratings").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!)))
-            .Where(x => x.Published <= asOf)
+            .Where(x => x.Published <= asOf && (judgments || x.Type != "assessment"))
             .ToList();
-        var hypotheses = new[] { "genuine", "feigned", "maximalist" };
+        var hypotheses = new[] { "genuine", "feigned", "conditional", "maximalist" };
         // Same-day re-reports cite their origin, so they are ingested after it: an uncited document comes first.
         var firsts = items.GroupBy(i => i.Claim).Select(g => g.OrderBy(i => i.Published).ThenBy(i => i.Cites > 0).First()).ToList();
         foreach (var g in items.GroupBy(i => i.Claim))
@@ -235,41 +248,32 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
         static double R(string g) => g is "A" or "B" ? Math.Sqrt(2) : g is "D" or "E" ? 1 / Math.Sqrt(2) : 1;
         static double C(int c) => c is 1 or 2 ? Math.Sqrt(2) : c is 4 or 5 ? 1 / Math.Sqrt(2) : 1;
         static int P(string r) => r == "I" ? 1 : r == "II" ? 2 : 0;
+        static double S(string? speaker) => speaker is null ? 1 : R(speaker) / Math.Sqrt(2);
         return hypotheses.ToDictionary(h => h, h => (
             (double)firsts.Sum(i => P(i.Ratings[h])),
-            firsts.Sum(i => P(i.Ratings[h]) * R(i.Reliability) * C(i.Credibility))));
+            firsts.Sum(i => P(i.Ratings[h]) * R(i.Reliability) * C(i.Credibility) * S(i.Speaker)),
+            !firsts.Any(i => i.Type != "assessment" && P(i.Ratings[h]) > 0)));
     }
 }
 
 /// <summary>
-/// Rules over the seed files themselves (no database): seeds/README.md, "The interested-party rule".
+/// Rules over the seed files themselves (no database): seeds/README.md, "Speaker and carrier".
 /// </summary>
 public sealed class SeedCorpusRuleTests
 {
     // Speakers the corpus knows to speak for a registered party; an item quoting them must say so with the suffix.
     private static readonly string[] PartySpeakers = ["Vladimir Putin", "Dmitry Peskov", "Volodymyr Zelensky"];
 
-    /// <summary>A registered party's grade (A to F) as an item credibility (1 to 6): A/B → 2, C → 3, D → 4, E → 5, F → 6.</summary>
-    public static int CredibilityFor(string reliability) => reliability switch
-    {
-        "A" or "B" => 2,
-        "C" => 3,
-        "D" => 4,
-        "E" => 5,
-        "F" => 6,
-        _ => throw new ArgumentOutOfRangeException(nameof(reliability), reliability, "not an Admiralty grade"),
-    };
-
     [Fact]
-    public void items_spoken_by_a_registered_interested_party_are_graded_by_its_reliability_unless_the_note_says_why_not()
+    public void items_spoken_by_a_registered_interested_party_name_it_as_their_speaker()
     {
         var folder = ApiServer.SeedsFolder();
         // Registered interested parties: the sources of kind "government" (parties to the war), registered for attribution.
-        var parties = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sources.json"))).RootElement.EnumerateArray()
-            .Where(s => s.GetProperty("kind").GetString() == "government")
-            .ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("reliability").GetString()!);
-        Assert.Contains("kremlin", parties.Keys);
-        Assert.Contains("ukraine-gov", parties.Keys);
+        var sources = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sources.json"))).RootElement.EnumerateArray()
+            .ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("kind").GetString()!);
+        var parties = sources.Where(s => s.Value == "government").Select(s => s.Key).ToList();
+        Assert.Contains("kremlin", parties);
+        Assert.Contains("ukraine-gov", parties);
 
         var failures = new List<string>();
         var covered = 0;
@@ -280,13 +284,16 @@ public sealed class SeedCorpusRuleTests
             {
                 var id = item.GetProperty("id").GetString()!;
                 var by = item.TryGetProperty("attributedTo", out var a) ? a.GetString() ?? "" : "";
-                var note = item.TryGetProperty("note", out var n) ? n.GetString() ?? "" : "";
-                var credibility = item.GetProperty("credibility").GetInt32();
-                var party = parties.Keys.FirstOrDefault(p => by.EndsWith($"({p})", StringComparison.Ordinal));
-                // The suffix marks the speaker; anywhere else (e.g. "Putin (kremlin), via NYT") the rule could not see it.
-                foreach (var p in parties.Keys.Where(p => p != party && by.Contains($"({p})", StringComparison.Ordinal)))
+                var speaker = item.TryGetProperty("speaker", out var sp) ? sp.GetString() : null;
+                var party = parties.FirstOrDefault(p => by.EndsWith($"({p})", StringComparison.Ordinal));
+                // The suffix marks the speaker; anywhere else (e.g. "Putin (kremlin), via NYT") it could not be read.
+                foreach (var p in parties.Where(p => p != party && by.Contains($"({p})", StringComparison.Ordinal)))
                 {
                     failures.Add($"{id}: '({p})' must end attributedTo ('{by}')");
+                }
+                if (speaker is not null && !sources.ContainsKey(speaker))
+                {
+                    failures.Add($"{id}: speaker '{speaker}' is not a registered source");
                 }
                 if (party is null)
                 {
@@ -294,14 +301,16 @@ public sealed class SeedCorpusRuleTests
                     {
                         failures.Add($"{id}: '{by}' speaks for a registered party but does not end with its '(id)'");
                     }
+                    if (speaker is not null && parties.Contains(speaker))
+                    {
+                        failures.Add($"{id}: speaker '{speaker}' is a party, so attributedTo ends with '({speaker})'");
+                    }
                     continue;
                 }
                 covered++;
-                var expected = CredibilityFor(parties[party]);
-                if (credibility != expected && !note.Contains("interested-party rule", StringComparison.OrdinalIgnoreCase))
+                if (speaker != party)
                 {
-                    failures.Add($"{id}: {party} is graded {parties[party]}, so credibility {expected}, not {credibility}, " +
-                        "unless the note gives the reason and names the interested-party rule");
+                    failures.Add($"{id}: attributed to {party}, so its speaker is '{party}' (not '{speaker}'): the speaker's grade weighs its words");
                 }
             }
         }
