@@ -33,7 +33,7 @@ public sealed class AlertStreamTests(PostgresFixture pg) : IAsyncLifetime
         using var ingest = _api.Server.Client(ApiServer.IngestKey);
         var items = new JsonArray();
         foreach (var id in new[] { "nyt-2023-12-23-backchannel", "nyt-2023-12-23-fall-2022-feelers", "nyt-2023-12-23-opportunism", "nyt-2023-12-23-peskov-reply", "nyt-2023-12-23-us-officials-doubt" })
-            items.Add(new JsonObject { ["id"] = id, ["credibility"] = 1, ["ratings"] = new JsonObject { ["genuine"] = "II", ["feigned"] = "II", ["maximalist"] = "C" } });
+            items.Add(new JsonObject { ["id"] = id, ["credibility"] = 1, ["ratings"] = new JsonObject { ["genuine"] = "II", ["feigned"] = "II", ["conditional"] = "II", ["maximalist"] = "C" } });
         var correction = new JsonObject { ["reason"] = "test: a shifting correction", ["items"] = items };
         using (var r = await ingest.PostAsync("/api/documents/nyt-2023-12-23-putin-signals/corrections",
                    new StringContent(correction.ToJsonString(), System.Text.Encoding.UTF8, "application/json")))

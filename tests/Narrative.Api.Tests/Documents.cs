@@ -28,7 +28,7 @@ internal static class Documents
         ["summary"] = "Something was reported.",
         ["attributedTo"] = "a test",
         ["credibility"] = 3,
-        ["ratings"] = new JsonObject { ["genuine"] = "N", ["feigned"] = "N", ["maximalist"] = "N" },
+        ["ratings"] = new JsonObject { ["genuine"] = "N", ["feigned"] = "N", ["conditional"] = "N", ["maximalist"] = "N" },
         ["rebuts"] = rebuts is null ? new JsonArray() : new JsonArray(rebuts),
     };
 

@@ -210,7 +210,9 @@ public static class CorrectionValidator
         if (item.Ratings is not null)
         {
             var hypotheses = held is not null && known.Topics.TryGetValue(held.Topic, out var topic) ? topic.Hypotheses : null;
-            rules.Ratings($"{path}.ratings", item.Ratings, hypotheses);
+            // A re-rating overlays the held ratings: it names the hypotheses it changes (a hypothesis added by a
+            // revision is rated item by item), and every name must be a hypothesis of the topic.
+            rules.Ratings($"{path}.ratings", item.Ratings, hypotheses, requireAll: false);
         }
         rules.Credibility($"{path}.credibility", item.Credibility, required: false);
         var retract = item.Retracted == true;

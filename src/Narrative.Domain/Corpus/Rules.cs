@@ -155,7 +155,7 @@ internal sealed partial class Rules
     }
 
     /// <summary>Ratings must name exactly the topic's hypotheses, each with an ACH value.</summary>
-    public void Ratings(string field, IReadOnlyDictionary<string, string> ratings, IReadOnlySet<string>? hypotheses)
+    public void Ratings(string field, IReadOnlyDictionary<string, string> ratings, IReadOnlySet<string>? hypotheses, bool requireAll = true)
     {
         foreach (var (key, value) in ratings.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
@@ -168,7 +168,7 @@ internal sealed partial class Rules
                 Add($"{field}.{key}", ErrorCodes.InvalidRating, "A rating is one of CC, C, N, I, II, NA.");
             }
         }
-        if (hypotheses is null)
+        if (hypotheses is null || !requireAll)
         {
             return;
         }

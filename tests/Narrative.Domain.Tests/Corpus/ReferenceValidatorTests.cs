@@ -110,8 +110,11 @@ public class ReferenceValidatorTests
         Assert.Contains(Errors(new CorrectionInput("r", [new CorrectionItemInput("a", null, 2, true)])), e => e is { Field: "items[0].retracted", Code: "conflicting_correction" });
         Assert.Contains(Errors(new CorrectionInput("r", [new CorrectionItemInput("a", new Dictionary<string, string> { ["genuine"] = "X", ["feigned"] = "C" }, null, null)])),
             e => e is { Field: "items[0].ratings.genuine", Code: "invalid_rating" });
-        Assert.Contains(Errors(new CorrectionInput("r", [new CorrectionItemInput("a", new Dictionary<string, string> { ["genuine"] = "C" }, null, null)])),
-            e => e is { Field: "items[0].ratings.feigned", Code: "missing_rating" });
+        // A correction names the hypotheses it re-rates (the others keep their ratings), so a hypothesis added by a
+        // revision can be rated item by item; a name that is no hypothesis of the topic is still refused.
+        Assert.Empty(Errors(new CorrectionInput("r", [new CorrectionItemInput("a", new Dictionary<string, string> { ["genuine"] = "C" }, null, null)])));
+        Assert.Contains(Errors(new CorrectionInput("r", [new CorrectionItemInput("a", new Dictionary<string, string> { ["nope"] = "C" }, null, null)])),
+            e => e is { Field: "items[0].ratings.nope", Code: "unknown_hypothesis" });
         Assert.Contains(Errors(new CorrectionInput("r", [new CorrectionItemInput("a", null, 2, null), new CorrectionItemInput("a", null, 3, null)])),
             e => e is { Field: "items[1].id", Code: "duplicate_item" });
     }
