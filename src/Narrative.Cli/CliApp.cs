@@ -19,6 +19,7 @@ public static class CliApp
         CaptureCommands.Add(root);
         QueryCommands.Add(root);
         QueryCommands.AddTiming(root);
+        MethodCommands.Add(root);
         AdminCommands.Add(root);
         return root;
     }

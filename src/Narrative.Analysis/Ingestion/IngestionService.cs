@@ -81,6 +81,18 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
         return await RegisterAsync(SourceValidator.Validate(input), input.Id, Catalog.CatalogKind.Source, s => NarrativeEventTypes.SourceStream(s.SourceId), who, ct);
     }
 
+    /// <summary>Regrades a held source only (the CLI's <c>regrade</c>): an unknown source is not found, the held grade is unchanged.</summary>
+    public async Task<IngestResult> RegradeSourceAsync(string source, string reliability, string reason, IngestContext who, CancellationToken ct)
+    {
+        var stream = NarrativeEventTypes.SourceStream(source);
+        if (!Slugs.IsValid(source)) return new IngestResult(IngestStatus.NotFound, source, stream, 0, 0, [], $"Source '{source}' is not registered.");
+        if (await MethodWrites.RegradeAsync(store, new SourceInput(source, "-", "-", reliability, null, reason), who, ct) is { } r) return r;
+        await using var conn = await store.DataSource.OpenConnectionAsync(ct);
+        return await Catalog.Catalog.FindAsync(conn, null, Catalog.CatalogKind.Source, source, ct) is null
+            ? new IngestResult(IngestStatus.NotFound, source, stream, 0, 0, [], $"Source '{source}' is not registered.")
+            : new IngestResult(IngestStatus.Unchanged, source, stream, 0, 0, [], $"Source '{source}' is already graded {reliability}.");
+    }
+
     /// <summary>Appends a revision of the topic's hypothesis set (<c>POST /api/topics/{topic}/hypotheses</c>).</summary>
     public Task<IngestResult> ReviseHypothesesAsync(string topic, HypothesisRevisionInput input, IngestContext who, CancellationToken ct) =>
         MethodWrites.ReviseHypothesesAsync(store, topic, input, who, ct);

@@ -1,6 +1,8 @@
 // Narrative explorer: one page over the read API. Every panel is redrawn from the API for the chosen
 // (topic, as-of, known-at); nothing is computed here that the API already answers.
 
+import { loadSignposts, drawSignpostMatches, UNDISCONFIRMED_NOTE, JUDGMENTS_NOTE } from "./method.js";
+
 const $ = (sel) => document.querySelector(sel);
 const DAY = 86400;
 const COLOURS = ["#2563eb", "#dc2626", "#059669", "#9333ea", "#d97706", "#0891b2"];
@@ -23,6 +25,7 @@ const state = {
   assessment: null,
   sensitivity: null, // /api/topics/{topic}/sensitivity at the same (asOf, knownAt) as the assessment
   changesFollowAsOf: true,
+  signposts: [], // /api/topics/{topic}/signposts at (asOf, knownAt): status and matches (method.js)
 };
 
 // ---------- small helpers ----------
@@ -252,7 +255,8 @@ function redrawAll() {
 
 // Everything that depends on the as-of date.
 function redrawAsOf() {
-  return Promise.all([loadAssessment(), loadCoincidence(), loadTiming(), loadAudit(), loadChanges(), state.claim ? loadProvenance() : null]);
+  return Promise.all([loadAssessment(), loadCoincidence(), loadTiming(), loadAudit(), loadChanges(), state.claim ? loadProvenance() : null,
+    loadSignposts({ api, h, fill, state, params: { asOf: state.asOf, ...commonParams() } }).then(() => chart?.redraw(false, false))]);
 }
 
 // ---------- chart ----------
@@ -423,6 +427,7 @@ function drawMarkers(u) {
     ctx.font = `bold ${11 * px}px system-ui, sans-serif`;
     ctx.fillText(`→ ${p.leading ?? "no leader"}`, x + 4 * px, bbox.top + 28 * px);
   }
+  drawSignpostMatches(u, state, xOf);
   if (state.asOf) {
     const x = xOf(state.asOf);
     if (inside(x)) {
@@ -552,18 +557,23 @@ function renderAssessment(a) {
   }
   $("#evidence-count").textContent = String(a.evidence.length);
   const scored = a.evidence.filter((e) => e.scored).length;
-  $("#scored-count").textContent = `(${scored} scored; ${a.evidence.length - scored} repeat a claim scored once)`;
+  const judgments = a.evidence.filter((e) => e.lane === "judgments" && !e.scored).length;
+  $("#scored-count").textContent = `(${scored} scored; ${judgments} judgments in their lane; ${a.evidence.length - scored - judgments} repeat a claim scored once)`;
 
   const max = Math.max(1, ...a.hypotheses.map((x) => x.weightedInconsistency));
   fill($("#scores"),
-    h("thead", {}, h("tr", {}, h("th", { text: "rank" }), h("th", { text: "hypothesis" }), h("th", { text: "inconsistency" }), h("th", { text: "weighted" }))),
+    h("thead", {}, h("tr", {}, h("th", { text: "rank" }), h("th", { text: "hypothesis" }), h("th", { text: "inconsistency" }), h("th", { text: "weighted" }),
+      h("th", { title: "Share of scored claims rated for the hypothesis; below 0.8 it cannot lead", text: "coverage" }))),
     h("tbody", {}, [...a.hypotheses].sort((x, y) => x.rank - y.rank).map((x) =>
       h("tr", { dataset: { hypothesis: x.id } },
         h("td", { text: x.rank }),
         h("td", { title: state.topic.hypotheses.find((t) => t.id === x.id)?.description ?? "" },
           h("span", { class: "hyp", style: `--c:${colourOf(x.id)}`, text: x.label })),
         h("td", { class: "num", text: fmt(x.inconsistency, 1) }),
-        h("td", { class: "num" }, h("span", { class: "meter", style: `width:${((6 * x.weightedInconsistency) / max).toFixed(2)}rem;--c:${colourOf(x.id)}` }), fmt(x.weightedInconsistency))),
+        h("td", { class: "num" }, h("span", { class: "meter", style: `width:${((6 * x.weightedInconsistency) / max).toFixed(2)}rem;--c:${colourOf(x.id)}` }), fmt(x.weightedInconsistency),
+          x.undisconfirmed ? h("span", { class: "badge undisconfirmed", title: UNDISCONFIRMED_NOTE, text: "undisconfirmed" }) : null),
+        h("td", { class: "num", dataset: { testid: "coverage", canLead: String(x.canLead ?? true) } }, fmt(x.coverage ?? 1),
+          x.canLead === false ? h("span", { class: "badge cannot-lead", title: "Rated on less than 0.8 of the scored claims: it cannot lead", text: "cannot lead" }) : null)),
     )),
   );
 }
@@ -610,6 +620,10 @@ function renderMatrix() {
   const linchpins = new Set(state.sensitivity?.linchpins ?? []);
   if (state.sort === "diagnosticity") rows.sort((x, y) => y.diagnosticity - x.diagnosticity || x.publishedAt.localeCompare(y.publishedAt) || x.itemId.localeCompare(y.itemId));
   else rows.sort((x, y) => x.publishedAt.localeCompare(y.publishedAt) || x.itemId.localeCompare(y.itemId));
+  // The judgments lane: analytic judgments after the evidence, under their own heading.
+  const lane = (e) => (e.lane === "judgments" ? 1 : 0);
+  rows.sort((x, y) => lane(x) - lane(y));
+  const firstJudgment = rows.find((e) => e.lane === "judgments");
 
   fill(table,
     h("thead", {},
@@ -625,10 +639,11 @@ function renderMatrix() {
         h("th", { class: "num", title: "How well the item separates the hypotheses", text: "diag." }),
       ),
     ),
-    h("tbody", {}, rows.map((e) =>
+    h("tbody", {}, rows.flatMap((e) => [e === firstJudgment ? h("tr", { class: "lane-head", dataset: { testid: "judgments-lane" } },
+      h("td", { colspan: String(7 + hyps.length), title: JUDGMENTS_NOTE, text: `Judgments lane: ${a.judgments === "include" ? "scored (judgments=include)" : "shown, not scored"}` })) : null,
       h("tr", {
-        class: [e.scored ? "" : "unscored", linchpins.has(e.claim) ? "linchpin" : ""].join(" ").trim(),
-        dataset: { itemId: e.itemId, derivative: String(e.derivative), contested: String(e.contested), linchpin: String(linchpins.has(e.claim)) },
+        class: [e.scored ? "" : "unscored", linchpins.has(e.claim) ? "linchpin" : "", e.lane === "judgments" ? "judgment" : ""].join(" ").trim(),
+        dataset: { itemId: e.itemId, derivative: String(e.derivative), contested: String(e.contested), linchpin: String(linchpins.has(e.claim)), lane: e.lane ?? "evidence" },
       },
         h("td", { class: "date", text: e.publishedAt }),
         h("td", { title: e.documentId, text: e.source }),
@@ -647,11 +662,13 @@ function renderMatrix() {
           quoteBadge(e)),
         h("td", { class: "type", text: e.type }),
         ...hyps.map((id) => {
-          const r = e.ratings[id] ?? "NA";
+          const r = e.ratings[id];
+          // Never rated: unrated, which is not consistent (it adds nothing and lowers the hypothesis's coverage).
+          if (r === undefined) return h("td", { class: "r r-unrated", title: `${labelOf(id)}: unrated`, dataset: { unrated: "true" }, text: "·" });
           return h("td", { class: `r r-${r}`, title: `${labelOf(id)}: ${RATING_WORDS[r] ?? r}`, text: r });
         }),
         h("td", { class: "num", text: fmt(e.diagnosticity, 1) }),
-      ),
+      )],
     )),
   );
 }
