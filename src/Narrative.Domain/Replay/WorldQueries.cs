@@ -124,10 +124,13 @@ public static class WorldQueries
             return null;
         }
         var view = new View(world, WorldDate(asOf), knownAt);
-        view.Used.Add(topicVersion.Position);
-        foreach (var r in world.RevisionsAt(topic, knownAt))
+        // Every version of the topic known by then: a revision is applied to the set before it, so a replay needs both.
+        foreach (var v in world.Topics[topic])
         {
-            view.Used.Add(r.Position);
+            if (v.RecordedAt <= knownAt)
+            {
+                view.Used.Add(v.Position);
+            }
         }
         return (topicVersion, view);
     }
@@ -468,17 +471,34 @@ public static class WorldQueries
                     Used.Add(h.Versions[i].FromPosition);
                 }
             }
-            if (_sources.Get(h.Recorded.Source) is { } s)
+            UseSource(h.Recorded.Source);
+            if (h.Recorded.Speaker is { } speaker)
             {
-                Used.Add(s.Position);
-            }
-            if (h.Recorded.Speaker is { } speaker && _sources.Get(speaker) is { } sp)
-            {
-                Used.Add(sp.Position);
+                UseSource(speaker);
             }
             if (_documents.Get(h.Recorded.DocumentId) is { } d)
             {
                 Used.Add(d.Position);
+            }
+        }
+
+        /// <summary>A source's registration and every regrade known by knownAt (a regrade is applied to what it regrades).</summary>
+        private void UseSource(string id)
+        {
+            if (_sources.Get(id) is not { } latest)
+            {
+                return;
+            }
+            Used.Add(latest.Position);
+            if (_world.Sources[id] is { Count: > 1 } versions)
+            {
+                foreach (var v in versions)
+                {
+                    if (v.RecordedAt <= _knownAt)
+                    {
+                        Used.Add(v.Position);
+                    }
+                }
             }
         }
 
