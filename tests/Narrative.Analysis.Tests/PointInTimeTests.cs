@@ -78,7 +78,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
             var knownAt = rng.Next(10) == 0 ? firstRecorded.AddDays(-1) : marks[rng.Next(marks.Count)].AddMilliseconds(rng.Next(-5, 5));
             var fromSql = await _h.Services.Queries.AssessAsync(Topic, asOf, knownAt, default);
             var fromReplay = WorldQueries.Assess(world, Topic, asOf, knownAt);
-            Assert.True(AuditService.Same(fromSql, fromReplay), $"assessment differs at asOf={asOf:O} knownAt={knownAt:O}");
+            Assert.True(AuditService.Same(fromSql, fromReplay), $"assessment differs at asOf={asOf:O} knownAt={knownAt:O}: {FirstDifference(fromSql, fromReplay)}");
             Assert.True(AuditService.Same(await uncached.AssessAsync(Topic, asOf, knownAt, default), fromReplay),
                 $"uncached assessment differs at asOf={asOf:O} knownAt={knownAt:O}");
 
@@ -206,11 +206,11 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         await _h.RebuildAsync(new Narrative.Analysis.ReadModel.AnalysisProjection { RebuildFingerprintBits = 1 }, batchSize: 17);
         Assert.Equal(before, await Dump());
         // The rebuild loads without indexes and builds them afterwards: the swapped-in schema has the same ones.
-        Assert.Equal(10, indexes.Count);
+        Assert.Equal(11, indexes.Count);
         Assert.Equal(indexes, await Indexes("rm_analysis"));
         // Keys are unique indexes (an ALTER TABLE … ADD PRIMARY KEY would lock items while its other indexes build).
         Assert.Contains("CREATE UNIQUE INDEX items_pkey ON rm_analysis.items USING btree (item_id)", indexes);
-        Assert.Equal(8, indexes.Count(i => i.StartsWith("CREATE UNIQUE INDEX", StringComparison.Ordinal)));
+        Assert.Equal(9, indexes.Count(i => i.StartsWith("CREATE UNIQUE INDEX", StringComparison.Ordinal)));
         // Autovacuum is off for the shadow tables while they load, and back on once they are live.
         await using var options = _h.Services.DataSource.CreateCommand(
             "select count(*) from pg_class where relnamespace = 'rm_analysis'::regnamespace and relkind = 'r' and reloptions is not null");
@@ -230,7 +230,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         };
         var items = tricky.Select((text, i) => new ItemInput($"tricky-{i}", Topic, i switch { 0 => "rebuttal", 1 => "statement", _ => "report" }, $"tricky-claim-{i}", text,
             i == 0 ? null : text, i == 2 ? null : $"Пресс-секретарь {i}", i == 1 ? "2024-02-29" : null, 2 + i,
-            new Dictionary<string, string> { ["genuine"] = "C", ["feigned"] = i == 1 ? "II" : "I", ["maximalist"] = "N" },
+            new Dictionary<string, string> { ["genuine"] = "C", ["feigned"] = i == 1 ? "II" : "I", ["conditional"] = "N", ["maximalist"] = "N" },
             i == 0 ? [seeded[0], seeded[1], seeded[0]] : [], i == 1 ? "note: \"ü\" \\ end" : null)).ToList();
         var doc = await _h.Services.Ingestion.IngestDocumentAsync(new DocumentInput("tricky-doc", "nyt", "2024-03-01", "Заголовок \"x\"", null,
             ["Автор"], [], items), 1000, AnalysisHarness.Tests, default);
@@ -303,5 +303,15 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
             while (await r.ReadAsync()) lines.Add($"{table} {r.GetString(0)}");
         }
         return lines;
+    }
+
+    /// <summary>Where two answers' JSON first differ, with some context, for a failure message.</summary>
+    private static string FirstDifference<T>(T a, T b)
+    {
+        var (x, y) = (System.Text.Json.JsonSerializer.Serialize(a, NarrativeEvents.Json), System.Text.Json.JsonSerializer.Serialize(b, NarrativeEvents.Json));
+        var n = 0;
+        while (n < Math.Min(x.Length, y.Length) && x[n] == y[n]) n++;
+        var from = Math.Max(0, n - 120);
+        return $"read model …{x[from..Math.Min(x.Length, n + 80)]} | replay …{y[from..Math.Min(y.Length, n + 80)]}";
     }
 }

@@ -29,7 +29,7 @@ public class MethodRuleTests
         // Without the judgment: feigned has the signal's I (√2 × 1/√2 = 1), genuine nothing.
         Assert.Equal(("genuine", 0.0, 1.0), (without.Leading, Score(without, "genuine"), Score(without, "feigned")));
         // With it (the old rule): genuine has the judgment's I at √2 > 1.
-        Assert.Equal(("feigned", Math.Sqrt(2), 1.0), (with.Leading, Score(with, "genuine"), Score(with, "feigned")));
+        Assert.Equal(("feigned", Math.Round(Math.Sqrt(2), 9), 1.0), (with.Leading, Score(with, "genuine"), Score(with, "feigned")));
         Assert.Equal("judgments", ScoringRules.LaneOf("assessment"));
         Assert.Equal("evidence", ScoringRules.LaneOf("statement"));
     }

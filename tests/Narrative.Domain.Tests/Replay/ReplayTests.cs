@@ -19,7 +19,7 @@ public class ReplayTests
     /// nyt (B) 23 Dec: signal "openness", feigned I, cred 3 → feigned += √2.
     /// moscow-times (C) 24 Dec cites nyt-1: re-report of "openness" rated II/II, never scored while nyt-1-a stands.
     /// wire (C) 25 Dec cites nyt-1, carries another claim; blog (C) 26 Dec cites only wire-1: "openness" again, derivative through wire-1.
-    /// isw (A) 10 Jan: assessment, genuine II, cred 2 → genuine += 2 × √2 × √2 = 4.
+    /// isw (A) 10 Jan: report, genuine II, cred 2 → genuine += 2 × √2 × √2 = 4 (a report, not a judgment: judgments are not scored by default).
     /// tass (E) 15 Jan: rebuttal of nyt-1-a, genuine I, cred 4 → genuine += 1 × (1/√2)² = 0.5.
     /// </summary>
     private static Scenario Build() => new Scenario()
@@ -31,7 +31,7 @@ public class ReplayTests
         .Document("mt-1", "moscow-times", D(2023, 12, 24), ["nyt-1"], new Item("mt-1-a", T, "signal", "openness", 3, R("II", "II")))
         .Document("wire-1", "wire", D(2023, 12, 25), ["nyt-1"], new Item("wire-1-a", T, "report", "kremlin-silence", 3, R("N", "N")))
         .Document("blog-1", "blog", D(2023, 12, 26), ["wire-1"], new Item("blog-1-a", T, "signal", "openness", 6, R("C", "C")))
-        .Document("isw-1", "isw", D(2024, 1, 10), [], new Item("isw-1-a", T, "assessment", null, 2, R("II", "C")))
+        .Document("isw-1", "isw", D(2024, 1, 10), [], new Item("isw-1-a", T, "report", null, 2, R("II", "C")))
         .Document("tass-1", "tass", D(2024, 1, 15), [], new Item("tass-1-a", T, "rebuttal", null, 4, R("I", "N"), ["nyt-1-a"]));
 
     [Fact]
