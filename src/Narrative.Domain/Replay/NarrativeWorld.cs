@@ -107,7 +107,7 @@ public sealed record NarrativeWorld(
             ItemRecorded i when !Items.ContainsKey(i.ItemId) => this with
             {
                 Items = Items.Add(i.ItemId, new ItemHistory(i, e.Position, e.RecordedAt,
-                    [new ItemVersion(e.Position, e.RecordedAt, null, null, i.Ratings, i.Credibility, null)], null)),
+                    [new ItemVersion(e.Position, e.RecordedAt, null, null, Ordinal(i.Ratings), i.Credibility, null)], null)),
             },
             ItemRerated r when Items.TryGetValue(r.ItemId, out var h) && h.Retraction is null => this with
             {
@@ -125,6 +125,15 @@ public sealed record NarrativeWorld(
         };
         return next with { LastPosition = Math.Max(LastPosition, e.Position) };
     }
+
+    /// <summary>
+    /// Ratings in ordinal key order, as the read model holds them: an event read back from the log's jsonb has its keys
+    /// in jsonb's order (shorter keys first), which would make the same answer serialise differently.
+    /// </summary>
+    private static IReadOnlyDictionary<string, string> Ordinal(IReadOnlyDictionary<string, string> ratings) =>
+        ratings is ImmutableSortedDictionary<string, string> { KeyComparer: var c } sorted && ReferenceEquals(c, StringComparer.Ordinal)
+            ? sorted
+            : ratings.ToImmutableSortedDictionary(StringComparer.Ordinal);
 
     private static ItemHistory Rerate(ItemHistory h, ItemRerated r, RecordedEvent e)
     {
