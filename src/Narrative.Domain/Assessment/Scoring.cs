@@ -77,7 +77,7 @@ public static class AchScoring
 
     // √2 · (1/√2) terms make equal sums differ in the last bits depending on the order of addition, so weighted
     // scores are compared at 9 decimals: a tie by hand is a tie here, and in any SQL summing the same terms.
-    private static double TieKey(double weighted) => Math.Round(weighted, 9);
+    internal static double TieKey(double weighted) => Math.Round(weighted, 9);
 
     /// <summary>The first appearance of each claim among <paramref name="items"/> (which exclude retracted items).</summary>
     public static IReadOnlyList<EvidenceItem> FirstAppearances(IEnumerable<EvidenceItem> items)
