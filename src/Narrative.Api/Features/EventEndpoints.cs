@@ -29,6 +29,8 @@ public static class EventEndpoints
                 s.Log.Deserialize(e) is { } data ? NarrativeEventTypes.WorldTime(data) : null, e.RecordedAt,
                 JsonSerializer.Deserialize<JsonElement>(e.DataJson), e.Metadata, e.Hash)).ToList();
             return TypedResults.Ok(new EventPage(views.Count > 0 ? views[^1].Position : after ?? 0, head, views));
-        }).WithTags("Events");
+        }).WithTags("Events").WithName("ListEvents")
+            .WithSummary("The log in position order after a position: each event's stream, version, stable type, world and system time, data, metadata and hash")
+            .Produces<EventPage>().ProducesProblems(400);
     }
 }
