@@ -38,9 +38,41 @@ public static class NarrativeOpenApi
             o.AddOperationTransformer((operation, context, _) =>
             {
                 Secure(operation, context);
+                DescribeParameters(operation);
+                if (operation.Responses is { } responses)
+                {
+                    var sorted = new OpenApiResponses();
+                    foreach (var (status, response) in responses.OrderBy(r => r.Key, StringComparer.Ordinal)) sorted.Add(status, response);
+                    operation.Responses = sorted;
+                }
                 return Task.CompletedTask;
             });
         });
+
+    /// <summary>The query parameters that many routes share mean the same everywhere.</summary>
+    private static readonly Dictionary<string, string> CommonParameters = new(StringComparer.Ordinal)
+    {
+        ["asOf"] = "World time: what had been published by then. ISO 8601 date (the end of that day, UTC) or date-time; default now.",
+        ["knownAt"] = "System time: what the system had recorded by then. ISO 8601 date (the end of that day, UTC) or date-time; default now.",
+        ["knownFrom"] = "Start of a system-time range (ISO 8601); with knownTo instead of from and to.",
+        ["knownTo"] = "End of a system-time range (ISO 8601); default now.",
+        ["from"] = "First world date of the range (yyyy-MM-dd).",
+        ["to"] = "Last world date of the range (yyyy-MM-dd), inclusive.",
+        ["step"] = "'day' or 'week' (default).",
+        ["window"] = "Days before a decision that count as 'just before' (0 to the maximum; default 14).",
+        ["after"] = "Return what comes after this position or id (exclusive); default 0.",
+        ["limit"] = "Page size.",
+        ["topic"] = "Topic id (a slug).",
+        ["claim"] = "Claim key (a slug).",
+    };
+
+    private static void DescribeParameters(OpenApiOperation operation)
+    {
+        foreach (var p in operation.Parameters ?? [])
+            if (p is OpenApiParameter parameter && string.IsNullOrEmpty(parameter.Description) && parameter.Name is { } name
+                && CommonParameters.TryGetValue(name, out var description))
+                parameter.Description = description;
+    }
 
     private static void Describe(OpenApiDocument document)
     {
