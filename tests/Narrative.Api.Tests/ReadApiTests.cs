@@ -6,7 +6,7 @@ using Narrative.Testing;
 
 namespace Narrative.Api.Tests;
 
-/// <summary>The contract routes and shapes of DESIGN.md, over the seeded corpus.</summary>
+/// <summary>The contract routes and shapes of docs/design.md, over the seeded corpus.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
 {
