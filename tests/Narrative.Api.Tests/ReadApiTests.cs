@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -5,7 +6,7 @@ using Narrative.Testing;
 
 namespace Narrative.Api.Tests;
 
-/// <summary>The contract routes and shapes of DESIGN.md, over the seeded corpus.</summary>
+/// <summary>The contract routes and shapes of docs/design.md, over the seeded corpus.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
 {
@@ -138,16 +139,32 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task the_raw_log_pages_by_position()
+    public async Task the_raw_log_pages_by_position_names_its_head_and_dates_registrations_by_the_day_they_were_made()
     {
         var first = (await _http.GetFromJsonAsync<JsonObject>("/api/events?after=0&limit=10"))!;
         var events = first["events"]!.AsArray();
         Assert.Equal(10, events.Count);
         Assert.Equal(events[^1]!["position"]!.GetValue<long>(), first["last"]!.GetValue<long>());
+        Assert.True(first["head"]!.GetValue<long>() > first["last"]!.GetValue<long>(), "head is the newest event, past this page");
         Assert.Equal("narrative.source_registered.v1", events[0]!["type"]!.GetValue<string>());
         Assert.True(events[0]!["data"] is JsonObject && events[0]!["metadata"]!["actor"] is not null);
         var next = (await _http.GetFromJsonAsync<JsonObject>($"/api/events?after={first["last"]}&limit=10"))!;
         Assert.True(next["events"]!.AsArray()[0]!["position"]!.GetValue<long>() > first["last"]!.GetValue<long>());
+
+        // Sources and topics were registered when the seeds were ingested, today: their occurredAt is that day, as
+        // stamped in the event (registeredOn, openedOn), not the Unix epoch and not the topic's study period.
+        var all = (await _http.GetFromJsonAsync<JsonObject>("/api/events?after=0&limit=1000"))!["events"]!.AsArray();
+        var registrations = all.Where(e => e!["type"]!.GetValue<string>() is "narrative.source_registered.v1" or "narrative.topic_opened.v1").ToList();
+        Assert.Contains(registrations, e => e!["type"]!.GetValue<string>() == "narrative.topic_opened.v1");
+        Assert.True(registrations.Count > 10);
+        foreach (var e in registrations)
+        {
+            var occurred = DateOnly.Parse(e!["occurredAt"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            var stamped = e["data"]!["registeredOn"] ?? e["data"]!["openedOn"];
+            Assert.Equal(occurred.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), stamped!.GetValue<string>());
+            var recorded = DateOnly.FromDateTime(e["recordedAt"]!.GetValue<DateTimeOffset>().UtcDateTime);
+            Assert.InRange(occurred.DayNumber, recorded.DayNumber - 1, recorded.DayNumber);
+        }
     }
 
     [Theory]

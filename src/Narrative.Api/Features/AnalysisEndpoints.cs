@@ -13,29 +13,36 @@ public static class AnalysisEndpoints
     {
         var api = app.MapGroup("/api").WithTags("Analysis");
 
-        api.MapGet("/topics", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.Queries.TopicsAsync(ct)));
+        api.MapGet("/topics", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.Queries.TopicsAsync(ct)))
+            .WithName("ListTopics").WithSummary("The topics, each with its study period, hypotheses and how many items and documents it holds");
 
-        api.MapGet("/context-periods", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.Queries.ContextPeriodsAsync(ct)));
+        api.MapGet("/context-periods", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.Queries.ContextPeriodsAsync(ct)))
+            .WithName("ListContextPeriods").WithSummary("The context periods (aid debates, milestones, offensives) with their windows and decision dates");
 
         api.MapGet("/topics/{topic}/assessment", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
             return await s.Queries.AssessAsync(topic, t.AsOf, t.KnownAt, ct) is { } a
                 ? TypedResults.Ok(await CaptureQuotes.DecorateAsync(s.DataSource, a, ct)) : UnknownTopic(topic);
-        });
+        }).WithName("GetAssessment")
+            .WithSummary("The ACH assessment of a topic at (asOf, knownAt): scores, leading hypothesis, likelihood, confidence and the evidence")
+            .Produces<Narrative.Domain.Assessment.AssessmentResult>().ProducesProblems(400, 404);
 
         api.MapGet("/topics/{topic}/sensitivity", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
             return await s.Queries.SensitivityAsync(topic, t.AsOf, t.KnownAt, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
-        }).WithSummary("ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead")
-            .Produces<Narrative.Domain.Assessment.SensitivityResult>().ProducesProblem(400).ProducesProblem(404);
+        }).WithName("GetSensitivity")
+            .WithSummary("ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead")
+            .Produces<Narrative.Domain.Assessment.SensitivityResult>().ProducesProblems(400, 404);
 
         api.MapGet("/topics/{topic}/coincidence", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
             return await s.Queries.CoincidenceAsync(topic, t.AsOf, t.KnownAt, ct) is { } c ? TypedResults.Ok(c) : UnknownTopic(topic);
-        });
+        }).WithName("GetCoincidence")
+            .WithSummary("Do the topic's independent signals fall inside aid-debate windows more often than the windows' coverage predicts?")
+            .Produces<Narrative.Domain.Coincidence.CoincidenceResult>().ProducesProblems(400, 404);
 
         api.MapGet("/topics/{topic}/timing", async (string topic, string? asOf, string? knownAt, string? window, NarrativeServices s, CancellationToken ct) =>
         {
@@ -44,7 +51,9 @@ public static class AnalysisEndpoints
             if (!string.IsNullOrEmpty(window) && !(int.TryParse(window, out w) && w is >= 0 and <= TimingTest.MaxWindow))
                 return Problems.BadQuery("window", "invalid_window", $"window is a whole number of days from 0 to {TimingTest.MaxWindow}.");
             return await s.Queries.TimingAsync(topic, t.AsOf, t.KnownAt, w, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
-        });
+        }).WithName("GetTiming")
+            .WithSummary("Do the signals fall within a window of days before aid decisions? The test, its power and what it can show")
+            .Produces<TimingResult>().ProducesProblems(400, 404);
 
         api.MapGet("/topics/{topic}/timeline", async (string topic, string? from, string? to, string? step, string? knownAt, NarrativeServices s,
             CancellationToken ct) =>
@@ -59,7 +68,9 @@ public static class AnalysisEndpoints
             if (u.DayNumber - f.DayNumber > 3660) return Problems.BadQuery("to", "range_too_long", "A timeline spans at most ten years.");
             var s2 = step == "day" ? TimelineStep.Day : TimelineStep.Week;
             return await s.Queries.TimelineAsync(topic, f, u, s2, k, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
-        });
+        }).WithName("GetTimeline")
+            .WithSummary("The assessment sampled by day or week over a range of world dates, with the items that moved the scores")
+            .Produces<Narrative.Domain.Timeline.TimelineResult>().ProducesProblems(400, 404);
 
         api.MapGet("/topics/{topic}/changes", async (string topic, string? from, string? to, string? knownFrom, string? knownTo, string? asOf,
             string? knownAt, NarrativeServices s, CancellationToken ct) =>
@@ -82,20 +93,26 @@ public static class AnalysisEndpoints
             if (f > u) return TimeParams.Reversed("from", "to", $"{f:yyyy-MM-dd}", $"{u:yyyy-MM-dd}");
             if (!TimeParams.TryInstant(knownAt, now, out var k)) return TimeParams.Invalid("knownAt");
             return await s.Queries.ChangesAsync(topic, f, u, k, ct) is { } r ? TypedResults.Ok(r) : UnknownTopic(topic);
-        });
+        }).WithName("GetChanges")
+            .WithSummary("What changed between two world dates (or two system times): evidence added, retracted or re-rated, and the effect on each score")
+            .Produces<Narrative.Domain.Timeline.ChangesResult>().ProducesProblems(400, 404);
 
         api.MapGet("/claims/{claim}/provenance", async (string claim, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
             var p = await s.Queries.ProvenanceAsync(claim, t.AsOf, t.KnownAt, ct);
             return p.Appearances.Count == 0 ? Problems.NotFound($"No appearance of claim '{claim}' is known as of that date.") : TypedResults.Ok(p);
-        });
+        }).WithName("GetProvenance")
+            .WithSummary("A claim's appearances, which of them are derivative (their document cites an earlier carrier), and its independent origins")
+            .Produces<Narrative.Domain.Provenance.ProvenanceResult>().ProducesProblems(400, 404);
 
         api.MapGet("/topics/{topic}/audit", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
             return await s.Audit.AuditAssessmentAsync(topic, t.AsOf, t.KnownAt, ct) is { } a ? TypedResults.Ok(a) : UnknownTopic(topic);
-        });
+        }).WithName("GetAudit")
+            .WithSummary("The events behind an assessment, replayed with the pure domain functions and checked against the hash chains")
+            .Produces<Narrative.Analysis.Audit.AuditResult>().ProducesProblems(400, 404);
     }
 
     private static (DateTimeOffset AsOf, DateTimeOffset KnownAt)? Times(NarrativeServices s, string? asOf, string? knownAt)

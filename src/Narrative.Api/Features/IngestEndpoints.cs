@@ -24,8 +24,10 @@ public static class IngestEndpoints
             if (error is not null) return error;
             var r = await s.Ingestion.IngestDocumentAsync(doc!.Value, doc.Size, who!, ct);
             return ToResult(http, r, $"/api/documents/{r.Id}", x => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
-        }).Accepts<DocumentInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
-            .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422).ProducesProblem(401).ProducesProblem(403);
+        }).WithName("IngestDocument")
+            .WithSummary("Ingests one corpus document with its items in one transaction: 201, or 200 and nothing written for the same document again")
+            .Accepts<DocumentInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
+            .ProducesProblems(400, 409, 422);
 
         api.MapPost("/documents/{id}/corrections", async (string id, HttpContext http, NarrativeServices s, CancellationToken ct) =>
         {
@@ -33,20 +35,25 @@ public static class IngestEndpoints
             if (error is not null) return error;
             var r = await s.Ingestion.CorrectAsync(id, input!.Value, who!, ct);
             return ToResult(http, r, $"/api/documents/{id}", x => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
-        }).Accepts<CorrectionInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
-            .ProducesValidationProblem().ProducesProblem(404).ProducesProblem(422);
+        }).WithName("CorrectDocument")
+            .WithSummary("Re-rates or retracts items of a held document as new events; answers at an earlier knownAt do not change")
+            .Accepts<CorrectionInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
+            .ProducesProblems(400, 404, 422);
 
         api.MapPost("/topics", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
             await Register<TopicInput>(http, (x, who) => s.Ingestion.OpenTopicAsync(x, who, ct), "/api/topics", ct))
-            .Accepts<TopicInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
+            .WithName("OpenTopic").WithSummary("Opens a topic with its study period and hypotheses")
+            .Accepts<TopicInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesProblems(400, 409, 422);
 
         api.MapPost("/sources", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
             await Register<SourceInput>(http, (x, who) => s.Ingestion.RegisterSourceAsync(x, who, ct), "/api/sources", ct))
-            .Accepts<SourceInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
+            .WithName("RegisterSource").WithSummary("Registers a source with its reliability grade (A to F)")
+            .Accepts<SourceInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesProblems(400, 409, 422);
 
         api.MapPost("/context-periods", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
             await Register<ContextPeriodInput>(http, (x, who) => s.Ingestion.RecordContextPeriodAsync(x, who, ct), "/api/context-periods", ct))
-            .Accepts<ContextPeriodInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
+            .WithName("RecordContextPeriod").WithSummary("Records a context period (an aid debate, a milestone, an offensive) with its window and decision date")
+            .Accepts<ContextPeriodInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesProblems(400, 409, 422);
     }
 
     /// <summary>
@@ -60,7 +67,9 @@ public static class IngestEndpoints
             if (query.Count > ReferenceQuery.MaxIds)
                 return Problems.BadQuery("$", "too_many", $"Ask about at most {ReferenceQuery.MaxIds} ids at once.");
             return (IResult)TypedResults.Ok(await HeldReferences.LoadAsync(s.DataSource, query, ct));
-        }).WithTags("Ingest").Produces<HeldReferences>().ProducesValidationProblem();
+        }).WithTags("Ingest").WithName("FindReferences")
+            .WithSummary("Which of the given ids of documents, items, sources, topics and hypotheses the store holds (a read: open, writes nothing)")
+            .Produces<HeldReferences>().ProducesProblems(400);
     }
 
     private static async Task<IResult> Register<T>(HttpContext http, Func<T, IngestContext, Task<IngestResult>> write, string location, CancellationToken ct)

@@ -5,13 +5,17 @@ namespace Narrative.Api.Hosting;
 
 public enum ApiRole { Ingest, Admin }
 
+/// <summary>Endpoint metadata: the route needs this role's key. The OpenAPI document applies the X-Api-Key scheme from it.</summary>
+public sealed record ApiKeyRequirement(ApiRole Role);
+
 /// <summary>X-Api-Key checks: no or unknown key → 401; a valid key of the other role → 403.</summary>
 public static class ApiKeys
 {
     public const string Header = "X-Api-Key";
 
+    /// <summary>Checks the key, and says so in the route's OpenAPI description (the scheme, 401 and 403).</summary>
     public static TBuilder RequireKey<TBuilder>(this TBuilder builder, ApiRole role) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (ctx, next) =>
+        builder.WithMetadata(new ApiKeyRequirement(role), Problems.Response(401), Problems.Response(403)).AddEndpointFilter(async (ctx, next) =>
         {
             var options = ctx.HttpContext.RequestServices.GetRequiredService<NarrativeOptions>();
             var given = ctx.HttpContext.Request.Headers[Header].ToString();

@@ -26,7 +26,7 @@ public static class NarrativeApi
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StartupWork>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddNarrativeOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -52,6 +52,7 @@ public static class NarrativeApi
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi();
+        app.MapApiReference();
         app.MapHealth();
         app.MapIngest();
         app.MapReferences();

@@ -13,7 +13,7 @@ public sealed record AchScore(IReadOnlyList<HypothesisScore> Hypotheses, string?
     public double Margin => Hypotheses.Count < 2 ? 0 : Hypotheses[1].WeightedInconsistency - Hypotheses[0].WeightedInconsistency;
 }
 
-/// <summary>ACH scoring per DESIGN.md "Analysis" (contract).</summary>
+/// <summary>ACH scoring per docs/design.md, "Evidence and scoring" (contract).</summary>
 public static class AchScoring
 {
     /// <summary>Source reliability weight r: A, B → √2; C, F → 1; D, E → 1/√2 (PARC ACH High / Medium / Low).</summary>
