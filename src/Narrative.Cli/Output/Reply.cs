@@ -78,8 +78,9 @@ public static class Reply
         var head = problem.Detail is { } d && d != problem.Title ? $"{problem.Title}: {d}" : problem.Title;
         Line(problem.Instance is null ? head : $"{problem.Instance}: {head}", error.Profile.Capabilities.Ansi ? "red" : null);
         var where = problem.Instance is null ? "" : $"{problem.Instance}: ";
-        foreach (var e in problem.FieldErrors ?? [])
-            if (e.Message != problem.Detail || problem.FieldErrors!.Count > 1) Line($"  {where}{e.Field} {e.Code}: {e.Message}");
+        // Field by field (field, code, message), unless that would only repeat the detail of a one-option problem.
+        if (problem.FieldErrors is [var only] && problem.Instance is null && only.Message == problem.Detail) return;
+        foreach (var e in problem.FieldErrors ?? []) Line($"  {where}{e.Field} {e.Code}: {e.Message}");
     }
 
     /// <summary>A plain line on standard error (a warning, a problem of one file among many).</summary>
