@@ -88,6 +88,31 @@ public sealed class CliTests(PostgresFixture pg)
     }
 
     [Fact]
+    public async Task with_json_every_query_prints_one_json_document_and_nothing_else()
+    {
+        var cs = await CliProcessTests.SeededAsync(pg);
+        const string topic = "putin-ceasefire-stance";
+        string[][] queries =
+        [
+            ["assessment", topic, "--as-of", "2024-01-31"],
+            ["sensitivity", topic, "--as-of", "2023-12-31"],
+            ["timeline", topic, "--from", "2024-01-01", "--to", "2024-02-29", "--step", "day"],
+            ["changes", topic, "--from", "2024-01-01", "--to", "2024-02-29"],
+            ["coincidence", topic, "--as-of", "2024-05-31"],
+            ["timing", topic, "--as-of", "2024-05-31", "--window", "14"],
+            ["provenance", "putin-private-openness-to-freeze", "--as-of", "2024-05-31"],
+            ["audit", topic, "--as-of", "2024-01-31"],
+        ];
+        foreach (var q in queries)
+        {
+            var (exit, output, error) = await Run([.. q, "--db", cs, "--json"]);
+            Assert.True(exit == 0, $"{string.Join(' ', q)}: {output}{error}");
+            var answer = JsonNode.Parse(output);
+            Assert.True(answer is JsonObject { Count: > 0 }, $"{string.Join(' ', q)}: {output}");
+        }
+    }
+
+    [Fact]
     public async Task ingest_of_a_broken_file_exits_with_invalid_input_and_names_it()
     {
         var cs = await pg.CreateDatabaseAsync("cli");

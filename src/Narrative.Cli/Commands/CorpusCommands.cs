@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Net.Http.Json;
 using Narrative.Analysis;
 using Narrative.Analysis.Ingestion;
@@ -113,18 +114,22 @@ public static class CorpusCommands
         var rejected = problems.Count;
         if (ingesting)
             Reply.Print(parse, new IngestReport(outcomes.Count(o => o.Result.Status == IngestStatus.Created),
-                outcomes.Count(o => o.Result.Status == IngestStatus.Unchanged), rejected, entries), _ => Table(outcomes, "written"));
+                outcomes.Count(o => o.Result.Status == IngestStatus.Unchanged), rejected, entries), _ => Table(outcomes, ingesting: true));
         else
-            Reply.Print(parse, new ValidateReport(outcomes.Count - rejected, rejected, entries), _ => Table(outcomes, "valid"));
+            Reply.Print(parse, new ValidateReport(outcomes.Count - rejected, rejected, entries), _ => Table(outcomes, ingesting: false));
         return Reply.ExitCodeOf(problems);
     }
 
-    private static void Table(IReadOnlyList<CorpusOutcome> outcomes, string okWord)
+    private static void Table(IReadOnlyList<CorpusOutcome> outcomes, bool ingesting)
     {
-        var table = new Table().AddColumns("kind", okWord, "unchanged", "rejected");
+        var table = new Table().AddColumns(ingesting ? ["kind", "written", "unchanged", "rejected"] : ["kind", "valid", "rejected"]);
         foreach (var g in outcomes.GroupBy(o => o.Entry.Kind))
-            table.AddRow(g.Key.ToString(), g.Count(o => o.Result.Status == IngestStatus.Created).ToString(),
-                g.Count(o => o.Result.Status == IngestStatus.Unchanged).ToString(), g.Count(o => ProblemOf(o) is not null).ToString());
+        {
+            var ok = g.Count(o => o.Result.Status == IngestStatus.Created).ToString(CultureInfo.InvariantCulture);
+            var rejected = g.Count(o => ProblemOf(o) is not null).ToString(CultureInfo.InvariantCulture);
+            table.AddRow(ingesting ? [g.Key.ToString(), ok, g.Count(o => o.Result.Status == IngestStatus.Unchanged).ToString(CultureInfo.InvariantCulture), rejected]
+                : [g.Key.ToString(), ok, rejected]);
+        }
         AnsiConsole.Write(table);
     }
 

@@ -35,7 +35,8 @@ public sealed class CliProgress
         if (!CliConsole.IsTerminal(console))
         {
             // Counted in events, the first line would otherwise wait for a tenth of them: say that it started.
-            if (perTenth) progress.Report(0);
+            if (perTenth && total > 0) progress.Report(0);
+            else if (perTenth) progress.Phase("started");
             return await body(progress);
         }
         T result = default!;
@@ -82,7 +83,8 @@ public sealed class CliProgress
             }
             if (_perTenth)
             {
-                var tenth = _total <= 0 ? 10 : Math.Min(10, done * 10 / _total);
+                if (_total <= 0) return;
+                var tenth = Math.Min(10, done * 10 / _total);
                 if (tenth == _lastTenth) return;
                 _lastTenth = tenth;
             }
