@@ -38,7 +38,7 @@ public sealed class Browser : IDisposable
         var service = ChromeDriverService.CreateDefaultService(DriverFolder, DriverFile);
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;
-        var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(30));
+        var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(90)); // generous: a loaded 2-core CI machine starts Chromium slowly
         driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(20);
         return new Browser(driver, profile);
     }

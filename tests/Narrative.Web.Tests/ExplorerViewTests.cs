@@ -309,7 +309,13 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
     private Task<string> WaitForFileAsync(string folder, string file, string export)
     {
         var path = Path.Combine(folder, file);
-        if (!File.Exists(path)) _browser.Find($"[data-testid=export-{export}]").Click();
+        if (!File.Exists(path))
+        {
+            // Below the sticky header, where a click reaches it.
+            var button = _browser.Find($"[data-testid=export-{export}]");
+            _browser.Script("arguments[0].scrollIntoView({ block: 'center' });", button);
+            button.Click();
+        }
         // Chromium writes a .crdownload first and renames it when the download is complete.
         _browser.WaitFor(_ => File.Exists(path) && new FileInfo(path).Length > 0, $"the download {file}");
         return Task.FromResult(path);

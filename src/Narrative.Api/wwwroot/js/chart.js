@@ -53,6 +53,7 @@ export async function loadContext() {
 export function loadTimeline() {
   const card = $("#chart-card");
   const box = $("#chart");
+  if (!chart) fill(box, h("p", { class: "empty chart-placeholder", text: "Loading the timeline…" }));
   return load(card, box, async () => {
     try {
       state.timeline = await api("timeline", topicPath("timeline"), {

@@ -61,7 +61,8 @@ export const hypothesisIds = () => state.topic.hypotheses.map((x) => x.id);
 export const isAbort = (e) => e?.name === "AbortError";
 export const topicPath = (rest) => `/api/topics/${encodeURIComponent(state.topic.id)}/${rest}`;
 export const commonParams = () => ({ knownAt: state.knownAt });
-export const hyp = (id, text = labelOf(id)) => h("span", { class: "hyp", vars: { "--c": colourOf(id) }, text: text ?? "none" });
+export const hyp = (id, text = labelOf(id)) =>
+  id === null || id === undefined ? h("span", { class: "muted", text: "none" }) : h("span", { class: "hyp", vars: { "--c": colourOf(id) }, text });
 
 export function debounce(fn, ms) {
   let t;
