@@ -3,6 +3,16 @@
 import { $, h } from "./core.js";
 
 let alertRetry = 2;
+let stream = null;
+
+// A page kept in the back/forward cache would hold its stream open, and the browser allows only six connections to a
+// host: close it when the page is hidden, open it again when the page is shown.
+addEventListener("pagehide", () => {
+  stream?.close();
+  stream = null;
+});
+addEventListener("pageshow", (e) => e.persisted && !stream && connectAlerts());
+
 export function connectAlerts() {
   const status = $("#alerts-status");
   const set = (s, text) => {
@@ -11,6 +21,7 @@ export function connectAlerts() {
   };
   set("connecting", "alerts connecting…");
   const es = new EventSource("/api/alerts/stream");
+  stream = es;
   es.onopen = () => {
     alertRetry = 2;
     set("live", "alerts live");
