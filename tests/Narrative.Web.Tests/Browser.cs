@@ -44,7 +44,8 @@ public sealed class Browser : IDisposable
     }
 
     /// <summary>Polls until the condition holds; fails with what was last seen rather than hanging.</summary>
-    public T WaitFor<T>(Func<IWebDriver, T?> condition, string what, double seconds = 10)
+    /// The default is generous for a loaded 2-core machine; a condition that holds returns at once.
+    public T WaitFor<T>(Func<IWebDriver, T?> condition, string what, double seconds = 30)
     {
         var until = DateTime.UtcNow.AddSeconds(seconds);
         Exception? last = null;

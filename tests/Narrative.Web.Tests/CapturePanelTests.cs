@@ -67,7 +67,7 @@ public sealed class CapturePanelTests(WebSession web, ITestOutputHelper output) 
         _browser.Script("arguments[0].scrollIntoView({ block: 'center' });", badge);
         badge.Click();
 
-        var mark = _browser.WaitFor(d => d.FindElements(By.CssSelector("#capture [data-testid=capture-text] mark.current")).FirstOrDefault(), "the marked quote", 15);
+        var mark = _browser.WaitFor(d => d.FindElements(By.CssSelector("#capture [data-testid=capture-text] mark.current")).FirstOrDefault(), "the marked quote");
         Assert.Equal(passage["match"]!.GetValue<string>(), mark.Text);
         var text = _browser.Find("#capture [data-testid=capture-text]").Text;
         Assert.Contains(TestPages.KeptSentence, text, StringComparison.Ordinal);

@@ -54,22 +54,25 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
         var evidence = (await GetAsync($"/api/topics/{Topic}/assessment?asOf=2024-01-31"))["evidence"]!.AsArray()
             .ToDictionary(e => e!["itemId"]!.GetValue<string>(), e => e!.AsObject());
 
-        var markers = _browser.Driver.FindElements(By.CssSelector("#item-lane [data-testid=item-marker]"));
-        var shown = markers.SelectMany(m => m.GetDomAttribute("data-items")!.Split(' ')).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(evidence.Keys.Order(StringComparer.Ordinal), shown);
-        foreach (var m in markers)
-            Assert.All(m.GetDomAttribute("data-items")!.Split(' '), id => Assert.Equal(evidence[id]["type"]!.GetValue<string>(), m.GetDomAttribute("data-type")));
+        // Read in one go: (type, items) of every marker.
+        var markers = ((IEnumerable<object>)_browser.Script(
+                "return [...document.querySelectorAll('#item-lane [data-testid=item-marker]')].map((m) => [m.dataset.type, m.dataset.items]);")!)
+            .Cast<IReadOnlyList<object>>().Select(m => (Type: (string)m[0], Items: ((string)m[1]).Split(' '))).ToList();
+        Assert.Equal(evidence.Keys.Order(StringComparer.Ordinal), markers.SelectMany(m => m.Items).Order(StringComparer.Ordinal));
+        foreach (var (type, items) in markers)
+            Assert.All(items, id => Assert.Equal(evidence[id]["type"]!.GetValue<string>(), type));
 
         // Bloomberg's signal of 25 January: hovering its marker opens its card.
-        var marker = markers.First(m => m.GetDomAttribute("data-type") == "signal" && m.GetDomAttribute("data-date") == "2024-01-25");
+        var marker = _browser.Find("#item-lane [data-testid=item-marker][data-type=signal][data-date='2024-01-25']");
         new Actions(_browser.Driver).MoveToElement(marker).Perform();
         await AssertCardShowsAsync(marker.GetDomAttribute("data-items")!.Split(' '), evidence);
 
         // The keyboard opens it too, and Escape closes it.
-        _browser.Script("arguments[0].focus();", markers[0]);
-        _browser.WaitFor(d => d.FindElement(By.Id("item-card")).GetDomAttribute("data-items") == markers[0].GetDomAttribute("data-items")
+        var first = _browser.Find("#item-lane [data-testid=item-marker]");
+        _browser.Script("arguments[0].focus();", first);
+        _browser.WaitFor(d => d.FindElement(By.Id("item-card")).GetDomAttribute("data-items") == string.Join(' ', markers[0].Items)
             && d.FindElement(By.Id("item-card")).Displayed, "the focused marker's card");
-        markers[0].SendKeys(Keys.Escape);
+        first.SendKeys(Keys.Escape);
         _browser.WaitFor(d => !d.FindElement(By.Id("item-card")).Displayed, "the card to close on Escape");
         Shot("item-card-2024-01-31");
     }
@@ -366,7 +369,7 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
         WaitForAssessment(date);
         _browser.WaitFor(d => d.FindElement(By.Id("chart-card")).GetDomAttribute("data-state") == "ready"
             && d.FindElement(By.Id("chart")).GetDomAttribute("data-as-of") == date
-            && d.FindElements(By.CssSelector("#item-lane [data-testid=item-marker], #item-lane .lane-empty")).Count > 0, $"the chart as of {date}", 20);
+            && d.FindElements(By.CssSelector("#item-lane [data-testid=item-marker], #item-lane .lane-empty")).Count > 0, $"the chart as of {date}");
     }
 
     private void Shot(string name, bool viewportOnly = false)

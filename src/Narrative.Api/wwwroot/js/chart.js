@@ -290,13 +290,20 @@ const LANES = [renderLikelihoodLane, renderItemLane];
 /** Lanes that later features add (a judgments lane, signposts): fn(geometry) returns an element or null. */
 export const addLane = (fn) => LANES.push(fn);
 
+// What the lanes were last drawn from: redraws of the chart that change none of it keep the same elements (and an open card).
+let drawnFrom = null;
+
 function renderLanes() {
   const lanes = $("#lanes");
   const box = plotBox();
   if (!box || !state.timeline) {
+    drawnFrom = null;
     fill(lanes);
     return;
   }
+  const from = [state.asOf, state.timeline, state.assessment, box.left, box.width, LANES.length];
+  if (drawnFrom && from.every((x, i) => x === drawnFrom[i])) return;
+  drawnFrom = from;
   const geometry = { ...box, xOf: xOfDate, cut: xOfDate(state.asOf) };
   $("#chart").dataset.cutX = String(Math.round(box.left + geometry.cut));
   $("#chart").dataset.asOf = state.asOf;
