@@ -103,6 +103,12 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
         var points = t["points"]!.AsArray();
         Assert.True(points[0]!["leading"] is null && points[0]!["robustness"] is null);
         Assert.True(points[^1]!["leading"] is not null && points[^1]!["robustness"]!.GetValue<int>() >= 1);
+        // Each point carries the likelihood word and p that the assessment of its date gives (the explorer's likelihood band).
+        Assert.True(points[0]!["likelihood"]!.GetValue<string>() == "undetermined" && points[0]!["probability"] is null);
+        var last = points[^1]!;
+        var assessed = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/assessment?asOf={last["at"]!.GetValue<string>()}"))!;
+        Assert.Equal(assessed["likelihood"]!.GetValue<string>(), last["likelihood"]!.GetValue<string>());
+        Assert.Equal(assessed["probability"]!.GetValue<double>(), last["probability"]!.GetValue<double>(), 12);
 
         var ch = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/changes?from=2024-01-01&to=2024-02-29"))!;
         Assert.Contains(ch["added"]!.AsArray(), x => x!["documentId"]!.GetValue<string>() == "bloomberg-2024-01-25-putin-us-signal");
@@ -111,6 +117,29 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
         Assert.True(audit["replayMatches"]!.GetValue<bool>());
         Assert.True(audit["chainIntact"]!.GetValue<bool>());
         Assert.All(audit["events"]!.AsArray(), x => Assert.Equal(64, x!["hash"]!.GetValue<string>().Length));
+    }
+
+    [Fact]
+    public async Task a_document_answers_with_its_title_link_and_the_text_of_each_item_as_the_seed_file_gives_them()
+    {
+        const string id = "nyt-2023-12-23-putin-signals";
+        var seed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(ApiServer.SeedsFolder(), "documents", $"{id}.json")))!;
+        var doc = (await _http.GetFromJsonAsync<JsonObject>($"/api/documents/{id}"))!;
+        Assert.Equal(id, doc["documentId"]!.GetValue<string>());
+        foreach (var field in new[] { "source", "publishedAt", "title", "url" })
+            Assert.Equal(seed[field]!.GetValue<string>(), doc[field]!.GetValue<string>());
+        var items = doc["items"]!.AsArray();
+        Assert.Equal(seed["items"]!.AsArray().Count, items.Count);
+        foreach (var (expected, actual) in seed["items"]!.AsArray().Zip(items))
+        {
+            foreach (var field in new[] { "type", "summary", "quote", "attributedTo" })
+                Assert.Equal(expected![field]?.GetValue<string>(), actual![field]?.GetValue<string>());
+            Assert.Equal(expected!["id"]!.GetValue<string>(), actual!["itemId"]!.GetValue<string>());
+            Assert.False(actual["retracted"]!.GetValue<bool>());
+        }
+        // Before the document was recorded, the system did not know it.
+        using var before = await _http.GetAsync($"/api/documents/{id}?knownAt=2000-01-01");
+        Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
     }
 
     [Fact]
@@ -178,6 +207,8 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
     [InlineData("/api/topics/putin-ceasefire-stance/changes", 400)]
     [InlineData("/api/claims/no-such-claim/provenance", 404)]
     [InlineData("/api/events?limit=0", 400)]
+    [InlineData("/api/documents/no-such-document", 404)]
+    [InlineData("/api/documents/nyt-2023-12-23-putin-signals?knownAt=soon", 400)]
     public async Task bad_queries_get_problem_details(string url, int status)
     {
         using var r = await _http.GetAsync(url);

@@ -9,28 +9,20 @@ namespace Narrative.Web.Tests;
 /// The explorer page in headless Chromium against the real API over the seeded corpus. Each test compares what the
 /// page shows with what the API answers for the same question, so a page showing the wrong numbers fails.
 /// </summary>
-[Collection(PostgresCollection.Name)]
-public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper output) : IAsyncLifetime
+[Collection(WebCollection.Name)]
+public sealed class ExplorerPageTests(WebSession web, ITestOutputHelper output) : IDisposable
 {
     private const string Topic = "putin-ceasefire-stance";
     private const string Claim = "putin-private-openness-to-freeze";
 
-    private WebSession? _web;
-    private ApiServer _server = null!;
-    private HttpClient _api = null!;
-    private Browser _browser = null!;
+    private readonly ApiServer _server = web.Server;
+    private readonly HttpClient _api = web.Server.Client();
+    private readonly Browser _browser = web.Browser;
 
-    public async Task InitializeAsync()
+    public void Dispose()
     {
-        _web = await WebSession.StartAsync(pg, output);
-        (_server, _browser) = (_web.Server, _web.Browser);
-        _api = _server.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api?.Dispose();
-        if (_web is not null) await _web.DisposeAsync();
+        _api.Dispose();
+        web.WriteConsole(output);
     }
 
     [Fact]

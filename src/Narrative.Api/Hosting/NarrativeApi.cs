@@ -58,6 +58,7 @@ public static class NarrativeApi
         app.MapReferences();
         app.MapCaptures();
         app.MapAnalysis();
+        app.MapDocuments();
         app.MapEvents();
         app.MapAdmin();
         app.MapAlerts();

@@ -205,11 +205,12 @@ public static class WorldQueries
             var causes = Advance(at);
             var ranked = AchScoring.Rank(hypotheses, plain, weighted);
             var leading = AchScoring.LeaderOf(ranked);
-            var flip = robustness.At(at, leading);
+            var (flip, judgement) = robustness.At(at, leading);
             points.Add(new TimelinePoint(
                 at, leading,
                 ranked.ToImmutableSortedDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal),
-                points.Count > 0 && points[^1].Leading != leading, causes, flip?.Origins.Count, flip?.Exact));
+                points.Count > 0 && points[^1].Leading != leading, causes, flip?.Origins.Count, flip?.Exact,
+                judgement?.Likelihood ?? Likelihood.Undetermined, judgement?.Probability));
         }
         return new TimelineResult(topic, step == TimelineStep.Week ? "week" : "day", from, to, knownAt, points);
     }
@@ -223,21 +224,25 @@ public static class WorldQueries
     {
         private readonly DateOnly[] _published = world.ItemList.Select(h => h.Recorded.PublishedAt).Order().ToArray();
         private FlipSet? _flip;
+        private Judgement? _judgement;
         private DateOnly? _readAt;
 
-        public FlipSet? At(DateOnly at, string? leading)
+        /// <summary>The flip set and the likelihood judgement (word and p, as the assessment gives them) at a date.</summary>
+        public (FlipSet? Flip, Judgement? Judgement) At(DateOnly at, string? leading)
         {
             if (leading is null)
             {
-                (_flip, _readAt) = (null, null);
+                (_flip, _judgement, _readAt) = (null, null, null);
             }
             else if (_readAt is not { } since || PublishedBetween(since, at))
             {
                 var view = new View(world, at, knownAt);
-                _flip = SensitivityAnalysis.FindFlipSet(EvidenceOrigins.Build(hypotheses, view.TopicItems(topic), view.DerivedFrom));
+                var origins = EvidenceOrigins.Build(hypotheses, view.TopicItems(topic), view.DerivedFrom);
+                _flip = SensitivityAnalysis.FindFlipSet(origins);
+                _judgement = Likelihood.Judge(origins, _flip);
                 _readAt = at;
             }
-            return _flip;
+            return (_flip, _judgement);
         }
 
         /// <summary>True when something was published in (after, upTo].</summary>
