@@ -37,6 +37,12 @@ public sealed record NarrativeRuntime
 
     /// <summary>How many topics' slices queries keep in memory (0 turns the cache off).</summary>
     public int CachedTopics { get; init; } = AnalysisQueries.DefaultCachedTopics;
+
+    /// <summary>Connection strings of streaming replicas that serve point-in-time queries (none: the primary serves them).</summary>
+    public IReadOnlyList<string> ReadReplicas { get; init; } = [];
+
+    /// <summary>How long a query that presents a consistency token waits for a replica (then for the primary's read model).</summary>
+    public TimeSpan ConsistencyWait { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -107,6 +113,9 @@ public static class NarrativeHosting
         services.AddSingleton(sp => new IngestionService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Capture.CaptureService(sp.GetRequiredService<EventLog>()));
         services.AddSingleton(sp => new AnalysisQueries(sp.GetRequiredService<NpgsqlDataSource>(), runtime.CachedTopics));
+        services.AddSingleton(sp => new ReadRouter(
+            new ReadTarget("primary", sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<AnalysisQueries>(), false),
+            runtime.ReadReplicas, runtime.CachedTopics, runtime.ConsistencyWait));
         services.AddSingleton(sp => new AuditService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<AnalysisQueries>()));
         services.AddSingleton<DeadLetters>();
         services.AddSingleton<NarrativeServices>();

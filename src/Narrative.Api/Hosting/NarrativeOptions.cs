@@ -27,9 +27,27 @@ public sealed record NarrativeOptions
     /// <summary>NARRATIVE_TOPIC_CACHE: how many topics' slices queries keep in memory (0 turns the cache off).</summary>
     public int TopicCache { get; init; } = Narrative.Analysis.Queries.AnalysisQueries.DefaultCachedTopics;
 
+    /// <summary>
+    /// NARRATIVE_DB_READ (several separated by <c>|</c>) or Narrative:Read:0, :1 ...: streaming replicas of the primary
+    /// that serve point-in-time queries. None: the primary serves them.
+    /// </summary>
+    public IReadOnlyList<string> ReadConnectionStrings { get; init; } = [];
+
+    /// <summary>NARRATIVE_CONSISTENCY_WAIT_MS: how long a query with X-Consistent-After waits for a replica (default 2000).</summary>
+    public TimeSpan ConsistencyWait { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>NARRATIVE_RATE_LIMIT: requests per second per API key (or per client address without one); 0 turns it off.</summary>
+    public int RateLimit { get; init; } = DefaultRateLimit;
+
+    /// <summary>NARRATIVE_MAX_BODY_BYTES: the largest request body accepted by any route (default 4 MiB).</summary>
+    public long MaxBodyBytes { get; init; } = 4 * 1024 * 1024;
+
+    public const int DefaultRateLimit = 1000;
+
     public Narrative.Analysis.NarrativeRuntime Runtime => new()
     {
         Daemon = RunDaemon, DaemonMode = DaemonMode, Webhooks = Webhooks, CachedTopics = TopicCache,
+        ReadReplicas = ReadConnectionStrings, ConsistencyWait = ConsistencyWait,
     };
 
     public static NarrativeOptions From(IConfiguration c)
@@ -47,8 +65,17 @@ public sealed record NarrativeOptions
             DaemonMode = Enum.TryParse<JasperFx.Events.Daemon.DaemonMode>(c["Narrative:DaemonMode"], ignoreCase: true, out var mode)
                 ? mode : JasperFx.Events.Daemon.DaemonMode.HotCold,
             TopicCache = int.TryParse(c["NARRATIVE_TOPIC_CACHE"], out var n) && n >= 0 ? n : Narrative.Analysis.Queries.AnalysisQueries.DefaultCachedTopics,
+            ReadConnectionStrings = ReadReplicas(c),
+            ConsistencyWait = TimeSpan.FromMilliseconds(int.TryParse(c["NARRATIVE_CONSISTENCY_WAIT_MS"], out var w) && w >= 0 ? w : 2000),
+            RateLimit = int.TryParse(c["NARRATIVE_RATE_LIMIT"], out var rl) && rl >= 0 ? rl : DefaultRateLimit,
+            MaxBodyBytes = long.TryParse(c["NARRATIVE_MAX_BODY_BYTES"], out var mb) && mb > 0 ? mb : 4 * 1024 * 1024,
         };
     }
+
+    private static string[] ReadReplicas(IConfiguration c) =>
+        c["NARRATIVE_DB_READ"] is { Length: > 0 } read
+            ? read.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : c.GetSection("Narrative:Read").Get<string[]>() ?? [];
 
     /// <summary>A key generated once under the data folder when none is configured.</summary>
     private static string KeyFile(string data, string role)
