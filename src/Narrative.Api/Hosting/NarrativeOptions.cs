@@ -21,7 +21,10 @@ public sealed record NarrativeOptions
     /// <summary>Webhook URLs that receive alerts (Narrative:Webhooks:0, :1 ...).</summary>
     public IReadOnlyList<string> Webhooks { get; init; } = [];
 
-    /// <summary>Narrative:DaemonMode: HotCold (default, one owner among all nodes) or Solo (a single process).</summary>
+    /// <summary>
+    /// Narrative:DaemonMode: HotCold (default, one node owns every projection), Distributed (Wolverine spreads the
+    /// projections and the relay across the nodes, one owner each) or Solo (a single process).
+    /// </summary>
     public JasperFx.Events.Daemon.DaemonMode DaemonMode { get; init; } = JasperFx.Events.Daemon.DaemonMode.HotCold;
 
     /// <summary>NARRATIVE_TOPIC_CACHE: how many topics' slices queries keep in memory (0 turns the cache off).</summary>
@@ -62,7 +65,8 @@ public sealed record NarrativeOptions
             AdminKey = c["NARRATIVE_ADMIN_KEY"] is { Length: > 0 } ak ? ak : KeyFile(data, "admin"),
             RunDaemon = !string.Equals(c["Narrative:Daemon"], "false", StringComparison.OrdinalIgnoreCase),
             Webhooks = c.GetSection("Narrative:Webhooks").Get<string[]>() ?? [],
-            DaemonMode = Enum.TryParse<JasperFx.Events.Daemon.DaemonMode>(c["Narrative:DaemonMode"], ignoreCase: true, out var mode)
+            DaemonMode = string.Equals(c["Narrative:DaemonMode"], "Distributed", StringComparison.OrdinalIgnoreCase) ? Narrative.Analysis.NarrativeHosting.Distributed
+                : Enum.TryParse<JasperFx.Events.Daemon.DaemonMode>(c["Narrative:DaemonMode"], ignoreCase: true, out var mode)
                 ? mode : JasperFx.Events.Daemon.DaemonMode.HotCold,
             TopicCache = int.TryParse(c["NARRATIVE_TOPIC_CACHE"], out var n) && n >= 0 ? n : Narrative.Analysis.Queries.AnalysisQueries.DefaultCachedTopics,
             ReadConnectionStrings = ReadReplicas(c),
