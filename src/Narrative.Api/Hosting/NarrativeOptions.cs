@@ -12,8 +12,11 @@ public sealed record NarrativeOptions
     /// <summary>--seeds: a corpus folder ingested at start-up (idempotent). None: nothing is ingested.</summary>
     public string? Seeds { get; init; }
 
-    public string IngestKey { get; init; } = "";
-    public string AdminKey { get; init; } = "";
+    /// <summary>SHA-256 of the ingest key (NARRATIVE_INGEST_KEY or .narrative/ingest.key): the key itself is not kept.</summary>
+    public byte[] IngestKeyHash { get; init; } = [];
+
+    /// <summary>SHA-256 of the admin key (NARRATIVE_ADMIN_KEY or .narrative/admin.key).</summary>
+    public byte[] AdminKeyHash { get; init; } = [];
 
     /// <summary>Run projections and handlers in this process (Narrative:Daemon, default true).</summary>
     public bool RunDaemon { get; init; } = true;
@@ -55,14 +58,19 @@ public sealed record NarrativeOptions
 
     public static NarrativeOptions From(IConfiguration c)
     {
+        // No secret from the configuration may reach a log line, whatever logs it.
+        foreach (var name in (string[])["NARRATIVE_INGEST_KEY", "NARRATIVE_ADMIN_KEY"]) NarrativeLogging.Redact(c[name]);
+        foreach (var cs in (string?[])[c["NARRATIVE_DB"], c.GetConnectionString("Narrative"), c["NARRATIVE_DB_READ"]])
+            if (cs is { Length: > 0 })
+                foreach (var one in cs.Split('|')) NarrativeLogging.Redact(PasswordOf(one));
         var data = c["NARRATIVE_DATA"] is { Length: > 0 } d ? d : c["Narrative:Data"] ?? ".narrative";
         return new NarrativeOptions
         {
             ConnectionString = c["NARRATIVE_DB"] is { Length: > 0 } db ? db : c.GetConnectionString("Narrative"),
             DataDirectory = data,
             Seeds = c["seeds"] ?? c["Narrative:Seeds"],
-            IngestKey = c["NARRATIVE_INGEST_KEY"] is { Length: > 0 } ik ? ik : KeyFile(data, "ingest"),
-            AdminKey = c["NARRATIVE_ADMIN_KEY"] is { Length: > 0 } ak ? ak : KeyFile(data, "admin"),
+            IngestKeyHash = ApiKeys.Hash(c["NARRATIVE_INGEST_KEY"] is { Length: > 0 } ik ? ik : KeyFile(data, "ingest")),
+            AdminKeyHash = ApiKeys.Hash(c["NARRATIVE_ADMIN_KEY"] is { Length: > 0 } ak ? ak : KeyFile(data, "admin")),
             RunDaemon = !string.Equals(c["Narrative:Daemon"], "false", StringComparison.OrdinalIgnoreCase),
             Webhooks = c.GetSection("Narrative:Webhooks").Get<string[]>() ?? [],
             DaemonMode = string.Equals(c["Narrative:DaemonMode"], "Distributed", StringComparison.OrdinalIgnoreCase) ? Narrative.Analysis.NarrativeHosting.Distributed
@@ -76,6 +84,12 @@ public sealed record NarrativeOptions
         };
     }
 
+    private static string? PasswordOf(string connectionString)
+    {
+        try { return new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Password; }
+        catch (ArgumentException) { return null; }
+    }
+
     private static string[] ReadReplicas(IConfiguration c) =>
         c["NARRATIVE_DB_READ"] is { Length: > 0 } read
             ? read.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -85,12 +99,17 @@ public sealed record NarrativeOptions
     private static string KeyFile(string data, string role)
     {
         var file = Path.Combine(data, $"{role}.key");
-        if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } existing) return existing;
+        if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } existing)
+        {
+            NarrativeLogging.Redact(existing);
+            return existing;
+        }
         Directory.CreateDirectory(data);
         var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
         File.WriteAllText(file, key);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         Serilog.Log.Warning("No {Role} key configured; generated one in {File}", role, file);
+        NarrativeLogging.Redact(key);
         return key;
     }
 }
