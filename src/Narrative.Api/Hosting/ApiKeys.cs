@@ -19,8 +19,9 @@ public static class ApiKeys
         {
             var options = ctx.HttpContext.RequestServices.GetRequiredService<NarrativeOptions>();
             var given = ctx.HttpContext.Request.Headers[Header].ToString();
-            var isIngest = Matches(given, options.IngestKey);
-            var isAdmin = Matches(given, options.AdminKey);
+            var givenHash = given.Length > 0 ? Hash(given) : null;
+            var isIngest = Matches(givenHash, options.IngestKeyHash);
+            var isAdmin = Matches(givenHash, options.AdminKeyHash);
             if (!isIngest && !isAdmin)
                 return Problems.Status(401, "Missing or unknown API key", $"Send the {role.ToString().ToLowerInvariant()} key in the {Header} header.");
             if ((role == ApiRole.Ingest && !isIngest) || (role == ApiRole.Admin && !isAdmin))
@@ -28,7 +29,9 @@ public static class ApiKeys
             return await next(ctx);
         });
 
-    private static bool Matches(string given, string expected) =>
-        given.Length > 0 && expected.Length > 0 &&
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
+    /// <summary>Keys are held and compared as SHA-256 hashes: equal lengths, so the comparison time says nothing of the key.</summary>
+    public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    private static bool Matches(byte[]? given, byte[] expected) =>
+        given is not null && expected.Length > 0 && CryptographicOperations.FixedTimeEquals(given, expected);
 }

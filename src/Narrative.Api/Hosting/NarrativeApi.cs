@@ -26,6 +26,9 @@ public static class NarrativeApi
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StartupWork>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddProtection(options);
+        // A body over Kestrel's limit (sent without a length) fails as it is read: answer with its status (413), not 500.
+        builder.Services.Configure<ExceptionHandlerOptions>(o => o.StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : 500);
         builder.Services.AddNarrativeOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -37,6 +40,7 @@ public static class NarrativeApi
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseProtection(options);
         app.Use(async (ctx, next) =>
         {
             // Correlation id: taken from the caller or made here; echoed back and carried by events and logs.
