@@ -106,6 +106,7 @@ public static class NarrativeHosting
         services.AddSingleton(sp => new EventLog(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new IngestionService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Capture.CaptureService(sp.GetRequiredService<EventLog>()));
+        services.AddSingleton(sp => new Analysts.AnalystService(sp.GetRequiredService<EventLog>()));
         services.AddSingleton(sp => new AnalysisQueries(sp.GetRequiredService<NpgsqlDataSource>(), runtime.CachedTopics));
         services.AddSingleton(sp => new AuditService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<AnalysisQueries>()));
         services.AddSingleton<DeadLetters>();

@@ -13,8 +13,11 @@ namespace Narrative.Analysis;
 /// <summary>The application's services, as the API's endpoints, the CLI's commands and the tests use them.</summary>
 public sealed class NarrativeServices(
     EventLog log, IngestionService ingestion, CaptureService captures, AnalysisQueries queries, AuditService audit,
-    AnalysisProjection projection, DeadLetters deadLetters, AlertFeed alerts, TimeProvider clock)
+    AnalysisProjection projection, DeadLetters deadLetters, AlertFeed alerts, TimeProvider clock, Analysts.AnalystService analysts)
 {
+    /// <summary>Analysts, their keys and their ratings.</summary>
+    public Analysts.AnalystService Analysts { get; } = analysts;
+
     public EventLog Log { get; } = log;
     public NpgsqlDataSource DataSource => Log.DataSource;
     public TimeProvider Clock { get; } = clock;
