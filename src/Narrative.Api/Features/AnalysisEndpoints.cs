@@ -17,9 +17,14 @@ public static class AnalysisEndpoints
 
         api.MapGet("/context-periods", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.Queries.ContextPeriodsAsync(ct)));
 
-        api.MapGet("/topics/{topic}/assessment", async (string topic, string? asOf, string? knownAt, NarrativeServices s, CancellationToken ct) =>
+        api.MapGet("/topics/{topic}/assessment", async (string topic, string? asOf, string? knownAt, string? analyst, string? view,
+            NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
+            // ?analyst=<id> or ?view=consensus: the same assessment through analysts' ratings (AnalystEndpoints).
+            var (lens, error) = await AnalystEndpoints.LensAsync(analyst, view, s, ct);
+            if (error is not null) return error;
+            if (lens is not null) return await AnalystEndpoints.AssessAsync(topic, t.AsOf, t.KnownAt, lens, s, ct);
             return await s.Queries.AssessAsync(topic, t.AsOf, t.KnownAt, ct) is { } a
                 ? TypedResults.Ok(await CaptureQuotes.DecorateAsync(s.DataSource, a, ct)) : UnknownTopic(topic);
         });

@@ -59,6 +59,7 @@ public static class NarrativeApi
         app.MapAnalysis();
         app.MapEvents();
         app.MapAdmin();
+        app.MapAnalysts();
         app.MapAlerts();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
