@@ -100,6 +100,7 @@ public static class NarrativeHosting
                 r.PublishEvent<ItemRecorded>();
                 r.PublishEvent<ItemRerated>();
                 r.PublishEvent<ItemRetracted>();
+                r.PublishEvent<Narrative.Domain.Analysts.RatingRecorded>();
             });
         }
 

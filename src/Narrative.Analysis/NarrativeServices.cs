@@ -46,6 +46,8 @@ public sealed class NarrativeServices(
         while (true)
         {
             var head = await Log.HeadAsync(ct);
+            // An empty log is caught up, though the daemon writes no progression row until its first event.
+            if (head == 0) return;
             var status = await StatusAsync(ct);
             var analysis = status.FirstOrDefault(s => s.Name == Projection.Name);
             if (analysis is not null && analysis.Position >= head) return;
