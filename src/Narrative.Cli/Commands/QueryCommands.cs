@@ -11,8 +11,8 @@ namespace Narrative.Cli.Commands;
 /// <summary>Analyst queries: the same answers as the API, as tables or --json.</summary>
 public static class QueryCommands
 {
-    private static readonly Option<string?> AsOf = new("--as-of") { Description = "World time (date = end of that day, UTC); default now" };
-    private static readonly Option<string?> KnownAt = new("--known-at") { Description = "System time: what the system knew then; default now" };
+    internal static readonly Option<string?> AsOf = new("--as-of") { Description = "World time (date = end of that day, UTC); default now" };
+    internal static readonly Option<string?> KnownAt = new("--known-at") { Description = "System time: what the system knew then; default now" };
 
     public static void Add(RootCommand root)
     {
@@ -31,11 +31,13 @@ public static class QueryCommands
 
     private static Command Assessment(Argument<string> topic)
     {
-        var assessment = new Command("assessment", "Scores, leading hypothesis, likelihood and confidence at a point in time") { topic, AsOf, KnownAt };
+        var assessment = new Command("assessment", "Scores, leading hypothesis, likelihood and confidence at a point in time")
+            { topic, AsOf, KnownAt, AnalystCommands.Analyst, AnalystCommands.View };
         assessment.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
             var (a, k) = Times(p);
-            var r = await s.Services.Queries.AssessAsync(p.GetValue(topic)!, a, k, ct);
+            if (AnalystCommands.Lens(p) is not { } lens) return Session.Fail("give --analyst <id> or --view document|consensus, not both");
+            var r = await s.Services.Queries.AssessAsync(p.GetValue(topic)!, a, k, lens, ct);
             if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
             Session.Print(r, p.GetValue(CliApp.Json), x =>
             {
@@ -48,7 +50,8 @@ public static class QueryCommands
                 var e = new Table().AddColumns("published", "item", "type", "src", "cred", "ratings", "diag", "flags");
                 foreach (var v in x.Evidence)
                     e.AddRow(v.PublishedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Markup.Escape(v.ItemId), v.Type, $"{v.Source} {v.Reliability}", v.Credibility.ToString(CultureInfo.InvariantCulture),
-                        string.Join(" ", v.Ratings.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key[..Math.Min(4, kv.Key.Length)]}:{kv.Value}")),
+                        string.Join(" ", v.Ratings.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key[..Math.Min(4, kv.Key.Length)]}:{kv.Value}"))
+                            + (v.RatingsBy == "document" ? "" : $" ({Markup.Escape(v.RatingsBy)})"),
                         v.Diagnosticity.ToString("0.#", CultureInfo.InvariantCulture), (v.Derivative ? "derivative " : "") + (v.Contested ? "contested" : ""));
                 AnsiConsole.Write(e);
             });
@@ -235,7 +238,7 @@ public static class QueryCommands
         AnsiConsole.Write(t);
     }
 
-    private static (DateTimeOffset AsOf, DateTimeOffset KnownAt) Times(ParseResult p) =>
+    internal static (DateTimeOffset AsOf, DateTimeOffset KnownAt) Times(ParseResult p) =>
         (Instant(p.GetValue(AsOf)), Instant(p.GetValue(KnownAt)));
 
     private static DateTimeOffset Instant(string? text) =>
@@ -243,7 +246,7 @@ public static class QueryCommands
         : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? WorldQueries.EndOfDay(d)
         : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
-    private static async Task<int> Run(ParseResult p, CancellationToken ct, Func<Session, Task<int>> body)
+    internal static async Task<int> Run(ParseResult p, CancellationToken ct, Func<Session, Task<int>> body)
     {
         await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
         await s.WarnIfBehindAsync(ct);
