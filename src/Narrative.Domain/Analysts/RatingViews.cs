@@ -220,9 +220,11 @@ public static class RatingViews
     public static IReadOnlyDictionary<string, string> Consensus(IEnumerable<AnalystRating> ratings)
     {
         ArgumentNullException.ThrowIfNull(ratings);
-        return ratings
-            .SelectMany(r => r.Ratings)
-            .GroupBy(kv => kv.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => Median(g.Select(kv => kv.Value))!, StringComparer.Ordinal);
+        var cells = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var g in ratings.SelectMany(r => r.Ratings).GroupBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            cells[g.Key] = Median(g.Select(kv => kv.Value))!;
+        }
+        return cells;
     }
 }
