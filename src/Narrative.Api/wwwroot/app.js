@@ -1,6 +1,8 @@
 // Narrative explorer: one page over the read API. Every panel is redrawn from the API for the chosen
 // (topic, as-of, known-at); nothing is computed here that the API already answers.
 
+import * as analysts from "./analysts.js";
+
 const $ = (sel) => document.querySelector(sel);
 const DAY = 86400;
 const COLOURS = ["#2563eb", "#dc2626", "#059669", "#9333ea", "#d97706", "#0891b2"];
@@ -168,6 +170,7 @@ function setupControls() {
       state.sort = b.dataset.sort;
       for (const o of document.querySelectorAll("button.sort")) o.setAttribute("aria-pressed", String(o === b));
       renderMatrix();
+      analysts.afterMatrix();
     });
   }
 
@@ -203,6 +206,7 @@ function setAsOf(iso, { fromRange = false } = {}) {
 
 async function start() {
   setupControls();
+  analysts.init({ state, h, fill, api, reload: () => loadAssessment() });
   connectAlerts();
   const wanted = readUrl();
   if (wanted.knownAt) {
@@ -494,7 +498,7 @@ async function loadAssessment() {
   try {
     const path = `/api/topics/${encodeURIComponent(state.topic.id)}`;
     const [a, s] = await Promise.all([
-      api("assessment", `${path}/assessment`, { asOf, ...commonParams() }),
+      api("assessment", `${path}/assessment`, { asOf, ...commonParams(), ...analysts.lensParams() }),
       api("sensitivity", `${path}/sensitivity`, { asOf, ...commonParams() }),
     ]);
     state.assessment = a;
@@ -502,6 +506,7 @@ async function loadAssessment() {
     renderAssessment(a);
     renderRobustness(a, s);
     renderMatrix();
+    analysts.afterMatrix();
     // Tests and users can tell which date the panel shows.
     panel.dataset.asOf = asOf;
     panel.setAttribute("aria-busy", "false");
