@@ -49,7 +49,7 @@ public sealed class AnalystPickerTests(PostgresFixture pg, ITestOutputHelper out
         await _server.CatchUpAsync();
 
         _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={Topic}&asOf={AsOf}"));
-        _browser.WaitFor(d => d.FindElement(By.Id("assessment")).GetDomAttribute("data-as-of") == AsOf, "the assessment");
+        _browser.WaitFor(d => d.FindElement(By.Id("assessment")).GetDomAttribute("data-as-of") == AsOf, "the assessment", seconds: 30);
         _browser.WaitFor(d => d.FindElements(By.CssSelector("#ratings-view option[value='analyst:alice']")).Count == 1, "alice in the picker");
 
         foreach (var (choice, query, by) in new[] { ("analyst:alice", "analyst=alice", "alice"), ("consensus", "view=consensus", "consensus"), ("document", "", "document") })
@@ -59,7 +59,7 @@ public sealed class AnalystPickerTests(PostgresFixture pg, ITestOutputHelper out
             Pick(choice);
             _browser.WaitFor(d =>
                 d.FindElement(By.Id("leading")).GetDomAttribute("data-hypothesis") == expected["leading"]?.GetValue<string>()
-                && d.FindElements(By.CssSelector($"#matrix tbody tr[data-ratings-by='{by}']")).Count == rated, $"the {choice} view");
+                && d.FindElements(By.CssSelector($"#matrix tbody tr[data-ratings-by='{by}']")).Count == rated, $"the {choice} view", seconds: 30);
             Assert.True(rated > 0);
         }
         Pick("analyst:alice");
@@ -82,7 +82,8 @@ public sealed class AnalystPickerTests(PostgresFixture pg, ITestOutputHelper out
         row.FindElements(By.CssSelector("td.r"))[column].Click();
         _browser.WaitFor(d => d.FindElements(By.CssSelector("[data-testid='rating-editor']")).Count == 1, "the rating editor");
         _browser.Script("const s = document.querySelector(\"[data-testid='rating-editor']\"); s.value = 'N'; s.dispatchEvent(new Event('change'));");
-        _browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix tr[data-item-id='{item}'] td.r"))[column].Text == "N", "the edited cell");
+        _browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix tr[data-item-id='{item}'] td.r")).ElementAtOrDefault(column)?.Text == "N",
+            "the edited cell", seconds: 30);
         var after = (await _api.GetFromJsonAsync<JsonObject>($"/api/topics/{Topic}/assessment?asOf={AsOf}&analyst=alice"))!;
         var edited = after["evidence"]!.AsArray().Single(e => e!["itemId"]!.GetValue<string>() == item)!;
         Assert.Equal("N", edited["ratings"]![other]!.GetValue<string>());
