@@ -132,12 +132,14 @@ public static class NarrativeHosting
                 r.PublishEvent<ItemRecorded>();
                 r.PublishEvent<ItemRerated>();
                 r.PublishEvent<ItemRetracted>();
+                r.PublishEvent<Narrative.Domain.Analysts.RatingRecorded>();
             });
         }
 
         services.AddSingleton(sp => new EventLog(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new IngestionService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Capture.CaptureService(sp.GetRequiredService<EventLog>()));
+        services.AddSingleton(sp => new Analysts.AnalystService(sp.GetRequiredService<EventLog>()));
         services.AddSingleton(sp => new AnalysisQueries(sp.GetRequiredService<NpgsqlDataSource>(), runtime.CachedTopics));
         services.AddSingleton(sp => new ReadRouter(
             new ReadTarget("primary", sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<AnalysisQueries>(), false),

@@ -13,8 +13,12 @@ namespace Narrative.Analysis;
 /// <summary>The application's services, as the API's endpoints, the CLI's commands and the tests use them.</summary>
 public sealed class NarrativeServices(
     EventLog log, IngestionService ingestion, CaptureService captures, AnalysisQueries queries, AuditService audit,
-    AnalysisProjection projection, DeadLetters deadLetters, AlertFeed alerts, TimeProvider clock, ReadRouter reads)
+    AnalysisProjection projection, DeadLetters deadLetters, AlertFeed alerts, TimeProvider clock, ReadRouter reads,
+    Analysts.AnalystService analysts)
 {
+    /// <summary>Analysts, their keys and their ratings.</summary>
+    public Analysts.AnalystService Analysts { get; } = analysts;
+
     public EventLog Log { get; } = log;
     public NpgsqlDataSource DataSource => Log.DataSource;
     public TimeProvider Clock { get; } = clock;
@@ -55,6 +59,8 @@ public sealed class NarrativeServices(
         while (true)
         {
             var head = await Log.HeadAsync(ct);
+            // An empty log is caught up, though the daemon writes no progression row until its first event.
+            if (head == 0) return;
             var status = await StatusAsync(ct);
             var analysis = status.FirstOrDefault(s => s.Name == Projection.Name);
             if (analysis is not null && analysis.Position >= head) return;

@@ -44,6 +44,7 @@ public static class CliApp
         QueryCommands.Add(root);
         QueryCommands.AddTiming(root);
         AdminCommands.Add(root);
+        AnalystCommands.Add(root);
         return root;
     }
 

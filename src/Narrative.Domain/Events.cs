@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Narrative.Domain;
 
 // Every fact Narrative records. Past tense, immutable; corrections are new events, never edits.
-// Stream conventions: source-{id}, topic-{id}, context-{id}, document-{id}, capture-{id}.
+// Stream conventions: source-{id}, topic-{id}, context-{id}, document-{id}, capture-{id}, analyst-{id} (Analysts/AnalystEvents.cs).
 
 public sealed record Hypothesis(string Id, string Label, string? Description);
 
@@ -83,6 +83,10 @@ public static class NarrativeEventTypes
         (typeof(LeadingHypothesisShifted), "narrative.leading_hypothesis_shifted.v1"),
         (typeof(PageCaptured), "narrative.page_captured.v1"),
         (typeof(PageExtracted), "narrative.page_extracted.v1"),
+        (typeof(Analysts.AnalystRegistered), "narrative.analyst_registered.v1"),
+        (typeof(Analysts.AnalystKeyRotated), "narrative.analyst_key_rotated.v1"),
+        (typeof(Analysts.AnalystKeyRevoked), "narrative.analyst_key_revoked.v1"),
+        (typeof(Analysts.RatingRecorded), "narrative.rating_recorded.v1"),
     ];
 
     /// <summary>

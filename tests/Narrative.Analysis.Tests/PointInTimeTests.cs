@@ -206,11 +206,11 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         await _h.RebuildAsync(new Narrative.Analysis.ReadModel.AnalysisProjection { RebuildFingerprintBits = 1 }, batchSize: 17);
         Assert.Equal(before, await Dump());
         // The rebuild loads without indexes and builds them afterwards: the swapped-in schema has the same ones.
-        Assert.Equal(10, indexes.Count);
+        Assert.Equal(12, indexes.Count);
         Assert.Equal(indexes, await Indexes("rm_analysis"));
         // Keys are unique indexes (an ALTER TABLE … ADD PRIMARY KEY would lock items while its other indexes build).
         Assert.Contains("CREATE UNIQUE INDEX items_pkey ON rm_analysis.items USING btree (item_id)", indexes);
-        Assert.Equal(8, indexes.Count(i => i.StartsWith("CREATE UNIQUE INDEX", StringComparison.Ordinal)));
+        Assert.Equal(9, indexes.Count(i => i.StartsWith("CREATE UNIQUE INDEX", StringComparison.Ordinal)));
         // Autovacuum is off for the shadow tables while they load, and back on once they are live.
         await using var options = _h.Services.DataSource.CreateCommand(
             "select count(*) from pg_class where relnamespace = 'rm_analysis'::regnamespace and relkind = 'r' and reloptions is not null");
@@ -296,7 +296,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         var lines = new List<string>();
         foreach (var (table, order) in new[] { ("sources", "source_id, position"), ("topics", "topic_id, position"), ("context_periods", "period_id, position"),
                      ("documents", "document_id, position"), ("items", "item_id"), ("item_versions", "item_id, from_position"), ("rebuttals", "target, item_id"),
-                     ("topic_links", "topic, item_id") })
+                     ("topic_links", "topic, item_id"), ("analyst_ratings", "position") })
         {
             await using var cmd = _h.Services.DataSource.CreateCommand($"select t::text from rm_analysis.{table} t order by {order}");
             await using var r = await cmd.ExecuteReaderAsync();

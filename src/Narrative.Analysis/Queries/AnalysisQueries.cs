@@ -19,7 +19,7 @@ public sealed record ContextPeriodView(string Id, string Label, string Category,
 /// slice through a <see cref="TopicWorldCache"/> of <paramref name="cachedTopics"/> topics (0: read the slice for each
 /// question, filtered in SQL).
 /// </summary>
-public sealed class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = AnalysisQueries.DefaultCachedTopics)
+public sealed partial class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = AnalysisQueries.DefaultCachedTopics)
 {
     public const int DefaultCachedTopics = 8;
     private const string S = AnalysisProjection.LiveSchema;

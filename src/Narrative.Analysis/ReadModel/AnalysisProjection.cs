@@ -31,11 +31,11 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
 
     /// <summary>The read model's tables, emptied by Marten's teardown when Marten itself rebuilds the projection.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        ["sources", "topics", "context_periods", "documents", "items", "rebuttals", "topic_links", "item_versions"];
+        ["sources", "topics", "context_periods", "documents", "items", "rebuttals", "topic_links", "item_versions", "analyst_ratings"];
     public string Schema => LiveSchema;
 
     /// <summary>Bumped whenever the tables change shape; a live model of another version is rebuilt at start-up.</summary>
-    public string Version => "analysis-v4";
+    public string Version => "analysis-v5";
 
     public async Task CreateTablesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
     {
@@ -69,6 +69,9 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             create table {s}.topic_links (topic text not null, item_id text not null);
             create table {s}.item_versions (item_id text not null, from_position bigint not null, from_recorded_at timestamptz not null,
                 to_position bigint, to_recorded_at timestamptz, ratings jsonb not null, credibility integer not null, reason text);
+            -- Analysts' ratings, insert-only: the one in force for (analyst, claim) at knownAt is the latest recorded by then.
+            create table {s}.analyst_ratings (analyst_id text not null, topic text not null, claim text not null, position bigint not null,
+                recorded_at timestamptz not null, ratings jsonb not null, credibility integer, note text);
             """, conn, tx);
         await cmd.ExecuteNonQueryAsync(ct);
     }
@@ -87,6 +90,8 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
         $"create unique index sources_pkey on {schema}.sources (source_id, position)",
         $"create unique index topics_pkey on {schema}.topics (topic_id, position)",
         $"create unique index context_periods_pkey on {schema}.context_periods (period_id, position)",
+        $"create unique index analyst_ratings_pkey on {schema}.analyst_ratings (topic, recorded_at, position)",
+        $"create index on {schema}.analyst_ratings (claim)",
     ];
 
     /// <summary>Marten's daemon hands over a page of events; the rows are written in its transaction, just before it commits.</summary>
@@ -226,6 +231,7 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
         private readonly List<object?[]> _documents = [];
         private readonly List<object?[]> _items = [];
         private readonly List<object?[]> _rebuttals = [];
+        private readonly List<object?[]> _ratings = [];
 
         public void Add(object? data, long position, DateTimeOffset recordedAt)
         {
@@ -250,6 +256,9 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
                         i.Summary, i.Quote, i.AttributedTo, i.OccurredAt, i.Rebuts.ToArray(), i.Note, Ratings(i.Ratings), i.Credibility]);
                     foreach (var target in i.Rebuts.Distinct()) AddRebuttal(target, i.ItemId);
                     break;
+                case Narrative.Domain.Analysts.RatingRecorded r:
+                    _ratings.Add([r.AnalystId, r.Topic, r.Claim, position, recordedAt, Ratings(r.Ratings), r.Credibility, r.Note]);
+                    break;
             }
         }
 
@@ -264,6 +273,8 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Date, NpgsqlDbType.Array | NpgsqlDbType.Text, NpgsqlDbType.Text,
             NpgsqlDbType.Jsonb, NpgsqlDbType.Integer];
         private static readonly NpgsqlDbType[] RebuttalTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text];
+        private static readonly NpgsqlDbType[] RatingTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz,
+            NpgsqlDbType.Jsonb, NpgsqlDbType.Integer, NpgsqlDbType.Text];
 
         /// <param name="incremental">
         /// The incremental path: drop items the tables already hold and link the new ones across topics. A rebuild does
@@ -285,6 +296,7 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             await Copy(conn, schema, "documents (document_id, position, recorded_at, source, published_at, title, url, authors, cites, item_ids, content_hash)", DocumentTypes, _documents, ct);
             await Copy(conn, schema, $"items ({ItemColumns})", ItemTypes, _items, ct);
             await Copy(conn, schema, "rebuttals (target, item_id)", RebuttalTypes, _rebuttals, ct);
+            await Copy(conn, schema, "analyst_ratings (analyst_id, topic, claim, position, recorded_at, ratings, credibility, note)", RatingTypes, _ratings, ct);
             if (written.Length > 0) await LinkAsync(conn, tx, schema, written, [], targets, rebutters, ct);
         }
 

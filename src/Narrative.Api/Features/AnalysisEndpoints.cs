@@ -22,13 +22,18 @@ public static class AnalysisEndpoints
         api.MapGet("/context-periods", async (ReadSide read, CancellationToken ct) => TypedResults.Ok(await read.Queries.ContextPeriodsAsync(ct)))
             .WithName("ListContextPeriods").WithSummary("The context periods (aid debates, milestones, offensives) with their windows and decision dates");
 
-        api.MapGet("/topics/{topic}/assessment", async (string topic, string? asOf, string? knownAt, ReadSide read, NarrativeServices s, CancellationToken ct) =>
+        api.MapGet("/topics/{topic}/assessment", async (string topic, string? asOf, string? knownAt, string? analyst, string? view,
+            ReadSide read, NarrativeServices s, CancellationToken ct) =>
         {
             if (Times(s, asOf, knownAt) is not { } t) return InvalidTimes(s, asOf);
+            // ?analyst=<id> or ?view=consensus: the same assessment through analysts' ratings (AnalystEndpoints).
+            var (lens, error) = await AnalystEndpoints.LensAsync(analyst, view, s, ct);
+            if (error is not null) return error;
+            if (lens is not null) return await AnalystEndpoints.AssessAsync(topic, t.AsOf, t.KnownAt, lens, s, ct);
             return await read.Queries.AssessAsync(topic, t.AsOf, t.KnownAt, ct) is { } a
                 ? TypedResults.Ok(await CaptureQuotes.DecorateAsync(read.DataSource, a, ct)) : UnknownTopic(topic);
         }).WithName("GetAssessment")
-            .WithSummary("The ACH assessment of a topic at (asOf, knownAt): scores, leading hypothesis, likelihood, confidence and the evidence")
+            .WithSummary("The ACH assessment of a topic at (asOf, knownAt): scores, leading hypothesis, likelihood, confidence and the evidence; ?analyst= or ?view=consensus rates it through analysts' ratings")
             .Produces<Narrative.Domain.Assessment.AssessmentResult>().ProducesProblems(400, 404);
 
         api.MapGet("/topics/{topic}/sensitivity", async (string topic, string? asOf, string? knownAt, ReadSide read, NarrativeServices s, CancellationToken ct) =>

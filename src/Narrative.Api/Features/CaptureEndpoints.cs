@@ -116,5 +116,5 @@ public static class CaptureEndpoints
     private static IResult Unknown(string id) => Problems.NotFound($"Capture '{id}' is not held.");
 
     private static IngestContext Who(HttpContext http) =>
-        new($"api:{http.Connection.RemoteIpAddress}", http.Items["CorrelationId"] as string ?? http.TraceIdentifier);
+        new(ApiKeys.Actor(http), http.Items["CorrelationId"] as string ?? http.TraceIdentifier);
 }

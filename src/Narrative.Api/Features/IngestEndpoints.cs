@@ -140,5 +140,5 @@ public static class IngestEndpoints
     }
 
     private static IngestContext Who(HttpContext http, IdempotencyKey? key) =>
-        new($"api:{http.Connection.RemoteIpAddress}", http.Items["CorrelationId"] as string ?? http.TraceIdentifier, key);
+        new(ApiKeys.Actor(http), http.Items["CorrelationId"] as string ?? http.TraceIdentifier, key);
 }

@@ -65,6 +65,7 @@ public static class NarrativeApi
         app.MapDocuments();
         app.MapEvents();
         app.MapAdmin();
+        app.MapAnalysts();
         app.MapAlerts();
         app.Lifetime.ApplicationStopped.Register(() =>
         {

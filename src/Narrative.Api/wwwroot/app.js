@@ -14,6 +14,7 @@ import { loadAudit, loadChanges, loadProvenance, loadTiming, openClaim } from ".
 import { connectAlerts } from "./js/alerts.js";
 import { setupExports } from "./js/exports.js";
 import { closeCard } from "./js/card.js";
+import * as analysts from "./js/analysts.js";
 
 /** Loaders that follow the as-of date. */
 export const AS_OF_LOADERS = [loadAssessment, loadCoincidence, loadTiming, loadAudit, loadChanges, () => (state.claim ? loadProvenance() : null)];
@@ -86,6 +87,7 @@ function setupControls() {
       state.sort = b.dataset.sort;
       for (const o of $$("button.sort")) o.setAttribute("aria-pressed", String(o === b));
       renderMatrix();
+      analysts.afterMatrix();
     });
   }
 
@@ -131,6 +133,7 @@ function setAsOf(iso, { fromRange = false } = {}) {
 
 async function start() {
   setupControls();
+  analysts.init({ state, h, fill, api, reload: () => loadAssessment() });
   connectAlerts();
   const wanted = readUrl();
   if (wanted.knownAt) {

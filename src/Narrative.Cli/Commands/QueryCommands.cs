@@ -13,8 +13,8 @@ namespace Narrative.Cli.Commands;
 /// <summary>Analyst queries: the same answers as the API, as tables or --json.</summary>
 public static class QueryCommands
 {
-    private static readonly Option<string?> AsOf = TimeOption("--as-of", "World time (date = end of that day, UTC); default now");
-    private static readonly Option<string?> KnownAt = TimeOption("--known-at", "System time: what the system knew then; default now");
+    internal static readonly Option<string?> AsOf = TimeOption("--as-of", "World time (date = end of that day, UTC); default now");
+    internal static readonly Option<string?> KnownAt = TimeOption("--known-at", "System time: what the system knew then; default now");
 
     public static void Add(RootCommand root)
     {
@@ -33,11 +33,13 @@ public static class QueryCommands
 
     private static Command Assessment(Argument<string> topic)
     {
-        var assessment = new Command("assessment", "Scores, leading hypothesis, likelihood and confidence at a point in time") { topic, AsOf, KnownAt };
+        var assessment = new Command("assessment", "Scores, leading hypothesis, likelihood and confidence at a point in time")
+            { topic, AsOf, KnownAt, AnalystCommands.Analyst, AnalystCommands.View };
         assessment.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
             var (a, k) = Times(p);
-            var r = await s.Services.Queries.AssessAsync(p.GetValue(topic)!, a, k, ct);
+            if (AnalystCommands.Lens(p) is not { } lens) return Reply.InvalidOption(p, "--view", "invalid_view", "Give --analyst <id> or --view document|consensus, not both.");
+            var r = await s.Services.Queries.AssessAsync(p.GetValue(topic)!, a, k, lens, ct);
             if (r is null) return Reply.Fail(p, Problem.UnknownTopic(p.GetValue(topic)!));
             return Reply.Print(p, r, x =>
             {
@@ -50,7 +52,8 @@ public static class QueryCommands
                 var e = new Table().AddColumns("published", "item", "type", "src", "cred", "ratings", "diag", "flags");
                 foreach (var v in x.Evidence)
                     e.AddRow(v.PublishedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Markup.Escape(v.ItemId), v.Type, $"{v.Source} {v.Reliability}", v.Credibility.ToString(CultureInfo.InvariantCulture),
-                        string.Join(" ", v.Ratings.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key[..Math.Min(4, kv.Key.Length)]}:{kv.Value}")),
+                        string.Join(" ", v.Ratings.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key[..Math.Min(4, kv.Key.Length)]}:{kv.Value}"))
+                            + (v.RatingsBy == "document" ? "" : $" ({Markup.Escape(v.RatingsBy)})"),
                         v.Diagnosticity.ToString("0.#", CultureInfo.InvariantCulture), (v.Derivative ? "derivative " : "") + (v.Contested ? "contested" : ""));
                 AnsiConsole.Write(e);
             });
@@ -244,7 +247,7 @@ public static class QueryCommands
         AnsiConsole.Write(t);
     }
 
-    private static (DateTimeOffset AsOf, DateTimeOffset KnownAt) Times(ParseResult p) =>
+    internal static (DateTimeOffset AsOf, DateTimeOffset KnownAt) Times(ParseResult p) =>
         (Instant(p.GetValue(AsOf)), Instant(p.GetValue(KnownAt)));
 
     /// <summary>An ISO 8601 time option; a value that does not parse is a parse error (exit code 2) in the API's words.</summary>
@@ -282,7 +285,7 @@ public static class QueryCommands
         new FieldError("--to", "range_order", $"'--to' ({to}) is before '--from' ({from}); give the earlier time first."),
     ]);
 
-    private static async Task<int> Run(ParseResult p, CancellationToken ct, Func<Session, Task<int>> body)
+    internal static async Task<int> Run(ParseResult p, CancellationToken ct, Func<Session, Task<int>> body)
     {
         await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
         await s.WarnIfBehindAsync(ct);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
+using Narrative.Domain.Analysts;
 using Narrative.Domain.Assessment;
 using Narrative.Domain.Coincidence;
 using Narrative.Domain.Provenance;
@@ -13,7 +14,7 @@ namespace Narrative.Domain.Replay;
 /// on or before the UTC date of <c>asOf</c>. System time: only events recorded at or before <c>knownAt</c> count.
 /// This is the reference the SQL read models must agree with.
 /// </summary>
-public static class WorldQueries
+public static partial class WorldQueries
 {
     public static DateOnly WorldDate(DateTimeOffset asOf) => DateOnly.FromDateTime(asOf.UtcDateTime);
 
@@ -21,13 +22,15 @@ public static class WorldQueries
     public static DateTimeOffset EndOfDay(DateOnly date) =>
         new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1).AddTicks(-1);
 
-    public static AssessmentResult? Assess(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt)
+    /// <param name="lens">Whose ratings: the documents' (default), one analyst's or the consensus (<see cref="RatingViews"/>).</param>
+    public static AssessmentResult? Assess(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt, RatingsLens? lens = null)
     {
         if (Open(world, topic, asOf, knownAt) is not var (topicVersion, view))
         {
             return null;
         }
-        var evidence = view.TopicItems(topic);
+        var rated = Rate(world, topic, knownAt, view.TopicItems(topic), lens, view.Used);
+        var evidence = rated.Items;
         var derived = view.DerivedFrom;
         var origins = EvidenceOrigins.Build(topicVersion.Value.Hypotheses, evidence, derived);
         var score = origins.Score;
@@ -51,9 +54,11 @@ public static class WorldQueries
                 diagnosticity[e.Ratings] = d = AchScoring.Diagnosticity(e.Ratings);
             }
             var from = derived[e.ItemId];
+            var ratedBy = rated.Sources.GetValueOrDefault(e.ItemId);
             list.Add(new EvidenceView(
                 e.ItemId, e.DocumentId, e.Source, e.Type, e.Claim, e.PublishedAt, e.Credibility, e.Reliability, e.Ratings,
-                d, from is not null, from, by.Count > 0, by, scoredIds.Contains(e.ItemId)));
+                d, from is not null, from, by.Count > 0, by, scoredIds.Contains(e.ItemId),
+                RatingsBy: ratedBy?.RatingsBy ?? RatingsLens.DocumentKind, CellsBy: ratedBy?.CellsBy));
         }
         view.UseRetractedTopicItems(topic);
         var used = view.Used.ToArray();
@@ -61,7 +66,7 @@ public static class WorldQueries
         var positions = ImmutableCollectionsMarshal.AsImmutableArray(used);
         return new AssessmentResult(
             topic, asOf, knownAt, positions.Length == 0 ? 0 : positions[^1], score.Leading, judgement.Likelihood, judgement.Probability,
-            judgement.Confidence, judgement.Basis, score.Hypotheses, list, positions);
+            judgement.Confidence, judgement.Basis, score.Hypotheses, list, positions, lens?.Kind ?? RatingsLens.DocumentKind, lens?.Analyst);
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ import {
 } from "./core.js";
 import { openCard } from "./card.js";
 import { quoteBadge } from "./capture.js";
+import * as analysts from "./analysts.js";
 
 export async function loadAssessment() {
   const panel = $("#assessment");
@@ -15,7 +16,7 @@ export async function loadAssessment() {
   const asOf = state.asOf;
   try {
     const [a, s] = await Promise.all([
-      api("assessment", topicPath("assessment"), { asOf, ...commonParams() }),
+      api("assessment", topicPath("assessment"), { asOf, ...commonParams(), ...analysts.lensParams() }),
       api("sensitivity", topicPath("sensitivity"), { asOf, ...commonParams() }),
     ]);
     state.assessment = a;
@@ -23,6 +24,7 @@ export async function loadAssessment() {
     renderAssessment(a);
     renderRobustness(a, s);
     renderMatrix();
+    analysts.afterMatrix();
     // Tests and users can tell which date the panel shows.
     panel.dataset.asOf = asOf;
     setReady(panel);
@@ -189,7 +191,8 @@ export function renderMatrix() {
       );
       // A click anywhere else on the row opens the same card as the lane's markers.
       row.addEventListener("click", (ev) => {
-        if (ev.target.closest("a, button")) return;
+        // In an analyst's own view a rating cell is edited in place (analysts.js), not opened.
+        if (ev.target.closest("a, button, select") || ev.target.closest("table.editable td.r")) return;
         ev.stopPropagation();
         openCard(row, [e], true);
       });
