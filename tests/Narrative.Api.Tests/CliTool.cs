@@ -15,7 +15,7 @@ public static class CliTool
     }
 
     /// <summary>At most this many tools at once: each starts a runtime and a Marten host, and the machine has few cores.</summary>
-    private static readonly SemaphoreSlim Slots = new(3);
+    private static readonly SemaphoreSlim Slots = new(4);
 
     /// <summary>The CLI as built by its own project (with its runtimeconfig and deps), in this test run's configuration.</summary>
     public static string Dll()

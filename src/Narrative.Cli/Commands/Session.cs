@@ -2,10 +2,10 @@ using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Narrative.Analysis;
-using Narrative.Storage.Postgres;
-using Serilog;
 using Narrative.Cli.Output;
+using Narrative.Storage.Postgres;
 using Npgsql;
+using Serilog;
 
 namespace Narrative.Cli.Commands;
 

@@ -338,10 +338,10 @@ function renderLikelihoodLane(g) {
   const known = points.filter((q) => q.at <= state.asOf);
   for (const q of known) {
     if (q.probability === null || q.probability === undefined) continue;
-    // Whole pixels, so that neighbouring days join without seams.
-    // The step that ends at the point, so that the band ends where the lines end: at the as-of date.
-    const x0 = Math.floor(g.xOf(fromDay(toDay(q.at) - step)) * p);
-    const x1 = Math.ceil(xs(q.at));
+    // The step that ends at the point, so that the band ends where the lines end: at the as-of date. Both edges are
+    // rounded the same way, so that neighbouring days neither overlap (a darker seam) nor leave a gap.
+    const x0 = Math.round(g.xOf(fromDay(toDay(q.at) - step)) * p);
+    const x1 = Math.round(xs(q.at));
     const top = Math.round(canvas.height * (1 - q.probability));
     ctx.fillStyle = colourOf(q.leading);
     ctx.globalAlpha = 0.55;
@@ -356,8 +356,9 @@ function renderLikelihoodLane(g) {
     if (!run || run.word === "undetermined") return;
     const x0 = g.xOf(fromDay(toDay(run.from) - step)) * p;
     const x1 = xs(end);
-    const text = `${run.word} · ${labelOf(run.leading)}`;
-    if (x1 - x0 > ctx.measureText(text).width + 8 * p) {
+    // The word and the leader, or the word alone where the run is short.
+    const text = [`${run.word} · ${labelOf(run.leading)}`, run.word].find((t) => x1 - x0 > ctx.measureText(t).width + 8 * p);
+    if (text) {
       ctx.fillStyle = "#111827";
       ctx.fillText(text, x0 + 4 * p, 3 * p);
     }
