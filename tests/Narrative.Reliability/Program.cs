@@ -138,7 +138,7 @@ namespace Narrative.Reliability
                 var rng = new Random();
                 while (!stop.IsCancellationRequested)
                 {
-                    var id = $"rel-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid():N}"[..40];
+                    var id = $"rel-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..12]}";
                     var sw = Stopwatch.StartNew();
                     try
                     {
