@@ -10,11 +10,15 @@ namespace Narrative.Api.Features;
 /// <summary>Writes: documents, corrections, topics, sources and context periods. Each needs the ingest key.</summary>
 public static class IngestEndpoints
 {
-    /// <summary><c>position</c>: the log position of the stream's newest event; <c>consistencyToken</c>: for X-Consistent-After.</summary>
-    public sealed record WriteResponse(string Id, string Stream, long Version, int Events, bool Created, long Position, string ConsistencyToken);
+    /// <summary>
+    /// <c>position</c>: the log position of the stream's newest event. The consistency token for X-Consistent-After is in
+    /// the X-Consistency-Token header only: it names the WAL position at answer time, and a replayed answer's body must
+    /// be the original's, byte for byte.
+    /// </summary>
+    public sealed record WriteResponse(string Id, string Stream, long Version, int Events, bool Created, long Position);
 
-    /// <summary><c>position</c>: the log position of the stream's newest event; <c>consistencyToken</c>: for X-Consistent-After.</summary>
-    public sealed record DocumentResponse(string DocumentId, string Stream, long Version, int Events, bool Created, long Position, string ConsistencyToken);
+    /// <summary><c>position</c>: the log position of the stream's newest event (the token is in X-Consistency-Token).</summary>
+    public sealed record DocumentResponse(string DocumentId, string Stream, long Version, int Events, bool Created, long Position);
 
     public static void MapIngest(this IEndpointRouteBuilder app)
     {
@@ -25,7 +29,7 @@ public static class IngestEndpoints
             var (doc, who, error) = await ReadAsync<DocumentInput>(http, ct);
             if (error is not null) return error;
             var r = await s.Ingestion.IngestDocumentAsync(doc!.Value, doc.Size, who!, ct);
-            return await ToResultAsync(http, s, r, $"/api/documents/{r.Id}", (x, t) => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created, t.Position, t.ToString()), ct);
+            return await ToResultAsync(http, s, r, $"/api/documents/{r.Id}", (x, t) => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created, t.Position), ct);
         }).WithName("IngestDocument")
             .WithSummary("Ingests one corpus document with its items in one transaction: 201, or 200 and nothing written for the same document again")
             .Accepts<DocumentInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
@@ -36,7 +40,7 @@ public static class IngestEndpoints
             var (input, who, error) = await ReadAsync<CorrectionInput>(http, ct);
             if (error is not null) return error;
             var r = await s.Ingestion.CorrectAsync(id, input!.Value, who!, ct);
-            return await ToResultAsync(http, s, r, $"/api/documents/{id}", (x, t) => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created, t.Position, t.ToString()), ct);
+            return await ToResultAsync(http, s, r, $"/api/documents/{id}", (x, t) => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created, t.Position), ct);
         }).WithName("CorrectDocument")
             .WithSummary("Re-rates or retracts items of a held document as new events; answers at an earlier knownAt do not change")
             .Accepts<CorrectionInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
@@ -82,7 +86,7 @@ public static class IngestEndpoints
         if (error is not null) return error;
         var r = await write(input!.Value, who!);
         return await ToResultAsync(http, s, r, $"{location}/{r.Id}",
-            (x, t) => new WriteResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created, t.Position, t.ToString()), ct);
+            (x, t) => new WriteResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created, t.Position), ct);
     }
 
     private static async Task<IResult> ToResultAsync<T>(HttpContext http, NarrativeServices s, IngestResult r, string location,
