@@ -69,7 +69,7 @@ public static class AnalystEndpoints
         app.MapGet("/api/analysts/me", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
                 await s.Analysts.FindAsync(ApiKeys.Analyst(http)!, ct) is { } me ? Results.Ok(me) : Problems.Status(401, "Missing or unknown API key"))
             .RequireKey(ApiRole.Analyst).WithName("WhoAmI").WithSummary("The analyst whose key the request carries")
-            .WithTags("Analysts").Produces<AnalystInfo>().ProducesProblem(401).ProducesProblem(403);
+            .WithTags("Analysts").Produces<AnalystInfo>().ProducesProblems(401, 403);
 
         app.MapPost("/api/topics/{topic}/ratings", async (string topic, HttpContext http, NarrativeServices s, CancellationToken ct) =>
         {
@@ -98,7 +98,7 @@ public static class AnalystEndpoints
                 ? TypedResults.Ok(d) : Problems.NotFound($"Topic '{topic}' is not known (at that system time).");
         }).WithName("GetDisagreement")
             .WithSummary("Where the analysts disagree: per claim the spread of their ratings and who rated what, the most disputed claims, each analyst's leader against the consensus")
-            .WithTags("Analysis").Produces<DisagreementResult>().ProducesProblem(400).ProducesProblem(404);
+            .WithTags("Analysis").Produces<DisagreementResult>().ProducesProblems(400, 404);
     }
 
     /// <summary>

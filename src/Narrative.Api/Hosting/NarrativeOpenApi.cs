@@ -20,6 +20,7 @@ public static class NarrativeOpenApi
     [
         ("Analysis", "Point-in-time reads of a topic or claim. asOf is world time (what had been published), knownAt system time (what the system had recorded); both default to now, and a date alone means the end of that day, UTC."),
         ("Ingest", "Writes of documents, corrections, topics, sources and context periods (ingest key). Each write is one transaction; a repeated write is 200 and writes nothing."),
+        ("Analysts", "Several analysts on one topic: analysts and their keys (admin key), each analyst's own ratings (analyst key), and who they are."),
         ("Capture", "Raw web pages kept byte for byte, what the extractor made of them, and draft documents whose quotes can be verified."),
         ("Events", "The raw event log, paged by position, for auditors and tools."),
         ("Alerts", "Alerts raised by the reactions: a server-sent event stream and the recent ones as a list."),
