@@ -37,7 +37,7 @@ public sealed class AnalystCliTests(PostgresFixture pg)
         Assert.Equal(0, exit);
         var key = JsonNode.Parse(output)!["key"]!.GetValue<string>();
         Assert.StartsWith("nk_", key);
-        Assert.Equal(1, (await Run("analysts", "add", "alice", "--name", "Alice again", "--db", cs)).Exit);
+        Assert.Equal(3, (await Run("analysts", "add", "alice", "--name", "Alice again", "--db", cs)).Exit); // conflict
 
         var rotated = JsonNode.Parse((await Run("analysts", "rotate", "alice", "--db", cs, "--json")).Output)!["key"]!.GetValue<string>();
         Assert.NotEqual(key, rotated);
