@@ -104,6 +104,9 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
     public async Task the_topic_cache_serves_repeat_questions_from_memory_and_rereads_when_the_read_model_moves()
     {
         await LoadDocs();
+        // Reactions to earlier tests' corrections append events of their own; the read model must hold still first.
+        await _h.SettleHandlersAsync();
+        await _h.CatchUpAsync();
         var cache = _h.Services.Queries.Cache!;
         var asOf = WorldQueries.EndOfDay(new DateOnly(2024, 5, 31));
         var before = DateTimeOffset.UtcNow;

@@ -53,7 +53,7 @@ public sealed class AnalystCliTests(PostgresFixture pg)
         Assert.All(mine["evidence"]!.AsArray(), e => Assert.Equal("document", e!["ratingsBy"]!.GetValue<string>()));
         var consensus = JsonNode.Parse((await Run("assessment", Topic, "--view", "consensus", "--as-of", "2024-05-31", "--db", cs, "--json")).Output)!;
         Assert.Equal("consensus", consensus["view"]!.GetValue<string>());
-        Assert.Equal(1, (await Run("assessment", Topic, "--analyst", "alice", "--view", "consensus", "--db", cs)).Exit);
+        Assert.Equal(2, (await Run("assessment", Topic, "--analyst", "alice", "--view", "consensus", "--db", cs)).Exit); // invalid input
 
         var d = JsonNode.Parse((await Run("disagreement", Topic, "--as-of", "2024-05-31", "--db", cs, "--json")).Output)!;
         Assert.Empty(d["analysts"]!.AsArray());
