@@ -109,20 +109,23 @@ public sealed class Browser : IDisposable
     public void RemoveInitScript(string id) =>
         Driver.ExecuteCdpCommand("Page.removeScriptToEvaluateOnNewDocument", new Dictionary<string, object?> { ["identifier"] = id });
 
-    /// <summary>The screenshots folder: NARRATIVE_DATA/screenshots, else the repository's git-ignored .narrative/screenshots.</summary>
+    /// <summary>
+    /// The screenshots folder, created if missing: NARRATIVE_DATA/screenshots, else the repository's git-ignored
+    /// .narrative/screenshots.
+    /// </summary>
     public static string ScreenshotFolder()
     {
         var data = Environment.GetEnvironmentVariable("NARRATIVE_DATA");
-        return string.IsNullOrWhiteSpace(data)
+        var folder = string.IsNullOrWhiteSpace(data)
             ? Path.Combine(WebSession.RepositoryRoot(), ".narrative", "screenshots")
             : Path.Combine(Path.GetFullPath(data), "screenshots");
+        return Directory.CreateDirectory(folder).FullName;
     }
 
     /// <summary>Saves a PNG (the full page, beyond the viewport, unless <paramref name="viewportOnly"/>) and returns its path.</summary>
     public string Screenshot(string name, bool viewportOnly = false)
     {
         var folder = ScreenshotFolder();
-        Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, name + ".png");
         // A sticky header would otherwise be painted wherever the page happens to be scrolled.
         Script("window.scrollTo(0, 0);");
