@@ -1,3 +1,4 @@
+using Narrative.Domain.Assessment;
 using Narrative.Domain.Corpus;
 
 namespace Narrative.Domain.Analysts;
@@ -118,7 +119,7 @@ public static class AnalystValidator
             {
                 errors.Add(new FieldError($"{field}.{h}", ErrorCodes.UnknownHypothesis, $"Topic '{topic}' has no hypothesis '{h}'."));
             }
-            else if (v is null || RatingViews.ScaleValue(v) is null && v != "NA")
+            else if (v is null || AchScoring.RatingValue(v) is null && v != "NA")
             {
                 errors.Add(new FieldError($"{field}.{h}", ErrorCodes.InvalidRating, $"{field}.{h} must be one of CC, C, N, I, II, NA."));
             }

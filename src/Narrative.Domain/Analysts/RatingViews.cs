@@ -68,17 +68,6 @@ public static class RatingViews
         return latest.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, AnalystRating>)kv.Value, StringComparer.Ordinal);
     }
 
-    /// <summary>The rating scale: CC=2, C=1, N=0, I=−1, II=−2; null for NA and anything else.</summary>
-    public static int? ScaleValue(string? rating) => rating switch
-    {
-        "CC" => 2,
-        "C" => 1,
-        "N" => 0,
-        "I" => -1,
-        "II" => -2,
-        _ => null,
-    };
-
     public static string ScaleRating(int value) => value switch
     {
         >= 2 => "CC",
@@ -100,7 +89,7 @@ public static class RatingViews
         foreach (var r in ratings)
         {
             any = true;
-            if (ScaleValue(r) is { } v)
+            if (AchScoring.RatingValue(r) is { } v)
             {
                 values.Add(v);
             }
@@ -130,7 +119,7 @@ public static class RatingViews
         {
             foreach (var (h, rating) in ratings)
             {
-                if (ScaleValue(rating) is not { } v)
+                if (AchScoring.RatingValue(rating) is not { } v)
                 {
                     continue;
                 }

@@ -65,7 +65,8 @@ public static class AchScoring
         return max == int.MinValue ? 0 : max - min;
     }
 
-    private static int? RatingValue(string rating) => rating switch
+    /// <summary>The rating scale: CC=2, C=1, N=0, I=−1, II=−2; null for NA and anything else.</summary>
+    public static int? RatingValue(string? rating) => rating switch
     {
         "CC" => 2,
         "C" => 1,
