@@ -11,26 +11,15 @@ namespace Narrative.Web.Tests;
 /// The ratings picker over the seeded topic with two analysts: the page shows what the API answers for the analyst's
 /// and the consensus view, colours the cells by the analysts' spread, and lets an analyst with a key edit their rating.
 /// </summary>
-[Collection(WebCollection.Name)]
-public sealed class AnalystPickerTests(WebSession web, ITestOutputHelper output) : IDisposable
+public sealed class AnalystPickerTests(WebSession web, ITestOutputHelper output) : WebTest(web, output)
 {
     private const string Topic = "putin-ceasefire-stance";
     private const string AsOf = "2024-05-31";
 
-    private readonly ApiServer _server = web.Server;
-    private readonly HttpClient _api = web.Server.Client();
-    private readonly Browser _browser = web.Browser;
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        web.WriteConsole(output);
-    }
-
     [Fact]
     public async Task switching_the_analyst_picker_shows_that_analysts_and_the_consensus_assessment_and_a_key_makes_ones_own_cells_editable()
     {
-        var doc = (await _api.GetFromJsonAsync<JsonObject>($"/api/topics/{Topic}/assessment?asOf={AsOf}"))!;
+        var doc = (await Api.GetFromJsonAsync<JsonObject>($"/api/topics/{Topic}/assessment?asOf={AsOf}"))!;
         var leader = doc["leading"]!.GetValue<string>();
         var other = doc["hypotheses"]!.AsArray().Select(h => h!["id"]!.GetValue<string>()).First(h => h != leader);
         var claims = doc["evidence"]!.AsArray().Where(e => e!["scored"]!.GetValue<bool>()).Select(e => e!["claim"]!.GetValue<string>()).ToList();
@@ -38,45 +27,45 @@ public sealed class AnalystPickerTests(WebSession web, ITestOutputHelper output)
         var bob = await CreateAnalystAsync("bob", "Bob");
         await RateAsync(alice, claims.Select(c => (c, new JsonObject { [leader] = "II", [other] = "CC" })));
         await RateAsync(bob, claims.Take(4).Select(c => (c, new JsonObject { [leader] = "C", [other] = "I" })));
-        await _server.CatchUpAsync();
+        await Server.CatchUpAsync();
 
-        _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={Topic}&asOf={AsOf}"));
-        _browser.WaitFor(d => d.FindElement(By.Id("assessment")).GetDomAttribute("data-as-of") == AsOf, "the assessment", seconds: 30);
-        _browser.WaitFor(d => d.FindElements(By.CssSelector("#ratings-view option[value='analyst:alice']")).Count == 1, "alice in the picker");
+        Browser.Driver.Navigate().GoToUrl(new Uri(Server.BaseAddress, $"/?topic={Topic}&asOf={AsOf}"));
+        Browser.WaitFor(d => d.FindElement(By.Id("assessment")).GetDomAttribute("data-as-of") == AsOf, "the assessment", seconds: 30);
+        Browser.WaitFor(d => d.FindElements(By.CssSelector("#ratings-view option[value='analyst:alice']")).Count == 1, "alice in the picker");
 
         foreach (var (choice, query, by) in new[] { ("analyst:alice", "analyst=alice", "alice"), ("consensus", "view=consensus", "consensus"), ("document", "", "document") })
         {
-            var expected = (await _api.GetFromJsonAsync<JsonObject>($"/api/topics/{Topic}/assessment?asOf={AsOf}&{query}"))!;
+            var expected = (await Api.GetFromJsonAsync<JsonObject>($"/api/topics/{Topic}/assessment?asOf={AsOf}&{query}"))!;
             var rated = expected["evidence"]!.AsArray().Count(e => e!["ratingsBy"]!.GetValue<string>() == by);
             Pick(choice);
-            _browser.WaitFor(d =>
+            Browser.WaitFor(d =>
                 d.FindElement(By.Id("leading")).GetDomAttribute("data-hypothesis") == expected["leading"]?.GetValue<string>()
                 && d.FindElements(By.CssSelector($"#matrix tbody tr[data-ratings-by='{by}']")).Count == rated, $"the {choice} view", seconds: 30);
             Assert.True(rated > 0);
         }
         Pick("analyst:alice");
-        var mine = (await _api.GetFromJsonAsync<JsonObject>($"/api/topics/{Topic}/assessment?asOf={AsOf}&analyst=alice"))!["leading"]!.GetValue<string>();
+        var mine = (await Api.GetFromJsonAsync<JsonObject>($"/api/topics/{Topic}/assessment?asOf={AsOf}&analyst=alice"))!["leading"]!.GetValue<string>();
         Assert.NotEqual(leader, mine);
 
         // The disagreement view: cells coloured by spread, the analysts' ratings on hover, and each analyst's leader.
-        _browser.Find("#show-spread").Click();
-        var disputed = _browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix td.r[data-spread='3']")).FirstOrDefault(), "a cell with spread 3");
+        Browser.Find("#show-spread").Click();
+        var disputed = Browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix td.r[data-spread='3']")).FirstOrDefault(), "a cell with spread 3");
         Assert.Contains("alice: II", disputed!.GetDomAttribute("title"));
         Assert.Contains("bob: C", disputed.GetDomAttribute("title"));
-        _browser.WaitFor(d => d.FindElements(By.CssSelector("#disagreement li[data-analyst='alice']")).Count == 1, "alice's leader in the disagreement view");
+        Browser.WaitFor(d => d.FindElements(By.CssSelector("#disagreement li[data-analyst='alice']")).Count == 1, "alice's leader in the disagreement view");
 
         // With alice's key entered, her own cells are editable: one edit is a new rating event.
-        _browser.Script("const k = document.getElementById('analyst-key'); k.value = arguments[0]; k.dispatchEvent(new Event('change'));", alice);
-        _browser.WaitFor(d => d.FindElements(By.CssSelector("#matrix.editable")).Count == 1, "the editable matrix");
-        var row = _browser.Driver.FindElements(By.CssSelector("#matrix tbody tr[data-ratings-by='alice']")).First();
+        Browser.Script("const k = document.getElementById('analyst-key'); k.value = arguments[0]; k.dispatchEvent(new Event('change'));", alice);
+        Browser.WaitFor(d => d.FindElements(By.CssSelector("#matrix.editable")).Count == 1, "the editable matrix");
+        var row = Browser.Driver.FindElements(By.CssSelector("#matrix tbody tr[data-ratings-by='alice']")).First();
         var item = row.GetDomAttribute("data-item-id")!;
         var column = Array.IndexOf(await HypothesisIdsAsync(), other);
         row.FindElements(By.CssSelector("td.r"))[column].Click();
-        _browser.WaitFor(d => d.FindElements(By.CssSelector("[data-testid='rating-editor']")).Count == 1, "the rating editor");
-        _browser.Script("const s = document.querySelector(\"[data-testid='rating-editor']\"); s.value = 'N'; s.dispatchEvent(new Event('change'));");
-        _browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix tr[data-item-id='{item}'] td.r")).ElementAtOrDefault(column)?.Text == "N",
+        Browser.WaitFor(d => d.FindElements(By.CssSelector("[data-testid='rating-editor']")).Count == 1, "the rating editor");
+        Browser.Script("const s = document.querySelector(\"[data-testid='rating-editor']\"); s.value = 'N'; s.dispatchEvent(new Event('change'));");
+        Browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix tr[data-item-id='{item}'] td.r")).ElementAtOrDefault(column)?.Text == "N",
             "the edited cell", seconds: 30);
-        var after = (await _api.GetFromJsonAsync<JsonObject>($"/api/topics/{Topic}/assessment?asOf={AsOf}&analyst=alice"))!;
+        var after = (await Api.GetFromJsonAsync<JsonObject>($"/api/topics/{Topic}/assessment?asOf={AsOf}&analyst=alice"))!;
         var edited = after["evidence"]!.AsArray().Single(e => e!["itemId"]!.GetValue<string>() == item)!;
         Assert.Equal("N", edited["ratings"]![other]!.GetValue<string>());
         Assert.Equal("II", edited["ratings"]![leader]!.GetValue<string>());
@@ -85,16 +74,16 @@ public sealed class AnalystPickerTests(WebSession web, ITestOutputHelper output)
     /// <summary>The matrix's columns: the topic's hypotheses in the order /api/topics gives them.</summary>
     private async Task<string[]> HypothesisIdsAsync()
     {
-        var topic = (await _api.GetFromJsonAsync<JsonArray>("/api/topics"))!.Single(t => t!["id"]!.GetValue<string>() == Topic)!;
+        var topic = (await Api.GetFromJsonAsync<JsonArray>("/api/topics"))!.Single(t => t!["id"]!.GetValue<string>() == Topic)!;
         return [.. topic["hypotheses"]!.AsArray().Select(h => h!["id"]!.GetValue<string>())];
     }
 
     private void Pick(string value) =>
-        _browser.Script("const p = document.getElementById('ratings-view'); p.value = arguments[0]; p.dispatchEvent(new Event('change'));", value);
+        Browser.Script("const p = document.getElementById('ratings-view'); p.value = arguments[0]; p.dispatchEvent(new Event('change'));", value);
 
     private async Task<string> CreateAnalystAsync(string id, string name)
     {
-        using var admin = _server.Client(ApiServer.AdminKey);
+        using var admin = Server.Client(ApiServer.AdminKey);
         using var r = await admin.PostAsync("/api/admin/analysts", new StringContent(new JsonObject { ["id"] = id, ["name"] = name }.ToJsonString(), Encoding.UTF8, "application/json"));
         Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
         return (await r.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
@@ -102,7 +91,7 @@ public sealed class AnalystPickerTests(WebSession web, ITestOutputHelper output)
 
     private async Task RateAsync(string key, IEnumerable<(string Claim, JsonObject Ratings)> ratings)
     {
-        using var client = _server.Client(key);
+        using var client = Server.Client(key);
         var body = new JsonObject { ["ratings"] = new JsonArray([.. ratings.Select(r => (JsonNode)new JsonObject { ["claim"] = r.Claim, ["ratings"] = r.Ratings })]) };
         using var res = await client.PostAsync($"/api/topics/{Topic}/ratings", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
         Assert.True(res.IsSuccessStatusCode, await res.Content.ReadAsStringAsync());

@@ -8,21 +8,15 @@ using Xunit.Abstractions;
 namespace Narrative.Web.Tests;
 
 /// <summary>The capture panel: a matrix row whose document has a capture opens the page's main text with the quote marked.</summary>
-[Collection(WebCollection.Name)]
-public sealed class CapturePanelTests(WebSession web, ITestOutputHelper output) : IDisposable
+public sealed class CapturePanelTests(WebSession web, ITestOutputHelper output) : WebTest(web, output)
 {
     // A topic of its own, so that the seeded topic the other browser tests look at stays as seeded.
     private const string Topic = "capture-panel-check";
     private const string DocumentId = "web-capture-2024-03-05-river";
 
-    private readonly ApiServer _server = web.Server;
-    private readonly Browser _browser = web.Browser;
-
-    public void Dispose() => web.WriteConsole(output);
-
     private async Task<string> CaptureAndIngestAsync()
     {
-        using var ingest = _server.Client(ApiServer.IngestKey);
+        using var ingest = Server.Client(ApiServer.IngestKey);
         var topic = new JsonObject
         {
             ["id"] = Topic, ["title"] = "Capture panel check", ["period"] = new JsonObject { ["start"] = "2024-03-01", ["end"] = "2024-03-31" },
@@ -47,7 +41,7 @@ public sealed class CapturePanelTests(WebSession web, ITestOutputHelper output) 
         };
         using var r = await ingest.PostAsync("/api/documents", new StringContent(doc.ToJsonString(), Encoding.UTF8, "application/json"));
         Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
-        await _server.Services.WaitForProjectionsAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        await Server.Services.WaitForProjectionsAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
         return id;
     }
 
@@ -55,27 +49,27 @@ public sealed class CapturePanelTests(WebSession web, ITestOutputHelper output) 
     public async Task a_verified_quote_opens_the_capture_with_the_quote_marked_and_the_boilerplate_folded_away()
     {
         var id = await CaptureAndIngestAsync();
-        using var api = _server.Client();
+        using var api = Server.Client();
         var passage = (await api.GetFromJsonAsync<JsonObject>($"/api/captures/{id}/text?around={Uri.EscapeDataString(TestPages.Quote)}"))!;
 
-        _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={Topic}&asOf=2024-03-31"));
-        var badge = _browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix tr[data-item-id='{DocumentId}-bridges'] [data-testid=quote-badge]")).FirstOrDefault(),
+        Browser.Driver.Navigate().GoToUrl(new Uri(Server.BaseAddress, $"/?topic={Topic}&asOf=2024-03-31"));
+        var badge = Browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix tr[data-item-id='{DocumentId}-bridges'] [data-testid=quote-badge]")).FirstOrDefault(),
             "the quote badge of the captured document's row", 30);
         Assert.Equal("quote ✓", badge.Text);
         // Only the captured document has a capture, so only its row has a badge.
-        Assert.Single(_browser.Driver.FindElements(By.CssSelector("#matrix [data-testid=quote-badge]")));
-        _browser.Script("arguments[0].scrollIntoView({ block: 'center' });", badge);
+        Assert.Single(Browser.Driver.FindElements(By.CssSelector("#matrix [data-testid=quote-badge]")));
+        Browser.Script("arguments[0].scrollIntoView({ block: 'center' });", badge);
         badge.Click();
 
-        var mark = _browser.WaitFor(d => d.FindElements(By.CssSelector("#capture [data-testid=capture-text] mark.current")).FirstOrDefault(), "the marked quote");
+        var mark = Browser.WaitFor(d => d.FindElements(By.CssSelector("#capture [data-testid=capture-text] mark.current")).FirstOrDefault(), "the marked quote");
         Assert.Equal(passage["match"]!.GetValue<string>(), mark.Text);
-        var text = _browser.Find("#capture [data-testid=capture-text]").Text;
+        var text = Browser.Find("#capture [data-testid=capture-text]").Text;
         Assert.Contains(TestPages.KeptSentence, text, StringComparison.Ordinal);
         Assert.DoesNotContain(TestPages.EssayMarker, text, StringComparison.Ordinal);
 
-        var removed = _browser.Find("#capture [data-testid=capture-removed]");
+        var removed = Browser.Find("#capture [data-testid=capture-removed]");
         Assert.Null(removed.GetAttribute("open"));
-        Assert.Contains(TestPages.EssayMarker, (string)_browser.Script("return arguments[0].textContent;", removed)!, StringComparison.Ordinal);
-        _browser.Screenshot("capture-panel");
+        Assert.Contains(TestPages.EssayMarker, (string)Browser.Script("return arguments[0].textContent;", removed)!, StringComparison.Ordinal);
+        Browser.Screenshot("capture-panel");
     }
 }

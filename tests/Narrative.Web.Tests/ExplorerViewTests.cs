@@ -11,20 +11,9 @@ namespace Narrative.Web.Tests;
 /// The chart card (cut at the as-of date, likelihood band, item lane and cards), the exports, the loading and error
 /// states and the keyboard, each checked against what the API answers for the same question.
 /// </summary>
-[Collection(WebCollection.Name)]
-public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) : IDisposable
+public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) : WebTest(web, output)
 {
     private const string Topic = "putin-ceasefire-stance";
-
-    private readonly ApiServer _server = web.Server;
-    private readonly HttpClient _api = web.Server.Client();
-    private readonly Browser _browser = web.Browser;
-
-    public void Dispose()
-    {
-        _api.Dispose();
-        web.WriteConsole(output);
-    }
 
     [Fact]
     public async Task the_chart_draws_no_score_after_the_as_of_date_and_its_likelihood_band_ends_on_the_assessments_word_and_p()
@@ -33,14 +22,14 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
         WaitForView("2024-01-31");
 
         var colours = (await TopicAsync())["hypotheses"]!.AsArray().Select((_, i) => Palette[i % Palette.Length]).ToArray();
-        var pixels = (IReadOnlyDictionary<string, object>)_browser.Script(CountSeriesPixels, string.Join(",", colours))!;
+        var pixels = (IReadOnlyDictionary<string, object>)Browser.Script(CountSeriesPixels, string.Join(",", colours))!;
         var before = Convert.ToInt64(pixels["before"], CultureInfo.InvariantCulture);
         var after = Convert.ToInt64(pixels["after"], CultureInfo.InvariantCulture);
         Assert.True(before > 0, "the lines up to the as-of date are drawn");
         Assert.Equal(0, after);
 
         var assessment = await GetAsync($"/api/topics/{Topic}/assessment?asOf=2024-01-31");
-        var band = JsonNode.Parse(_browser.Find("#likelihood-band").GetDomAttribute("data-last")!)!;
+        var band = JsonNode.Parse(Browser.Find("#likelihood-band").GetDomAttribute("data-last")!)!;
         Assert.Equal("2024-01-31", band["at"]!.GetValue<string>());
         Assert.Equal(assessment["likelihood"]!.GetValue<string>(), band["likelihood"]!.GetValue<string>());
         Assert.Equal(assessment["probability"]!.GetValue<double>(), band["probability"]!.GetValue<double>(), 9);
@@ -55,7 +44,7 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
             .ToDictionary(e => e!["itemId"]!.GetValue<string>(), e => e!.AsObject());
 
         // Read in one go: (type, items) of every marker.
-        var markers = ((IEnumerable<object>)_browser.Script(
+        var markers = ((IEnumerable<object>)Browser.Script(
                 "return [...document.querySelectorAll('#item-lane [data-testid=item-marker]')].map((m) => [m.dataset.type, m.dataset.items]);")!)
             .Cast<IReadOnlyList<object>>().Select(m => (Type: (string)m[0], Items: ((string)m[1]).Split(' '))).ToList();
         Assert.Equal(evidence.Keys.Order(StringComparer.Ordinal), markers.SelectMany(m => m.Items).Order(StringComparer.Ordinal));
@@ -63,17 +52,17 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
             Assert.All(items, id => Assert.Equal(evidence[id]["type"]!.GetValue<string>(), type));
 
         // Bloomberg's signal of 25 January: hovering its marker opens its card.
-        var marker = _browser.Find("#item-lane [data-testid=item-marker][data-type=signal][data-date='2024-01-25']");
-        new Actions(_browser.Driver).MoveToElement(marker).Perform();
+        var marker = Browser.Find("#item-lane [data-testid=item-marker][data-type=signal][data-date='2024-01-25']");
+        new Actions(Browser.Driver).MoveToElement(marker).Perform();
         await AssertCardShowsAsync(marker.GetDomAttribute("data-items")!.Split(' '), evidence);
 
         // The keyboard opens it too, and Escape closes it.
-        var first = _browser.Find("#item-lane [data-testid=item-marker]");
-        _browser.Script("arguments[0].focus();", first);
-        _browser.WaitFor(d => d.FindElement(By.Id("item-card")).GetDomAttribute("data-items") == string.Join(' ', markers[0].Items)
+        var first = Browser.Find("#item-lane [data-testid=item-marker]");
+        Browser.Script("arguments[0].focus();", first);
+        Browser.WaitFor(d => d.FindElement(By.Id("item-card")).GetDomAttribute("data-items") == string.Join(' ', markers[0].Items)
             && d.FindElement(By.Id("item-card")).Displayed, "the focused marker's card");
         first.SendKeys(Keys.Escape);
-        _browser.WaitFor(d => !d.FindElement(By.Id("item-card")).Displayed, "the card to close on Escape");
+        Browser.WaitFor(d => !d.FindElement(By.Id("item-card")).Displayed, "the card to close on Escape");
         Shot("item-card-2024-01-31");
     }
 
@@ -86,13 +75,13 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
         var evidence = (await GetAsync($"/api/topics/{Topic}/assessment?asOf=2024-01-31"))["evidence"]!.AsArray()
             .ToDictionary(e => e!["itemId"]!.GetValue<string>(), e => e!.AsObject());
 
-        var button = _browser.Find($"#matrix tr[data-item-id='{item}'] [data-testid=row-card]");
-        _browser.Script("arguments[0].scrollIntoView({ block: 'center' });", button);
+        var button = Browser.Find($"#matrix tr[data-item-id='{item}'] [data-testid=row-card]");
+        Browser.Script("arguments[0].scrollIntoView({ block: 'center' });", button);
         button.Click();
         await AssertCardShowsAsync([item], evidence);
-        Assert.Equal("true", _browser.Find("#item-card").GetDomAttribute("data-pinned"));
-        _browser.Find("#item-card button.close").Click();
-        _browser.WaitFor(d => !d.FindElement(By.Id("item-card")).Displayed, "the card to close");
+        Assert.Equal("true", Browser.Find("#item-card").GetDomAttribute("data-pinned"));
+        Browser.Find("#item-card button.close").Click();
+        Browser.WaitFor(d => !d.FindElement(By.Id("item-card")).Displayed, "the card to close");
     }
 
     [Fact]
@@ -101,7 +90,7 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
         var folder = Directory.CreateTempSubdirectory("narrative-exports-").FullName;
         try
         {
-            _browser.DownloadTo(folder);
+            Browser.DownloadTo(folder);
             Open("asOf=2024-01-31");
             WaitForView("2024-01-31");
             var assessment = await GetAsync($"/api/topics/{Topic}/assessment?asOf=2024-01-31");
@@ -146,9 +135,9 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png.Take(4));
             var width = (png[16] << 24) | (png[17] << 16) | (png[18] << 8) | png[19];
             var height = (png[20] << 24) | (png[21] << 16) | (png[22] << 8) | png[23];
-            var chartWidth = Convert.ToInt32(_browser.Script("return document.querySelector('#chart canvas').width;"), CultureInfo.InvariantCulture);
+            var chartWidth = Convert.ToInt32(Browser.Script("return document.querySelector('#chart canvas').width;"), CultureInfo.InvariantCulture);
             Assert.Equal(chartWidth, width);
-            Assert.True(height > Convert.ToInt32(_browser.Script("return document.querySelector('#chart canvas').height;"), CultureInfo.InvariantCulture));
+            Assert.True(height > Convert.ToInt32(Browser.Script("return document.querySelector('#chart canvas').height;"), CultureInfo.InvariantCulture));
             File.Copy(Path.Combine(folder, $"narrative-{Topic}-chart-2024-01-31.png"), Path.Combine(Browser.ScreenshotFolder(), "export-chart-2024-01-31.png"), true);
         }
         finally
@@ -161,7 +150,7 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
     public async Task a_card_says_loading_until_its_answer_arrives_and_shows_the_apis_problem_title_when_its_request_fails()
     {
         // Before the page's scripts: hold the timeline request until released, and send the audit a date that does not exist.
-        var hook = _browser.AddInitScript("""
+        var hook = Browser.AddInitScript("""
             (() => {
               const real = window.fetch.bind(window);
               let release;
@@ -179,27 +168,27 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
         {
             Open("asOf=2024-01-31");
             WaitForAssessment("2024-01-31");
-            var chartCard = _browser.Find("#chart-card");
+            var chartCard = Browser.Find("#chart-card");
             Assert.Equal("loading", chartCard.GetDomAttribute("data-state"));
             Assert.Equal("true", chartCard.GetDomAttribute("aria-busy"));
-            Assert.Equal("loading…", _browser.Find("#chart-card [data-testid=card-status]").Text);
+            Assert.Equal("loading…", Browser.Find("#chart-card [data-testid=card-status]").Text);
             Shot("loading-chart");
 
-            using var bad = await _api.GetAsync($"/api/topics/{Topic}/audit?asOf=2024-02-30");
+            using var bad = await Api.GetAsync($"/api/topics/{Topic}/audit?asOf=2024-02-30");
             var problem = JsonNode.Parse(await bad.Content.ReadAsStringAsync())!;
-            _browser.WaitFor(d => d.FindElement(By.Id("audit")).GetDomAttribute("data-state") == "error", "the audit card's error");
-            var error = _browser.Find("#audit [data-testid=error]").Text;
+            Browser.WaitFor(d => d.FindElement(By.Id("audit")).GetDomAttribute("data-state") == "error", "the audit card's error");
+            var error = Browser.Find("#audit [data-testid=error]").Text;
             Assert.Contains(problem["title"]!.GetValue<string>(), error, StringComparison.Ordinal);
             Assert.Contains(problem["detail"]!.GetValue<string>(), error, StringComparison.Ordinal);
 
-            _browser.Script("window.__releaseTimeline();");
-            _browser.WaitFor(d => d.FindElement(By.Id("chart-card")).GetDomAttribute("data-state") == "ready", "the chart after its answer");
-            Assert.Equal("", _browser.Find("#chart-card [data-testid=card-status]").Text);
-            Assert.NotEmpty(_browser.Driver.FindElements(By.CssSelector("#chart canvas")));
+            Browser.Script("window.__releaseTimeline();");
+            Browser.WaitFor(d => d.FindElement(By.Id("chart-card")).GetDomAttribute("data-state") == "ready", "the chart after its answer");
+            Assert.Equal("", Browser.Find("#chart-card [data-testid=card-status]").Text);
+            Assert.NotEmpty(Browser.Driver.FindElements(By.CssSelector("#chart canvas")));
         }
         finally
         {
-            _browser.RemoveInitScript(hook);
+            Browser.RemoveInitScript(hook);
         }
     }
 
@@ -208,33 +197,33 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
     {
         Open("asOf=2024-01-31");
         WaitForView("2024-01-31");
-        var range = _browser.Find("#asof-range");
-        Assert.Contains("As of", (string)_browser.Script("return arguments[0].labels[0].textContent;", range)!, StringComparison.Ordinal);
-        Assert.NotEmpty(_browser.Find($"#{range.GetDomAttribute("aria-describedby")}").GetDomProperty("textContent")!);
+        var range = Browser.Find("#asof-range");
+        Assert.Contains("As of", (string)Browser.Script("return arguments[0].labels[0].textContent;", range)!, StringComparison.Ordinal);
+        Assert.NotEmpty(Browser.Find($"#{range.GetDomAttribute("aria-describedby")}").GetDomProperty("textContent")!);
 
         foreach (var (key, date) in new[] { (Keys.ArrowLeft, "2024-01-30"), (Keys.ArrowRight, "2024-01-31"), (Keys.PageUp, "2024-02-07"),
             (Keys.PageDown, "2024-01-31"), (Keys.Home, "2023-12-01"), (Keys.End, "2024-05-31") })
         {
             range.SendKeys(key);
             WaitForAssessment(date);
-            Assert.Equal(date, _browser.Find("#asof").GetDomProperty("value"));
+            Assert.Equal(date, Browser.Find("#asof").GetDomProperty("value"));
             Assert.Equal(date, range.GetDomAttribute("aria-valuetext"));
         }
-        Assert.Equal(true, _browser.Script("return document.activeElement === arguments[0] && arguments[0].matches(':focus-visible') && getComputedStyle(arguments[0]).outlineStyle !== 'none';", range));
+        Assert.Equal(true, Browser.Script("return document.activeElement === arguments[0] && arguments[0].matches(':focus-visible') && getComputedStyle(arguments[0]).outlineStyle !== 'none';", range));
     }
 
     [Fact]
     public async Task the_page_has_a_favicon_of_its_own_and_no_inline_script_style_or_handler()
     {
         Open("asOf=2024-01-31");
-        var href = _browser.Find("link[rel=icon]").GetDomProperty("href")!;
-        Assert.StartsWith(_server.BaseAddress.ToString(), href, StringComparison.Ordinal);
-        using var icon = await _api.GetAsync(new Uri(href));
+        var href = Browser.Find("link[rel=icon]").GetDomProperty("href")!;
+        Assert.StartsWith(Server.BaseAddress.ToString(), href, StringComparison.Ordinal);
+        using var icon = await Api.GetAsync(new Uri(href));
         Assert.True(icon.IsSuccessStatusCode);
         Assert.Equal("image/svg+xml", icon.Content.Headers.ContentType?.MediaType);
 
         // A strict content security policy will forbid inline code and other origins.
-        var html = await _api.GetStringAsync("/");
+        var html = await Api.GetStringAsync("/");
         Assert.DoesNotMatch(@"<script(?![^>]*\ssrc=)[^>]*>", html);
         Assert.DoesNotMatch(@"\son[a-z]+\s*=", html);
         Assert.DoesNotMatch(@"\sstyle\s*=", html);
@@ -248,19 +237,19 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
         {
             foreach (var (date, width, height) in new[] { ("2023-12-23", 1280, 800), ("2024-01-31", 1280, 800), ("2024-05-31", 1280, 800), ("2024-01-31", 1920, 1080) })
             {
-                _browser.Viewport(width, height);
+                Browser.Viewport(width, height);
                 Open($"asOf={date}");
                 WaitForView(date);
                 var evidence = (await GetAsync($"/api/topics/{Topic}/assessment?asOf={date}"))["evidence"]!.AsArray().Count;
-                Assert.Equal(evidence.ToString(CultureInfo.InvariantCulture), _browser.Find("#evidence-count").Text);
-                Assert.Equal(true, _browser.Script("return document.documentElement.scrollWidth <= window.innerWidth;"));
+                Assert.Equal(evidence.ToString(CultureInfo.InvariantCulture), Browser.Find("#evidence-count").Text);
+                Assert.Equal(true, Browser.Script("return document.documentElement.scrollWidth <= window.innerWidth;"));
                 Shot($"explorer-{date}-{width}x{height}", viewportOnly: true);
                 Shot($"explorer-{date}-{width}x{height}-full");
             }
         }
         finally
         {
-            _browser.DefaultViewport();
+            Browser.DefaultViewport();
         }
     }
 
@@ -285,7 +274,7 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
 
     private async Task AssertCardShowsAsync(IReadOnlyList<string> items, Dictionary<string, JsonObject> evidence)
     {
-        var card = _browser.WaitFor(d => d.FindElement(By.Id("item-card")) is { Displayed: true } c
+        var card = Browser.WaitFor(d => d.FindElement(By.Id("item-card")) is { Displayed: true } c
             && c.FindElements(By.CssSelector("[data-testid=card-summary]")).Count == items.Count ? c : null, "the item card with its text");
         Assert.Equal(string.Join(' ', items), card.GetDomAttribute("data-items"));
         foreach (var id in items)
@@ -315,12 +304,12 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
         if (!File.Exists(path))
         {
             // Below the sticky header, where a click reaches it.
-            var button = _browser.Find($"[data-testid=export-{export}]");
-            _browser.Script("arguments[0].scrollIntoView({ block: 'center' });", button);
+            var button = Browser.Find($"[data-testid=export-{export}]");
+            Browser.Script("arguments[0].scrollIntoView({ block: 'center' });", button);
             button.Click();
         }
         // Chromium writes a .crdownload first and renames it when the download is complete.
-        _browser.WaitFor(_ => File.Exists(path) && new FileInfo(path).Length > 0, $"the download {file}");
+        Browser.WaitFor(_ => File.Exists(path) && new FileInfo(path).Length > 0, $"the download {file}");
         return Task.FromResult(path);
     }
 
@@ -349,15 +338,15 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
         return rows;
     }
 
-    private async Task<JsonObject> GetAsync(string url) => JsonNode.Parse(await _api.GetStringAsync(url))!.AsObject();
+    private async Task<JsonObject> GetAsync(string url) => JsonNode.Parse(await Api.GetStringAsync(url))!.AsObject();
 
     private async Task<JsonObject> TopicAsync() =>
-        JsonNode.Parse(await _api.GetStringAsync("/api/topics"))!.AsArray().Single(t => t!["id"]!.GetValue<string>() == Topic)!.AsObject();
+        JsonNode.Parse(await Api.GetStringAsync("/api/topics"))!.AsArray().Single(t => t!["id"]!.GetValue<string>() == Topic)!.AsObject();
 
-    private void Open(string query) => _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={Topic}&{query}"));
+    private void Open(string query) => Browser.Driver.Navigate().GoToUrl(new Uri(Server.BaseAddress, $"/?topic={Topic}&{query}"));
 
     private void WaitForAssessment(string date) =>
-        _browser.WaitFor(d =>
+        Browser.WaitFor(d =>
         {
             var panel = d.FindElement(By.Id("assessment"));
             return panel.GetDomAttribute("data-as-of") == date && panel.GetDomAttribute("aria-busy") == "false";
@@ -367,15 +356,15 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
     private void WaitForView(string date)
     {
         WaitForAssessment(date);
-        _browser.WaitFor(d => d.FindElement(By.Id("chart-card")).GetDomAttribute("data-state") == "ready"
+        Browser.WaitFor(d => d.FindElement(By.Id("chart-card")).GetDomAttribute("data-state") == "ready"
             && d.FindElement(By.Id("chart")).GetDomAttribute("data-as-of") == date
             && d.FindElements(By.CssSelector("#item-lane [data-testid=item-marker], #item-lane .lane-empty")).Count > 0, $"the chart as of {date}");
     }
 
     private void Shot(string name, bool viewportOnly = false)
     {
-        var path = _browser.Screenshot(name, viewportOnly);
-        output.WriteLine($"screenshot: {path}");
+        var path = Browser.Screenshot(name, viewportOnly);
+        Output.WriteLine($"screenshot: {path}");
         Console.WriteLine($"screenshot: {path}");
     }
 }
