@@ -27,7 +27,11 @@ public sealed record NarrativeRuntime
     /// <summary>Run Marten's async daemon (projections, the relay to the handlers) and Wolverine's durability agents here.</summary>
     public bool Daemon { get; init; } = true;
 
-    /// <summary>HotCold: one node owns the daemon at a time, elected by an advisory lock; Solo for one process (tests, benchmarks).</summary>
+    /// <summary>
+    /// HotCold: one node owns the whole daemon at a time, elected by an advisory lock; Solo for one process (tests,
+    /// benchmarks); ExternallyManaged ("distributed"): Wolverine's node agents spread the projections and the relay
+    /// across the nodes, one owner each, and reassign a dead node's share (<see cref="NarrativeHosting.Distributed"/>).
+    /// </summary>
     public DaemonMode DaemonMode { get; init; } = DaemonMode.HotCold;
 
     /// <summary>Attempts per handler message before it is dead-lettered (the first and the retries).</summary>
@@ -37,6 +41,12 @@ public sealed record NarrativeRuntime
 
     /// <summary>How many topics' slices queries keep in memory (0 turns the cache off).</summary>
     public int CachedTopics { get; init; } = AnalysisQueries.DefaultCachedTopics;
+
+    /// <summary>Connection strings of streaming replicas that serve point-in-time queries (none: the primary serves them).</summary>
+    public IReadOnlyList<string> ReadReplicas { get; init; } = [];
+
+    /// <summary>How long a query that presents a consistency token waits for a replica (then for the primary's read model).</summary>
+    public TimeSpan ConsistencyWait { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -73,6 +83,22 @@ public static class NarrativeHosting
         return host;
     }
 
+    /// <summary>The daemon mode in which Wolverine distributes the projections and the relay across the nodes.</summary>
+    public const DaemonMode Distributed = DaemonMode.ExternallyManaged;
+
+    /// <summary>
+    /// Heartbeats every second and a node counted dead after 5 s without one, so that a killed node's projections and
+    /// relay are running elsewhere within about 15 s (Wolverine's defaults take minutes). The cost is one small
+    /// update per node per second.
+    /// </summary>
+    private static void FailOverQuickly(DurabilitySettings d)
+    {
+        d.HealthCheckPollingTime = TimeSpan.FromSeconds(1);
+        d.FirstHealthCheckExecution = TimeSpan.FromMilliseconds(200);
+        d.StaleNodeTimeout = TimeSpan.FromSeconds(5);
+        d.CheckAssignmentPeriod = TimeSpan.FromSeconds(2);
+    }
+
     public static void AddNarrative(this IServiceCollection services, string connectionString, NarrativeRuntime runtime)
     {
         connectionString = EventStoreSetup.PooledConnectionString(connectionString);
@@ -91,16 +117,23 @@ public static class NarrativeHosting
                     a => { foreach (var table in AnalysisProjection.Tables) a.DeleteDataInTableOnTeardown($"{AnalysisProjection.LiveSchema}.{table}"); });
             })
             .UseLightweightSessions()
-            .IntegrateWithWolverine(w => w.MessageStorageSchemaName = "wolverine");
+            .IntegrateWithWolverine(w =>
+            {
+                w.MessageStorageSchemaName = "wolverine";
+                // Wolverine's agents then run each projection and subscription on one node, spread evenly; it replaces
+                // Marten's own daemon (which must not also be added).
+                w.UseWolverineManagedEventSubscriptionDistribution = runtime.Daemon && runtime.DaemonMode == Distributed;
+            });
         if (runtime.Daemon)
         {
-            marten.AddAsyncDaemon(runtime.DaemonMode);
+            if (runtime.DaemonMode != Distributed) marten.AddAsyncDaemon(runtime.DaemonMode);
             marten.PublishEventsToWolverine(RelayName, r =>
             {
                 r.PublishEvent<ItemRecorded>();
                 r.PublishEvent<ItemRerated>();
                 r.PublishEvent<ItemRetracted>();
                 r.PublishEvent<SignpostSet>();
+                r.PublishEvent<Narrative.Domain.Analysts.RatingRecorded>();
             });
             services.AddHostedService<Reactions.SignpostClock>();
         }
@@ -108,7 +141,11 @@ public static class NarrativeHosting
         services.AddSingleton(sp => new EventLog(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp => new IngestionService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Capture.CaptureService(sp.GetRequiredService<EventLog>()));
+        services.AddSingleton(sp => new Analysts.AnalystService(sp.GetRequiredService<EventLog>()));
         services.AddSingleton(sp => new AnalysisQueries(sp.GetRequiredService<NpgsqlDataSource>(), runtime.CachedTopics));
+        services.AddSingleton(sp => new ReadRouter(
+            new ReadTarget("primary", sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<AnalysisQueries>(), false),
+            runtime.ReadReplicas, runtime.CachedTopics, runtime.ConsistencyWait));
         services.AddSingleton(sp => new AuditService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<AnalysisQueries>()));
         services.AddSingleton<DeadLetters>();
         services.AddSingleton<NarrativeServices>();
@@ -126,6 +163,7 @@ public static class NarrativeHosting
             opts.MultipleHandlerBehavior = MultipleHandlerBehavior.Separated;
             opts.Policies.UseDurableLocalQueues();
             opts.Durability.Mode = runtime.Daemon ? DurabilityMode.Balanced : DurabilityMode.Serverless;
+            if (runtime.Daemon && runtime.DaemonMode == Distributed) FailOverQuickly(opts.Durability);
             var delays = Enumerable.Range(1, Math.Max(0, runtime.HandlerAttempts - 1))
                 .Select(i => (100 * (1 << (i - 1))).Milliseconds()).ToArray();
             if (delays.Length > 0) opts.OnException<Exception>().RetryWithCooldown(delays).Then.MoveToErrorQueue();

@@ -13,14 +13,21 @@ namespace Narrative.Analysis;
 /// <summary>The application's services, as the API's endpoints, the CLI's commands and the tests use them.</summary>
 public sealed class NarrativeServices(
     EventLog log, IngestionService ingestion, CaptureService captures, AnalysisQueries queries, AuditService audit,
-    AnalysisProjection projection, DeadLetters deadLetters, AlertFeed alerts, TimeProvider clock)
+    AnalysisProjection projection, DeadLetters deadLetters, AlertFeed alerts, TimeProvider clock, ReadRouter reads,
+    Analysts.AnalystService analysts)
 {
+    /// <summary>Analysts, their keys and their ratings.</summary>
+    public Analysts.AnalystService Analysts { get; } = analysts;
+
     public EventLog Log { get; } = log;
     public NpgsqlDataSource DataSource => Log.DataSource;
     public TimeProvider Clock { get; } = clock;
     public IngestionService Ingestion { get; } = ingestion;
     public CaptureService Captures { get; } = captures;
     public AnalysisQueries Queries { get; } = queries;
+
+    /// <summary>The primary and the read replicas, and which one a query goes to.</summary>
+    public ReadRouter Reads { get; } = reads;
     public AuditService Audit { get; } = audit;
     public AnalysisProjection Projection { get; } = projection;
     public DeadLetters DeadLetters { get; } = deadLetters;
@@ -34,7 +41,16 @@ public sealed class NarrativeServices(
     public Task RebuildAsync(IBulkRebuildable projection, IProgress<RebuildProgress>? progress, CancellationToken ct) =>
         BulkRebuilder.RebuildAsync(Log, projection, progress, ct);
 
-    public Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken ct) => ProjectionStatus.ReadAsync(DataSource, ct);
+    /// <summary>Marten's shards on the primary, then one row per read replica (kind "replica") with its lag.</summary>
+    public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken ct)
+    {
+        var shards = await ProjectionStatus.ReadAsync(DataSource, ct);
+        if (Reads.Replicas.Count == 0) return shards;
+        var head = shards.FirstOrDefault()?.Head ?? await Log.HeadAsync(ct);
+        var replicas = (await Reads.LagAsync(ct)).Select(x => new ProjectionStatus($"replica:{x.Replica.Name}", "replica", x.Position ?? 0, head,
+            Math.Max(0, head - (x.Position ?? 0)), x.Lag is null ? "unreachable" : "streaming", null, null, [], x.Lag));
+        return [.. shards, .. replicas];
+    }
 
     /// <summary>Waits until the analysis projection has processed everything appended so far (tests, CLI, start-up).</summary>
     public async Task WaitForProjectionsAsync(TimeSpan timeout, CancellationToken ct)
@@ -43,6 +59,8 @@ public sealed class NarrativeServices(
         while (true)
         {
             var head = await Log.HeadAsync(ct);
+            // An empty log is caught up, though the daemon writes no progression row until its first event.
+            if (head == 0) return;
             var status = await StatusAsync(ct);
             var analysis = status.FirstOrDefault(s => s.Name == Projection.Name);
             if (analysis is not null && analysis.Position >= head) return;

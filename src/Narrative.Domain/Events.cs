@@ -1,13 +1,22 @@
+using System.Text.Json.Serialization;
+
 namespace Narrative.Domain;
 
 // Every fact Narrative records. Past tense, immutable; corrections are new events, never edits.
-// Stream conventions: source-{id}, topic-{id}, context-{id}, document-{id}, capture-{id}.
+// Stream conventions: source-{id}, topic-{id}, context-{id}, document-{id}, capture-{id}, signpost-{topic}-{id},
+// analyst-{id} (Analysts/AnalystEvents.cs).
 
 public sealed record Hypothesis(string Id, string Label, string? Description);
 
-public sealed record SourceRegistered(string SourceId, string Name, string Kind, string Reliability, string? Rationale);
+// Registrations happen in the world when they are made: RegisteredOn / OpenedOn is that day (UTC), stamped by the
+// ingestion service from its TimeProvider. It is not content: the same source registered again on a later day is the
+// same source, so it is left out of the JSON whose hash decides "same or different" while it is null.
 
-public sealed record TopicOpened(string TopicId, string Title, DateOnly PeriodStart, DateOnly PeriodEnd, IReadOnlyList<Hypothesis> Hypotheses);
+public sealed record SourceRegistered(string SourceId, string Name, string Kind, string Reliability, string? Rationale,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateOnly? RegisteredOn = null);
+
+public sealed record TopicOpened(string TopicId, string Title, DateOnly PeriodStart, DateOnly PeriodEnd, IReadOnlyList<Hypothesis> Hypotheses,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateOnly? OpenedOn = null);
 
 public sealed record ContextPeriodRecorded(string PeriodId, string Label, string Category, DateOnly Start, DateOnly End, DateOnly? DecisionAt);
 
@@ -110,14 +119,24 @@ public static class NarrativeEventTypes
         (typeof(SignpostSet), "narrative.signpost_set.v1"),
         (typeof(SignpostMatched), "narrative.signpost_matched.v1"),
         (typeof(SignpostExpired), "narrative.signpost_expired.v1"),
+        (typeof(Analysts.AnalystRegistered), "narrative.analyst_registered.v1"),
+        (typeof(Analysts.AnalystKeyRotated), "narrative.analyst_key_rotated.v1"),
+        (typeof(Analysts.AnalystKeyRevoked), "narrative.analyst_key_revoked.v1"),
+        (typeof(Analysts.RatingRecorded), "narrative.rating_recorded.v1"),
     ];
 
-    /// <summary>World time of an event: when the piece was published, the period began, or the reaction's date. Null for a source.</summary>
-    public static DateOnly? WorldTime(object e) => e switch
+    /// <summary>
+    /// World time of an event: when the piece was published, the period began, the source or topic was registered, or
+    /// the reaction's date. A registration recorded before registrations carried their day falls back to the day it
+    /// was recorded (<paramref name="recordedAt"/>), which is when it was made. Null for events without one (captures).
+    /// </summary>
+    public static DateOnly? WorldTime(object e, DateTimeOffset recordedAt) => e switch
     {
+        SourceRegistered s => s.RegisteredOn ?? DateOnly.FromDateTime(recordedAt.UtcDateTime),
+        TopicOpened t => t.OpenedOn ?? DateOnly.FromDateTime(recordedAt.UtcDateTime),
+        SourceRegraded or HypothesesRevised => DateOnly.FromDateTime(recordedAt.UtcDateTime),
         DocumentIngested d => d.PublishedAt,
         ItemRecorded i => i.PublishedAt,
-        TopicOpened t => t.PeriodStart,
         ContextPeriodRecorded c => c.Start,
         CoincidenceFlagged c => c.PublishedAt,
         ItemContested c => c.AsOf,

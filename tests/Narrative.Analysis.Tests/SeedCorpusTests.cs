@@ -212,7 +212,7 @@ public sealed class SeedCorpusTests(PostgresFixture pg) : IAsyncLifetime
 
     /// <summary>
     /// An independent count straight from the JSON files: claims grouped, first appearance (publishedAt, then file order)
-    /// scored with I=1, II=2, weights per DESIGN.md.
+    /// scored with I=1, II=2, weights per docs/design.md.
     /// </summary>
     private static Dictionary<string, (double Plain, double Weighted, bool Undisconfirmed)> HandCount(DateOnly asOf, bool judgments)
     {

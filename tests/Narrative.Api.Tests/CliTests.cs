@@ -6,36 +6,29 @@ using Spectre.Console;
 
 namespace Narrative.Api.Tests;
 
-/// <summary>The `narrative` command line, run in-process against a real database.</summary>
+/// <summary>The `narrative` command line, run in-process against a real database (as a process: <see cref="CliProcessTests"/>).</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class CliTests(PostgresFixture pg)
 {
-    private static async Task<(int Exit, string Output)> Run(params string[] args)
+    /// <summary>One command line, in this process: its exit code, standard output and standard error, both redirected.</summary>
+    internal static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
     {
-        var writer = new StringWriter();
-        var previous = AnsiConsole.Console;
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        AnsiConsole.Console.Profile.Width = 200;
+        var (output, error) = (new StringWriter(), new StringWriter());
+        var (previous, previousError) = (AnsiConsole.Console, CliConsole.Error);
+        AnsiConsole.Console = CliConsole.Create(output, redirected: true);
+        CliConsole.Error = CliConsole.Create(error, redirected: true);
         try
         {
-            var exit = await CliApp.Build().Parse(args).InvokeAsync();
-            return (exit, writer.ToString());
+            var exit = await CliApp.RunAsync(args);
+            return (exit, output.ToString(), error.ToString());
         }
         finally
         {
-            AnsiConsole.Console = previous;
+            (AnsiConsole.Console, CliConsole.Error) = (previous, previousError);
         }
     }
 
-    /// <summary>The CLI as built by its own project (with its runtimeconfig and deps), in this test run's configuration.</summary>
-    private static string BuiltTool()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name; // bin/<configuration>/net10.0
-        var root = Directory.GetParent(ApiServer.SeedsFolder())!.FullName;
-        return Path.Combine(root, "src", "Narrative.Cli", "bin", configuration, "net10.0", "narrative.dll");
-    }
-
-    private static string CopySeedsWith(JsonObject? extraDocument)
+    internal static string CopySeedsWith(JsonObject? extraDocument)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"narrative-cli-{Guid.NewGuid():N}");
         foreach (var file in Directory.GetFiles(ApiServer.SeedsFolder(), "*.json", SearchOption.AllDirectories))
@@ -49,82 +42,90 @@ public sealed class CliTests(PostgresFixture pg)
     }
 
     [Fact]
-    public async Task piped_output_of_the_built_tool_has_no_colour_codes_and_no_wrapping()
-    {
-        var cs = await pg.CreateDatabaseAsync("cli");
-        Assert.Equal(0, (await Run("ingest", ApiServer.SeedsFolder(), "--db", cs)).Exit);
-
-        // The built tool as a process, as from a user's colour terminal piping into a file.
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["TERM"] = "xterm-256color";
-        start.Environment["COLORTERM"] = "truecolor";
-        foreach (var a in new[] { BuiltTool(), "assessment", "putin-ceasefire-stance", "--as-of", "2024-05-31", "--db", cs })
-            start.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-
-        Assert.True(process.ExitCode == 0, output + await process.StandardError.ReadToEndAsync());
-        Assert.DoesNotContain('\u001b', output);
-        // Each evidence row is whole on one line: its item id and its ratings column, however wide the table is.
-        var row = Assert.Single(output.Split('\n'), line => line.Contains("nyt-2023-12-23-backchannel", StringComparison.Ordinal));
-        Assert.Contains("feig:C", row, StringComparison.Ordinal);
-        Assert.True(row.Length > 80, row);
-    }
-
-    [Fact]
     public async Task validate_accepts_the_seeds_and_names_the_file_and_field_of_a_broken_document()
     {
-        var (ok, okOutput) = await Run("validate", ApiServer.SeedsFolder());
-        Assert.True(ok == 0, okOutput);
+        var (ok, okOutput, okError) = await Run("validate", ApiServer.SeedsFolder());
+        Assert.True(ok == 0, okOutput + okError);
 
         var broken = Documents.Valid("broken-2024-03-01");
         ((JsonObject)broken["items"]![0]!)["credibility"] = 9;
         var dir = CopySeedsWith(broken);
-        var (exit, output) = await Run("validate", dir);
-        Assert.Equal(1, exit);
-        Assert.Contains("broken.json", output, StringComparison.Ordinal);
-        Assert.Contains("items[0].credibility", output, StringComparison.Ordinal);
+        var (exit, output, error) = await Run("validate", dir);
+        Assert.Equal(2, exit);
+        // The problem on stderr in the API's words, the summary table on stdout.
+        Assert.Contains("broken.json (broken-2024-03-01): The input is not valid; nothing was written", error, StringComparison.Ordinal);
+        Assert.Contains("items[0].credibility", error, StringComparison.Ordinal);
+        Assert.Contains("rejected", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("broken.json", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ingest_writes_the_corpus_once_and_a_second_run_writes_nothing()
     {
         var cs = await pg.CreateDatabaseAsync("cli");
-        var (first, output) = await Run("ingest", ApiServer.SeedsFolder(), "--db", cs);
-        Assert.True(first == 0, output);
+        var (first, output, error) = await Run("ingest", ApiServer.SeedsFolder(), "--db", cs);
+        Assert.True(first == 0, output + error);
         var count = await Count(cs);
         Assert.True(count > 90);
 
-        var (second, again) = await Run("ingest", ApiServer.SeedsFolder(), "--db", cs);
+        var (second, again, _) = await Run("ingest", ApiServer.SeedsFolder(), "--db", cs);
         Assert.True(second == 0, again);
         Assert.Equal(count, await Count(cs));
 
-        var (query, json) = await Run("provenance", "putin-private-openness-to-freeze", "--as-of", "2024-05-31", "--db", cs, "--json");
+        var (query, json, _) = await Run("provenance", "putin-private-openness-to-freeze", "--as-of", "2024-05-31", "--db", cs, "--json");
         Assert.Equal(0, query);
-        Assert.Equal(2, JsonNode.Parse(json[json.IndexOf('{', StringComparison.Ordinal)..])!["independentOrigins"]!.GetValue<int>());
+        Assert.Equal(2, JsonNode.Parse(json)!["independentOrigins"]!.GetValue<int>());
 
         // The likelihood word with what it rests on, and the sensitivity behind it.
-        var (assessed, text) = await Run("assessment", "putin-ceasefire-stance", "--as-of", "2023-12-31", "--db", cs);
+        var (assessed, text, _) = await Run("assessment", "putin-ceasefire-stance", "--as-of", "2023-12-31", "--db", cs);
         Assert.True(assessed == 0, text);
         Assert.Contains("likelihood: likely", text, StringComparison.Ordinal);
         Assert.Contains("basis: 2 independent origin(s) from 2 source(s)", text, StringComparison.Ordinal);
         Assert.Contains("held below 'very likely' by fewer than 3 independent origins", text, StringComparison.Ordinal);
-        var (sensed, sensitivity) = await Run("sensitivity", "putin-ceasefire-stance", "--as-of", "2023-12-31", "--db", cs);
+        var (sensed, sensitivity, _) = await Run("sensitivity", "putin-ceasefire-stance", "--as-of", "2023-12-31", "--db", cs);
         Assert.True(sensed == 0, sensitivity);
         Assert.Contains("flip set (exact, 2): isw-2023-12-23-ceasefire-signals, nyt-2023-12-23-putin-signals", sensitivity, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task ingest_of_a_broken_file_exits_non_zero_and_names_it()
+    public async Task with_json_every_query_and_status_command_prints_one_json_document_and_nothing_else()
+    {
+        var cs = await CliProcessTests.SeededAsync(pg);
+        const string topic = "putin-ceasefire-stance";
+        string[][] queries =
+        [
+            ["assessment", topic, "--as-of", "2024-01-31"],
+            ["sensitivity", topic, "--as-of", "2023-12-31"],
+            ["timeline", topic, "--from", "2024-01-01", "--to", "2024-02-29", "--step", "day"],
+            ["changes", topic, "--from", "2024-01-01", "--to", "2024-02-29"],
+            ["coincidence", topic, "--as-of", "2024-05-31"],
+            ["timing", topic, "--as-of", "2024-05-31", "--window", "14"],
+            ["provenance", "putin-private-openness-to-freeze", "--as-of", "2024-05-31"],
+            ["audit", topic, "--as-of", "2024-01-31"],
+            ["projections", "status"],
+            ["handlers", "status"],
+            ["dead-letters", "list"],
+        ];
+        foreach (var q in queries)
+        {
+            var (exit, output, error) = await Run([.. q, "--db", cs, "--json"]);
+            Assert.True(exit == 0, $"{string.Join(' ', q)}: {output}{error}");
+            // One document: an object, or the list a status command answers (dead letters: none in the seeds).
+            var answer = JsonNode.Parse(output);
+            Assert.True(answer is JsonObject { Count: > 0 } or JsonArray, $"{string.Join(' ', q)}: {output}");
+        }
+    }
+
+    [Fact]
+    public async Task ingest_of_a_broken_file_exits_with_invalid_input_and_names_it()
     {
         var cs = await pg.CreateDatabaseAsync("cli");
         var broken = Documents.Valid("broken-2024-03-02");
         broken["cites"] = new JsonArray("no-such-document");
-        var (exit, output) = await Run("ingest", CopySeedsWith(broken), "--db", cs);
-        Assert.Equal(1, exit);
-        Assert.Contains("broken.json", output, StringComparison.Ordinal);
-        Assert.Contains("cites[0]", output, StringComparison.Ordinal);
+        var (exit, _, error) = await Run("ingest", CopySeedsWith(broken), "--db", cs);
+        Assert.Equal(2, exit);
+        Assert.Contains("broken.json", error, StringComparison.Ordinal);
+        Assert.Contains("cites[0]", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -141,29 +142,29 @@ public sealed class CliTests(PostgresFixture pg)
               { "file": "bridges.txt", "url": "https://other.example.org/bridges" } ]
             """);
 
-        var (exit, output) = await Run("capture", dir, "--retrieved-at", "2024-03-08", "--db", cs);
-        Assert.True(exit == 0, output);
+        var (exit, output, error) = await Run("capture", dir, "--retrieved-at", "2024-03-08", "--db", cs);
+        Assert.True(exit == 0, output + error);
         Assert.Equal(2, output.Split('\n').Count(l => l.Contains(" captured sha256=", StringComparison.Ordinal)));
         var events = await Count(cs);
-        var (again, againOutput) = await Run("capture", dir, "--retrieved-at", "2024-03-09", "--db", cs);
+        var (again, againOutput, _) = await Run("capture", dir, "--retrieved-at", "2024-03-09", "--db", cs);
         Assert.True(again == 0, againOutput);
         Assert.Equal(2, againOutput.Split('\n').Count(l => l.Contains(" unchanged sha256=", StringComparison.Ordinal)));
         Assert.Equal(events, await Count(cs));
 
         var id = output.Split('\n').First(l => l.Contains("river.html", StringComparison.Ordinal)).Split(' ')[1];
-        var (draftExit, draftJson) = await Run("draft", id, "--db", cs);
+        var (draftExit, draftJson, _) = await Run("draft", id, "--db", cs);
         Assert.Equal(0, draftExit);
-        var draft = JsonNode.Parse(draftJson[draftJson.IndexOf('{', StringComparison.Ordinal)..])!;
+        var draft = JsonNode.Parse(draftJson)!;
         Assert.Equal(id, draft["captureId"]!.GetValue<string>());
 
         var doc = Documents.Valid("cli-capture-2024-03-05");
         doc["captureId"] = id;
         ((JsonObject)doc["items"]![0]!)["quote"] = "We will never give up the river";
-        var (bad, badOutput) = await Run("ingest", CopySeedsWith(doc), "--db", cs);
-        Assert.Equal(1, bad);
-        Assert.Contains("items[0].quote quote_not_in_capture", badOutput, StringComparison.Ordinal);
+        var (bad, _, badError) = await Run("ingest", CopySeedsWith(doc), "--db", cs);
+        Assert.Equal(2, bad);
+        Assert.Contains("items[0].quote quote_not_in_capture", badError, StringComparison.Ordinal);
         ((JsonObject)doc["items"]![0]!)["quote"] = TestPages.Quote;
-        var (good, goodOutput) = await Run("ingest", CopySeedsWith(doc), "--db", cs);
+        var (good, goodOutput, _) = await Run("ingest", CopySeedsWith(doc), "--db", cs);
         Assert.True(good == 0, goodOutput);
     }
 
@@ -189,13 +190,13 @@ public sealed class CliTests(PostgresFixture pg)
         broken["foo"] = 1;
         ((JsonObject)broken["items"]![0]!)["qoute"] = "He said so";
         ((JsonObject)broken["items"]![1]!)["credibility"] = "3";
-        var (exit, output) = await Run("validate", CopySeedsWith(broken));
-        Assert.Equal(1, exit);
-        Assert.Contains("broken.json (misspelt-2024-03-01)", output, StringComparison.Ordinal);
-        Assert.Contains("foo unknown_field", output, StringComparison.Ordinal);
-        Assert.Contains("items[0].qoute unknown_field", output, StringComparison.Ordinal);
-        Assert.Contains("did you mean 'quote'?", output, StringComparison.Ordinal);
-        Assert.Contains("items[1].credibility must be an integer from 1 to 6", output, StringComparison.Ordinal);
+        var (exit, _, error) = await Run("validate", CopySeedsWith(broken));
+        Assert.Equal(2, exit);
+        Assert.Contains("broken.json (misspelt-2024-03-01)", error, StringComparison.Ordinal);
+        Assert.Contains("foo unknown_field", error, StringComparison.Ordinal);
+        Assert.Contains("items[0].qoute unknown_field", error, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'quote'?", error, StringComparison.Ordinal);
+        Assert.Contains("items[1].credibility must be an integer from 1 to 6", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -207,18 +208,18 @@ public sealed class CliTests(PostgresFixture pg)
         late["cites"] = new JsonArray("reuters-2024-05-24-putin-wants-ceasefire");
         var citesLater = FolderWith(late);
 
-        var (offline, offlineOutput) = await Run("validate", fresh);
-        Assert.Equal(1, offline);
+        var (offline, _, offlineOutput) = await Run("validate", fresh);
+        Assert.Equal(2, offline);
         Assert.Contains("cites[0] unresolved_cite", offlineOutput, StringComparison.Ordinal);
         Assert.Contains("items[1].rebuts[0] unresolved_rebuts", offlineOutput, StringComparison.Ordinal);
 
-        var (byApi, byApiOutput) = await Run("validate", fresh, "--api", api.BaseAddress.ToString());
+        var (byApi, byApiOutput, _) = await Run("validate", fresh, "--api", api.BaseAddress.ToString());
         Assert.True(byApi == 0, byApiOutput);
-        var (byDb, byDbOutput) = await Run("validate", fresh, "--db", api.Services.DataSource.ConnectionString);
+        var (byDb, byDbOutput, _) = await Run("validate", fresh, "--db", api.Services.DataSource.ConnectionString);
         Assert.True(byDb == 0, byDbOutput);
 
-        var (later, laterOutput) = await Run("validate", citesLater, "--api", api.BaseAddress.ToString());
-        Assert.Equal(1, later);
+        var (later, _, laterOutput) = await Run("validate", citesLater, "--api", api.BaseAddress.ToString());
+        Assert.Equal(2, later);
         Assert.Contains("cites[0] cites_later_document", laterOutput, StringComparison.Ordinal);
     }
 }

@@ -32,7 +32,7 @@ internal static class Documents
         ["rebuts"] = rebuts is null ? new JsonArray() : new JsonArray(rebuts),
     };
 
-    /// <summary>One mutation per DESIGN rule, the field it must name and the code it must carry.</summary>
+    /// <summary>One mutation per corpus rule (docs/design.md), the field it must name and the code it must carry.</summary>
     public static IEnumerable<(string Name, Action<JsonObject> Break, string Field, string Code)> Rules()
     {
         JsonObject I(JsonObject d, int i = 0) => (JsonObject)d["items"]![i]!;

@@ -6,7 +6,7 @@ using Narrative.Testing;
 
 namespace Narrative.Api.Tests;
 
-/// <summary>Issue 20 over HTTP: revisions, regrades, the judgments switch and signposts, on a small topic of their own.</summary>
+/// <summary>The ACH method over HTTP: revisions, regrades, the judgments switch and signposts, on a small topic of their own.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class MethodApiTests(PostgresFixture pg) : IAsyncLifetime
 {

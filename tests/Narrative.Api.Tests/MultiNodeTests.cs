@@ -14,11 +14,12 @@ using Npgsql;
 namespace Narrative.Api.Tests;
 
 /// <summary>
-/// Two Narrative nodes (Narrative.HandlerHost processes, Marten's daemon in HotCold mode) on one database: one owns the
-/// daemon, and when it is SIGKILLed the other takes over and the read model keeps up with the log, each item once.
+/// Narrative nodes as real processes (Narrative.HandlerHost) on one database. HotCold: one owns the whole daemon, and
+/// when it is SIGKILLed another takes over. Distributed: Wolverine spreads the projection and the relay over three
+/// nodes, and a killed node's share moves to a survivor. Either way the read model keeps up with the log, each item once.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class MultiNodeTests(PostgresFixture pg)
+public sealed class MultiNodeTests(PostgresFixture pg, Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task when_the_node_owning_the_daemon_is_killed_the_other_node_projects_what_is_appended_afterwards_exactly_once()
@@ -62,6 +63,87 @@ public sealed class MultiNodeTests(PostgresFixture pg)
         Assert.Equal(expectedItems, await Scalar(db, "select count(*) from rm_analysis.items"));
         Assert.Equal(expectedItems, await Scalar(db, "select count(distinct item_id) from rm_analysis.items"));
         Assert.Equal(40, await Scalar(db, "select count(*) from rm_analysis.items where item_id like 'failover-2024-03-01-n%'"));
+    }
+
+    /// <summary>How long a SIGKILLed node's projections may take to run elsewhere (Wolverine's node timeouts, see NarrativeHosting).</summary>
+    private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task three_distributed_nodes_share_the_projection_and_the_relay_and_a_killed_nodes_share_moves_to_a_survivor_exactly_once()
+    {
+        var cs = await pg.CreateDatabaseAsync("spread");
+        var phase = Stopwatch.StartNew();
+        // The first node creates the schema; the other two start together once it exists (concurrent DDL would collide).
+        var first = NodeProcess.Start(cs, "node-a", distributed: true);
+        NodeProcess[] nodes = [first];
+        try
+        {
+            await first.WaitReadyAsync();
+            nodes = [first, NodeProcess.Start(cs, "node-b", distributed: true), NodeProcess.Start(cs, "node-c", distributed: true)];
+            foreach (var n in nodes) await n.WaitReadyAsync();
+            output.WriteLine($"nodes ready after {phase.Elapsed}");
+            await using var writer = await Writer.StartAsync(cs);
+            var services = writer.Services;
+            var seeds = CorpusFiles.Load([ApiServer.SeedsFolder()]);
+            await new CorpusIngestor(services.Ingestion).IngestAsync(seeds, new IngestContext("test", "seeds"), null, default);
+            await services.WaitForProjectionsAsync(TimeSpan.FromSeconds(90), default);
+            output.WriteLine($"seeded and projected after {phase.Elapsed}");
+
+            // Spread: the analysis projection and the relay to the handlers each run on exactly one node, not the same one.
+            var owners = await WaitForAssignmentAsync(nodes, o => o.Values.Distinct().Count() == 2, "spread over two nodes");
+            var analysis = owners.Keys.Single(k => k.Contains("/analysis/", StringComparison.Ordinal));
+            var killed = nodes.Single(n => n.Name == owners[analysis]);
+            output.WriteLine($"spread after {phase.Elapsed}: {string.Join(", ", owners.Select(o => $"{o.Key} on {o.Value}"))}");
+
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < 20; i++)
+            {
+                if (i == 8)
+                {
+                    killed.Kill();
+                    clock.Restart();
+                }
+                var json = JsonSerializer.SerializeToUtf8Bytes(Documents.Valid($"spread-2024-03-01-n{i}"));
+                var input = JsonSerializer.Deserialize<DocumentInput>(json, NarrativeEvents.Json)!;
+                var r = await services.Ingestion.IngestDocumentAsync(input, json.Length, new IngestContext("test", $"spread-{i}"), default);
+                Assert.True(r.Status == IngestStatus.Created, $"{r.Status} {r.Message}");
+            }
+            var moved = await WaitForAssignmentAsync(nodes, o => o.Count == 2 && o[analysis] != killed.Name, "moved off the killed node");
+            var took = clock.Elapsed;
+            output.WriteLine($"the analysis projection moved from {killed.Name} to {moved[analysis]} in {took}");
+            Assert.True(took < FailoverBound, $"the analysis projection took {took} to move");
+            Assert.NotEqual(killed.Name, moved[analysis]);
+
+            await services.WaitForProjectionsAsync(TimeSpan.FromSeconds(60), default);
+            await using var db = NpgsqlDataSource.Create(cs);
+            var expectedItems = seeds.Where(e => e.Input is DocumentInput).Sum(e => ((DocumentInput)e.Input!).Items?.Count ?? 0) + 20 * 2;
+            Assert.Equal(expectedItems, await Scalar(db, "select count(*) from rm_analysis.items"));
+            Assert.Equal(expectedItems, await Scalar(db, "select count(distinct item_id) from rm_analysis.items"));
+        }
+        finally
+        {
+            foreach (var n in nodes) await n.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Which live node runs each event-subscription agent, once every agent runs on exactly one live node and
+    /// <paramref name="settled"/> holds.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> WaitForAssignmentAsync(NodeProcess[] nodes, Func<Dictionary<string, string>, bool> settled,
+        string what)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var claims = nodes.Where(n => n.IsAlive).SelectMany(n => n.Agents.Select(a => (Agent: a, n.Name))).ToList();
+            var once = claims.GroupBy(c => c.Agent).All(g => g.Count() == 1);
+            var owners = claims.GroupBy(c => c.Agent).ToDictionary(g => g.Key, g => g.First().Name);
+            if (once && owners.Count == 2 && settled(owners)) return owners;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"agents not {what}:\n" + string.Join("\n", nodes.Select(n => n.Output)));
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>The node running the daemon, once one other than <paramref name="except"/> does; never two at once.</summary>
@@ -115,6 +197,7 @@ public sealed class MultiNodeTests(PostgresFixture pg)
         private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly ConcurrentQueue<string> _output = new();
         private volatile bool _owns;
+        private volatile string[] _agents = [];
 
         private NodeProcess(Process process, string name)
         {
@@ -127,10 +210,13 @@ public sealed class MultiNodeTests(PostgresFixture pg)
         /// <summary>What the node last said: it runs the daemon ("owner") or waits for the lock ("standby").</summary>
         public bool Owns => _owns;
 
+        /// <summary>The event-subscription agents (projections, the relay) the node last said it runs (distributed mode).</summary>
+        public IReadOnlyList<string> Agents => _agents;
+
         public bool IsAlive => !_process.HasExited;
         public string Output => $"{Name}:\n  " + string.Join("\n  ", _output);
 
-        public static NodeProcess Start(string connectionString, string node)
+        public static NodeProcess Start(string connectionString, string node, bool distributed = false)
         {
             // tests/Narrative.Api.Tests/bin/<Configuration>/net10.0/ -> tests/Narrative.HandlerHost/bin/<Configuration>/net10.0/
             var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -140,6 +226,7 @@ public sealed class MultiNodeTests(PostgresFixture pg)
             var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath) ? hostPath : "dotnet";
             var info = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var arg in new[] { dll, connectionString, "--node", node }) info.ArgumentList.Add(arg);
+            if (distributed) info.ArgumentList.Add("--distributed");
             var host = new NodeProcess(new Process { StartInfo = info }, node);
             host._process.OutputDataReceived += (_, e) =>
             {
@@ -148,6 +235,7 @@ public sealed class MultiNodeTests(PostgresFixture pg)
                 if (e.Data.StartsWith("ready ", StringComparison.Ordinal)) host._ready.TrySetResult();
                 else if (e.Data.StartsWith("owner ", StringComparison.Ordinal)) host._owns = true;
                 else if (e.Data.StartsWith("standby ", StringComparison.Ordinal)) host._owns = false;
+                else if (e.Data.StartsWith("agents ", StringComparison.Ordinal)) host._agents = e.Data.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2..];
             };
             host._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) host._output.Enqueue(e.Data); };
             host._process.Start();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -5,7 +6,7 @@ using Narrative.Testing;
 
 namespace Narrative.Api.Tests;
 
-/// <summary>The contract routes and shapes of DESIGN.md, over the seeded corpus.</summary>
+/// <summary>The contract routes and shapes of docs/design.md, over the seeded corpus.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
 {
@@ -102,6 +103,12 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
         var points = t["points"]!.AsArray();
         Assert.True(points[0]!["leading"] is null && points[0]!["robustness"] is null);
         Assert.True(points[^1]!["leading"] is not null && points[^1]!["robustness"]!.GetValue<int>() >= 1);
+        // Each point carries the likelihood word and p that the assessment of its date gives (the explorer's likelihood band).
+        Assert.True(points[0]!["likelihood"]!.GetValue<string>() == "undetermined" && points[0]!["probability"] is null);
+        var last = points[^1]!;
+        var assessed = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/assessment?asOf={last["at"]!.GetValue<string>()}"))!;
+        Assert.Equal(assessed["likelihood"]!.GetValue<string>(), last["likelihood"]!.GetValue<string>());
+        Assert.Equal(assessed["probability"]!.GetValue<double>(), last["probability"]!.GetValue<double>(), 12);
 
         var ch = (await _http.GetFromJsonAsync<JsonObject>($"/api/topics/{Documents.Topic}/changes?from=2024-01-01&to=2024-02-29"))!;
         Assert.Contains(ch["added"]!.AsArray(), x => x!["documentId"]!.GetValue<string>() == "bloomberg-2024-01-25-putin-us-signal");
@@ -110,6 +117,29 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
         Assert.True(audit["replayMatches"]!.GetValue<bool>());
         Assert.True(audit["chainIntact"]!.GetValue<bool>());
         Assert.All(audit["events"]!.AsArray(), x => Assert.Equal(64, x!["hash"]!.GetValue<string>().Length));
+    }
+
+    [Fact]
+    public async Task a_document_answers_with_its_title_link_and_the_text_of_each_item_as_the_seed_file_gives_them()
+    {
+        const string id = "nyt-2023-12-23-putin-signals";
+        var seed = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(ApiServer.SeedsFolder(), "documents", $"{id}.json")))!;
+        var doc = (await _http.GetFromJsonAsync<JsonObject>($"/api/documents/{id}"))!;
+        Assert.Equal(id, doc["documentId"]!.GetValue<string>());
+        foreach (var field in new[] { "source", "publishedAt", "title", "url" })
+            Assert.Equal(seed[field]!.GetValue<string>(), doc[field]!.GetValue<string>());
+        var items = doc["items"]!.AsArray();
+        Assert.Equal(seed["items"]!.AsArray().Count, items.Count);
+        foreach (var (expected, actual) in seed["items"]!.AsArray().Zip(items))
+        {
+            foreach (var field in new[] { "type", "summary", "quote", "attributedTo" })
+                Assert.Equal(expected![field]?.GetValue<string>(), actual![field]?.GetValue<string>());
+            Assert.Equal(expected!["id"]!.GetValue<string>(), actual!["itemId"]!.GetValue<string>());
+            Assert.False(actual["retracted"]!.GetValue<bool>());
+        }
+        // Before the document was recorded, the system did not know it.
+        using var before = await _http.GetAsync($"/api/documents/{id}?knownAt=2000-01-01");
+        Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
     }
 
     [Fact]
@@ -138,16 +168,32 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task the_raw_log_pages_by_position()
+    public async Task the_raw_log_pages_by_position_names_its_head_and_dates_registrations_by_the_day_they_were_made()
     {
         var first = (await _http.GetFromJsonAsync<JsonObject>("/api/events?after=0&limit=10"))!;
         var events = first["events"]!.AsArray();
         Assert.Equal(10, events.Count);
         Assert.Equal(events[^1]!["position"]!.GetValue<long>(), first["last"]!.GetValue<long>());
+        Assert.True(first["head"]!.GetValue<long>() > first["last"]!.GetValue<long>(), "head is the newest event, past this page");
         Assert.Equal("narrative.source_registered.v1", events[0]!["type"]!.GetValue<string>());
         Assert.True(events[0]!["data"] is JsonObject && events[0]!["metadata"]!["actor"] is not null);
         var next = (await _http.GetFromJsonAsync<JsonObject>($"/api/events?after={first["last"]}&limit=10"))!;
         Assert.True(next["events"]!.AsArray()[0]!["position"]!.GetValue<long>() > first["last"]!.GetValue<long>());
+
+        // Sources and topics were registered when the seeds were ingested, today: their occurredAt is that day, as
+        // stamped in the event (registeredOn, openedOn), not the Unix epoch and not the topic's study period.
+        var all = (await _http.GetFromJsonAsync<JsonObject>("/api/events?after=0&limit=1000"))!["events"]!.AsArray();
+        var registrations = all.Where(e => e!["type"]!.GetValue<string>() is "narrative.source_registered.v1" or "narrative.topic_opened.v1").ToList();
+        Assert.Contains(registrations, e => e!["type"]!.GetValue<string>() == "narrative.topic_opened.v1");
+        Assert.True(registrations.Count > 10);
+        foreach (var e in registrations)
+        {
+            var occurred = DateOnly.Parse(e!["occurredAt"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            var stamped = e["data"]!["registeredOn"] ?? e["data"]!["openedOn"];
+            Assert.Equal(occurred.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), stamped!.GetValue<string>());
+            var recorded = DateOnly.FromDateTime(e["recordedAt"]!.GetValue<DateTimeOffset>().UtcDateTime);
+            Assert.InRange(occurred.DayNumber, recorded.DayNumber - 1, recorded.DayNumber);
+        }
     }
 
     [Theory]
@@ -161,6 +207,8 @@ public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
     [InlineData("/api/topics/putin-ceasefire-stance/changes", 400)]
     [InlineData("/api/claims/no-such-claim/provenance", 404)]
     [InlineData("/api/events?limit=0", 400)]
+    [InlineData("/api/documents/no-such-document", 404)]
+    [InlineData("/api/documents/nyt-2023-12-23-putin-signals?knownAt=soon", 400)]
     public async Task bad_queries_get_problem_details(string url, int status)
     {
         using var r = await _http.GetAsync(url);

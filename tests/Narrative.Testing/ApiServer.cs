@@ -28,9 +28,13 @@ public sealed class ApiServer : IAsyncDisposable
     public Uri BaseAddress { get; }
     public NarrativeServices Services => _app.Services.GetRequiredService<NarrativeServices>();
 
-    public static async Task<ApiServer> StartAsync(PostgresFixture pg, string? seeds = null, bool daemon = true, string? dataDir = null)
+    public static async Task<ApiServer> StartAsync(PostgresFixture pg, string? seeds = null, bool daemon = true, string? dataDir = null) =>
+        await StartAsync(await pg.CreateDatabaseAsync("api"), seeds, daemon, dataDir);
+
+    /// <summary>The API over the database <paramref name="cs"/>, with further settings (<c>--NAME value</c> pairs) in <paramref name="extra"/>.</summary>
+    public static async Task<ApiServer> StartAsync(string cs, string? seeds = null, bool daemon = true, string? dataDir = null,
+        IReadOnlyList<string>? extra = null)
     {
-        var cs = await pg.CreateDatabaseAsync("api");
         var args = new List<string>
         {
             "--urls", "http://127.0.0.1:0",
@@ -43,6 +47,7 @@ public sealed class ApiServer : IAsyncDisposable
             "--Narrative:DaemonMode", "Solo",
         };
         if (seeds is not null) args.AddRange(["--seeds", seeds]);
+        if (extra is not null) args.AddRange(extra);
         var app = await NarrativeApi.BuildAsync([.. args], CancellationToken.None);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

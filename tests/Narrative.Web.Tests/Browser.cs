@@ -38,13 +38,14 @@ public sealed class Browser : IDisposable
         var service = ChromeDriverService.CreateDefaultService(DriverFolder, DriverFile);
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;
-        var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(30));
+        var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(90)); // generous: a loaded 2-core CI machine starts Chromium slowly
         driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(20);
         return new Browser(driver, profile);
     }
 
     /// <summary>Polls until the condition holds; fails with what was last seen rather than hanging.</summary>
-    public T WaitFor<T>(Func<IWebDriver, T?> condition, string what, double seconds = 10)
+    /// The default is generous for a loaded 2-core machine; a condition that holds returns at once.
+    public T WaitFor<T>(Func<IWebDriver, T?> condition, string what, double seconds = 30)
     {
         var until = DateTime.UtcNow.AddSeconds(seconds);
         Exception? last = null;
@@ -81,23 +82,59 @@ public sealed class Browser : IDisposable
 
     public object? Script(string js, params object[] args) => Driver.ExecuteScript(js, args);
 
-    /// <summary>Saves a full-page PNG (Chrome DevTools, beyond the viewport) and returns its path.</summary>
-    public string Screenshot(string name)
+    /// <summary>Sets the page's viewport (CSS pixels, scale 1), as a window of that size would show it.</summary>
+    public void Viewport(int width, int height) =>
+        Driver.ExecuteCdpCommand("Emulation.setDeviceMetricsOverride", new Dictionary<string, object?>
+        {
+            ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false,
+        });
+
+    public void DefaultViewport() => Driver.ExecuteCdpCommand("Emulation.clearDeviceMetricsOverride", []);
+
+    /// <summary>Downloads go into <paramref name="folder"/> without asking.</summary>
+    public void DownloadTo(string folder) =>
+        Driver.ExecuteCdpCommand("Browser.setDownloadBehavior", new Dictionary<string, object?>
+        {
+            ["behavior"] = "allow", ["downloadPath"] = folder, ["eventsEnabled"] = false,
+        });
+
+    /// <summary>Runs <paramref name="js"/> in every page loaded from now on, before the page's own scripts; returns an id for <see cref="RemoveInitScript"/>.</summary>
+    public string AddInitScript(string js)
+    {
+        var r = Driver.ExecuteCdpCommand("Page.addScriptToEvaluateOnNewDocument", new Dictionary<string, object?> { ["source"] = js });
+        return r is Dictionary<string, object> d && d.TryGetValue("identifier", out var id) ? (string)id
+            : throw new InvalidOperationException("Chromium gave no script identifier.");
+    }
+
+    public void RemoveInitScript(string id) =>
+        Driver.ExecuteCdpCommand("Page.removeScriptToEvaluateOnNewDocument", new Dictionary<string, object?> { ["identifier"] = id });
+
+    /// <summary>
+    /// The screenshots folder, created if missing: NARRATIVE_DATA/screenshots, else the repository's git-ignored
+    /// .narrative/screenshots.
+    /// </summary>
+    public static string ScreenshotFolder()
     {
         var data = Environment.GetEnvironmentVariable("NARRATIVE_DATA");
         var folder = string.IsNullOrWhiteSpace(data)
-            ? Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots")
+            ? Path.Combine(WebSession.RepositoryRoot(), ".narrative", "screenshots")
             : Path.Combine(Path.GetFullPath(data), "screenshots");
-        Directory.CreateDirectory(folder);
+        return Directory.CreateDirectory(folder).FullName;
+    }
+
+    /// <summary>Saves a PNG (the full page, beyond the viewport, unless <paramref name="viewportOnly"/>) and returns its path.</summary>
+    public string Screenshot(string name, bool viewportOnly = false)
+    {
+        var folder = ScreenshotFolder();
         var path = Path.Combine(folder, name + ".png");
         // A sticky header would otherwise be painted wherever the page happens to be scrolled.
         Script("window.scrollTo(0, 0);");
         var width = Convert.ToInt64(Script("return document.documentElement.scrollWidth;"), CultureInfo.InvariantCulture);
-        var height = Convert.ToInt64(Script("return document.documentElement.scrollHeight;"), CultureInfo.InvariantCulture);
+        var height = Convert.ToInt64(Script(viewportOnly ? "return window.innerHeight;" : "return document.documentElement.scrollHeight;"), CultureInfo.InvariantCulture);
         var shot = Driver.ExecuteCdpCommand("Page.captureScreenshot", new Dictionary<string, object?>
         {
             ["format"] = "png",
-            ["captureBeyondViewport"] = true,
+            ["captureBeyondViewport"] = !viewportOnly,
             ["clip"] = new Dictionary<string, object> { ["x"] = 0, ["y"] = 0, ["width"] = width, ["height"] = height, ["scale"] = 1 },
         });
         var base64 = shot is Dictionary<string, object> d && d.TryGetValue("data", out var b) ? (string)b : Driver.GetScreenshot().AsBase64EncodedString;

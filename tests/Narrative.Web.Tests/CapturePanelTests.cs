@@ -8,30 +8,23 @@ using Xunit.Abstractions;
 namespace Narrative.Web.Tests;
 
 /// <summary>The capture panel: a matrix row whose document has a capture opens the page's main text with the quote marked.</summary>
-[Collection(PostgresCollection.Name)]
-public sealed class CapturePanelTests(PostgresFixture pg, ITestOutputHelper output) : IAsyncLifetime
+public sealed class CapturePanelTests(WebSession web, ITestOutputHelper output) : WebTest(web, output)
 {
-    private const string Topic = "putin-ceasefire-stance";
+    // A topic of its own, so that the seeded topic the other browser tests look at stays as seeded.
+    private const string Topic = "capture-panel-check";
     private const string DocumentId = "web-capture-2024-03-05-river";
-
-    private WebSession? _web;
-    private ApiServer _server = null!;
-    private Browser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _web = await WebSession.StartAsync(pg, output);
-        (_server, _browser) = (_web.Server, _web.Browser);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_web is not null) await _web.DisposeAsync();
-    }
 
     private async Task<string> CaptureAndIngestAsync()
     {
-        using var ingest = _server.Client(ApiServer.IngestKey);
+        using var ingest = Server.Client(ApiServer.IngestKey);
+        var topic = new JsonObject
+        {
+            ["id"] = Topic, ["title"] = "Capture panel check", ["period"] = new JsonObject { ["start"] = "2024-03-01", ["end"] = "2024-03-31" },
+            ["hypotheses"] = new JsonArray(new[] { "genuine", "feigned", "maximalist" }
+                .Select(h => (JsonNode)new JsonObject { ["id"] = h, ["label"] = h, ["description"] = "" }).ToArray()),
+        };
+        using (var t = await ingest.PostAsync("/api/topics", new StringContent(topic.ToJsonString(), Encoding.UTF8, "application/json")))
+            Assert.True(t.IsSuccessStatusCode, await t.Content.ReadAsStringAsync());
         var page = new StringContent(TestPages.Html, Encoding.UTF8, "text/html");
         using var captured = await ingest.PostAsync($"/api/captures?url={Uri.EscapeDataString(TestPages.ArticleUrl)}&retrievedAt=2024-03-06T10:00:00Z", page);
         var id = (await captured.Content.ReadFromJsonAsync<JsonObject>())!["captureId"]!.GetValue<string>();
@@ -48,7 +41,7 @@ public sealed class CapturePanelTests(PostgresFixture pg, ITestOutputHelper outp
         };
         using var r = await ingest.PostAsync("/api/documents", new StringContent(doc.ToJsonString(), Encoding.UTF8, "application/json"));
         Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
-        await _server.Services.WaitForProjectionsAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        await Server.Services.WaitForProjectionsAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
         return id;
     }
 
@@ -56,27 +49,27 @@ public sealed class CapturePanelTests(PostgresFixture pg, ITestOutputHelper outp
     public async Task a_verified_quote_opens_the_capture_with_the_quote_marked_and_the_boilerplate_folded_away()
     {
         var id = await CaptureAndIngestAsync();
-        using var api = _server.Client();
+        using var api = Server.Client();
         var passage = (await api.GetFromJsonAsync<JsonObject>($"/api/captures/{id}/text?around={Uri.EscapeDataString(TestPages.Quote)}"))!;
 
-        _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={Topic}&asOf=2024-05-31"));
-        var badge = _browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix tr[data-item-id='{DocumentId}-bridges'] [data-testid=quote-badge]")).FirstOrDefault(),
+        Browser.Driver.Navigate().GoToUrl(new Uri(Server.BaseAddress, $"/?topic={Topic}&asOf=2024-03-31"));
+        var badge = Browser.WaitFor(d => d.FindElements(By.CssSelector($"#matrix tr[data-item-id='{DocumentId}-bridges'] [data-testid=quote-badge]")).FirstOrDefault(),
             "the quote badge of the captured document's row", 30);
         Assert.Equal("quote ✓", badge.Text);
-        // Seed rows have no capture, so no badge.
-        Assert.Single(_browser.Driver.FindElements(By.CssSelector("#matrix [data-testid=quote-badge]")));
-        _browser.Script("arguments[0].scrollIntoView({ block: 'center' });", badge);
+        // Only the captured document has a capture, so only its row has a badge.
+        Assert.Single(Browser.Driver.FindElements(By.CssSelector("#matrix [data-testid=quote-badge]")));
+        Browser.Script("arguments[0].scrollIntoView({ block: 'center' });", badge);
         badge.Click();
 
-        var mark = _browser.WaitFor(d => d.FindElements(By.CssSelector("#capture [data-testid=capture-text] mark.current")).FirstOrDefault(), "the marked quote", 15);
+        var mark = Browser.WaitFor(d => d.FindElements(By.CssSelector("#capture [data-testid=capture-text] mark.current")).FirstOrDefault(), "the marked quote");
         Assert.Equal(passage["match"]!.GetValue<string>(), mark.Text);
-        var text = _browser.Find("#capture [data-testid=capture-text]").Text;
+        var text = Browser.Find("#capture [data-testid=capture-text]").Text;
         Assert.Contains(TestPages.KeptSentence, text, StringComparison.Ordinal);
         Assert.DoesNotContain(TestPages.EssayMarker, text, StringComparison.Ordinal);
 
-        var removed = _browser.Find("#capture [data-testid=capture-removed]");
+        var removed = Browser.Find("#capture [data-testid=capture-removed]");
         Assert.Null(removed.GetAttribute("open"));
-        Assert.Contains(TestPages.EssayMarker, (string)_browser.Script("return arguments[0].textContent;", removed)!, StringComparison.Ordinal);
-        _browser.Screenshot("capture-panel");
+        Assert.Contains(TestPages.EssayMarker, (string)Browser.Script("return arguments[0].textContent;", removed)!, StringComparison.Ordinal);
+        Browser.Screenshot("capture-panel");
     }
 }

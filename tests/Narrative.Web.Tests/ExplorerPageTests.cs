@@ -9,29 +9,10 @@ namespace Narrative.Web.Tests;
 /// The explorer page in headless Chromium against the real API over the seeded corpus. Each test compares what the
 /// page shows with what the API answers for the same question, so a page showing the wrong numbers fails.
 /// </summary>
-[Collection(PostgresCollection.Name)]
-public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ExplorerPageTests(WebSession web, ITestOutputHelper output) : WebTest(web, output)
 {
     private const string Topic = "putin-ceasefire-stance";
     private const string Claim = "putin-private-openness-to-freeze";
-
-    private WebSession? _web;
-    private ApiServer _server = null!;
-    private HttpClient _api = null!;
-    private Browser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _web = await WebSession.StartAsync(pg, output);
-        (_server, _browser) = (_web.Server, _web.Browser);
-        _api = _server.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api?.Dispose();
-        if (_web is not null) await _web.DisposeAsync();
-    }
 
     [Fact]
     public async Task page_shows_the_apis_leading_hypothesis_and_evidence_count_for_the_date_typed_into_the_as_of_control()
@@ -52,11 +33,11 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
         var before = await AssessmentAsync("2023-12-23");
         AssertPageShows(before);
 
-        _browser.Find("#asof-range").SendKeys(Keys.End);
+        Browser.Find("#asof-range").SendKeys(Keys.End);
         WaitForAssessment("2024-05-31");
 
         var after = await AssessmentAsync("2024-05-31");
-        Assert.Equal("2024-05-31", _browser.Find("#asof").GetDomProperty("value"));
+        Assert.Equal("2024-05-31", Browser.Find("#asof").GetDomProperty("value"));
         Assert.NotEqual(EvidenceCount(before), EvidenceCount(after));
         AssertPageShows(after);
         Shot("asof-2024-05-31");
@@ -67,7 +48,7 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
     {
         // A topic of its own in which one claim carries the lead: "b" (II against h2) makes h1 lead; without it h2
         // would. The seeded topic has no linchpin at any date, so it could not show the marker.
-        using var ingest = _server.Client(ApiServer.IngestKey);
+        using var ingest = Server.Client(ApiServer.IngestKey);
         const string topic = "linchpin-check";
         using (var r = await ingest.PostAsync("/api/topics", Json(new
         {
@@ -87,7 +68,7 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
         JsonDocument expected;
         for (var until = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(100))
         {
-            using var r = await _api.GetAsync($"/api/topics/{topic}/sensitivity?asOf=2024-01-31");
+            using var r = await Api.GetAsync($"/api/topics/{topic}/sensitivity?asOf=2024-01-31");
             if (r.IsSuccessStatusCode && (expected = JsonDocument.Parse(await r.Content.ReadAsStringAsync())).RootElement.GetProperty("claims").GetArrayLength() == 2) break;
             Assert.True(DateTime.UtcNow < until, $"the read model did not catch up: {(int)r.StatusCode}");
         }
@@ -96,10 +77,10 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
         Assert.Equal(["linchpin-check-b"], linchpins);
 
         Open("asOf=2024-01-31", topic);
-        _browser.WaitFor(d => d.FindElement(By.Id("assessment")).GetDomAttribute("data-as-of") == "2024-01-31"
+        Browser.WaitFor(d => d.FindElement(By.Id("assessment")).GetDomAttribute("data-as-of") == "2024-01-31"
             && d.FindElements(By.CssSelector("#matrix tbody tr[data-item-id]")).Count == 2, "the linchpin topic's matrix");
 
-        foreach (var row in _browser.Driver.FindElements(By.CssSelector("#matrix tbody tr[data-item-id]")))
+        foreach (var row in Browser.Driver.FindElements(By.CssSelector("#matrix tbody tr[data-item-id]")))
         {
             var claim = row.FindElement(By.CssSelector("a[data-claim]")).GetDomAttribute("data-claim");
             var marked = row.GetDomAttribute("data-linchpin") == "true";
@@ -107,9 +88,9 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
             Assert.Equal(marked ? 1 : 0, row.FindElements(By.CssSelector(".badge.linchpin")).Count);
         }
         var flip = expected.RootElement.GetProperty("flipSet").GetProperty("origins").GetArrayLength();
-        Assert.Equal(flip.ToString(System.Globalization.CultureInfo.InvariantCulture), _browser.Find("#robustness").GetDomAttribute("data-origins"));
-        Assert.StartsWith($"{flip} origin", _browser.Find("#robustness").Text, StringComparison.Ordinal);
-        Assert.Contains("Likelihood rests on 1 independent origin from 1 source", _browser.Find("#likelihood-basis").Text, StringComparison.Ordinal);
+        Assert.Equal(flip.ToString(System.Globalization.CultureInfo.InvariantCulture), Browser.Find("#robustness").GetDomAttribute("data-origins"));
+        Assert.StartsWith($"{flip} origin", Browser.Find("#robustness").Text, StringComparison.Ordinal);
+        Assert.Contains("Likelihood rests on 1 independent origin from 1 source", Browser.Find("#likelihood-basis").Text, StringComparison.Ordinal);
         Shot("linchpin");
     }
 
@@ -121,20 +102,20 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
         Open("asOf=2024-05-31");
         WaitForAssessment("2024-05-31");
 
-        var link = _browser.Find($"#matrix a[data-claim='{Claim}']");
-        _browser.Script("arguments[0].scrollIntoView({ block: 'center' });", link);
+        var link = Browser.Find($"#matrix a[data-claim='{Claim}']");
+        Browser.Script("arguments[0].scrollIntoView({ block: 'center' });", link);
         link.Click();
 
-        using var doc = JsonDocument.Parse(await _api.GetStringAsync($"/api/claims/{Claim}/provenance?asOf=2024-05-31"));
+        using var doc = JsonDocument.Parse(await Api.GetStringAsync($"/api/claims/{Claim}/provenance?asOf=2024-05-31"));
         var appearances = doc.RootElement.GetProperty("appearances").EnumerateArray().ToList();
-        _browser.WaitFor(d => d.FindElements(By.CssSelector("#provenance li[data-item-id]")).Count == appearances.Count,
+        Browser.WaitFor(d => d.FindElements(By.CssSelector("#provenance li[data-item-id]")).Count == appearances.Count,
             $"{appearances.Count} appearances in the provenance panel");
 
         var derivatives = appearances.Where(a => a.GetProperty("derivative").GetBoolean()).ToList();
         Assert.NotEmpty(derivatives);
         foreach (var a in appearances)
         {
-            var row = _browser.Find($"#provenance li[data-item-id='{a.GetProperty("itemId").GetString()}']");
+            var row = Browser.Find($"#provenance li[data-item-id='{a.GetProperty("itemId").GetString()}']");
             Assert.Equal(a.GetProperty("documentId").GetString(), row.GetDomAttribute("data-document-id"));
             Assert.Contains(a.GetProperty("documentId").GetString()!, row.Text, StringComparison.Ordinal);
             if (a.GetProperty("derivative").GetBoolean())
@@ -150,9 +131,9 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
             }
         }
         Assert.Equal(doc.RootElement.GetProperty("independentOrigins").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            _browser.Find("#independent-origins").Text);
+            Browser.Find("#independent-origins").Text);
         Assert.Equal(doc.RootElement.GetProperty("firstAppearance").GetProperty("documentId").GetString(),
-            _browser.Find("#first-appearance").GetDomAttribute("data-document-id"));
+            Browser.Find("#first-appearance").GetDomAttribute("data-document-id"));
         Shot("provenance-" + Claim);
     }
 
@@ -162,17 +143,17 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
         Open("asOf=2024-05-31");
         WaitForAssessment("2024-05-31");
 
-        using var doc = JsonDocument.Parse(await _api.GetStringAsync($"/api/topics/{Topic}/audit?asOf=2024-05-31"));
+        using var doc = JsonDocument.Parse(await Api.GetStringAsync($"/api/topics/{Topic}/audit?asOf=2024-05-31"));
         var audit = doc.RootElement;
-        _browser.WaitFor(d => d.FindElements(By.CssSelector("#audit-replay")).Count == 1, "the audit panel");
-        Assert.Equal(Bool(audit.GetProperty("replayMatches")), _browser.Find("#audit-replay").GetDomAttribute("data-value"));
-        Assert.Equal(Bool(audit.GetProperty("chainIntact")), _browser.Find("#audit-chain").GetDomAttribute("data-value"));
-        Assert.Contains($"{audit.GetProperty("events").GetArrayLength()} events", _browser.Find("#audit").Text, StringComparison.Ordinal);
+        Browser.WaitFor(d => d.FindElements(By.CssSelector("#audit-replay")).Count == 1, "the audit panel");
+        Assert.Equal(Bool(audit.GetProperty("replayMatches")), Browser.Find("#audit-replay").GetDomAttribute("data-value"));
+        Assert.Equal(Bool(audit.GetProperty("chainIntact")), Browser.Find("#audit-chain").GetDomAttribute("data-value"));
+        Assert.Contains($"{audit.GetProperty("events").GetArrayLength()} events", Browser.Find("#audit").Text, StringComparison.Ordinal);
 
         // The alerts stream may not exist yet (404): the indicator must then say so instead of hanging on "connecting".
-        var state = _browser.WaitFor(d => d.FindElement(By.Id("alerts-status")).GetDomAttribute("data-state") is "live" or "offline"
+        var state = Browser.WaitFor(d => d.FindElement(By.Id("alerts-status")).GetDomAttribute("data-state") is "live" or "offline"
             ? d.FindElement(By.Id("alerts-status")).GetDomAttribute("data-state") : null, "the alerts indicator to settle");
-        using var stream = await _api.GetAsync("/api/alerts/stream", HttpCompletionOption.ResponseHeadersRead);
+        using var stream = await Api.GetAsync("/api/alerts/stream", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(stream.IsSuccessStatusCode ? "live" : "offline", state);
         Shot("audit-2024-05-31");
     }
@@ -183,22 +164,22 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
         Open("asOf=2024-05-31");
         WaitForAssessment("2024-05-31");
 
-        using var doc = JsonDocument.Parse(await _api.GetStringAsync($"/api/topics/{Topic}/timing?asOf=2024-05-31"));
+        using var doc = JsonDocument.Parse(await Api.GetStringAsync($"/api/topics/{Topic}/timing?asOf=2024-05-31"));
         var timing = doc.RootElement;
-        var reading = _browser.WaitFor(d => d.FindElements(By.CssSelector("#timing [data-testid='timing-reading']")).FirstOrDefault(), "the timing panel");
+        var reading = Browser.WaitFor(d => d.FindElements(By.CssSelector("#timing [data-testid='timing-reading']")).FirstOrDefault(), "the timing panel");
         Assert.Equal(timing.GetProperty("reading").GetString(), reading.Text);
-        Assert.Equal($"{timing.GetProperty("t").GetInt32()} of {timing.GetProperty("n").GetInt32()} signals", _browser.Find("#timing [data-testid='timing-t']").Text);
+        Assert.Equal($"{timing.GetProperty("t").GetInt32()} of {timing.GetProperty("n").GetInt32()} signals", Browser.Find("#timing [data-testid='timing-t']").Text);
         Assert.Equal(timing.GetProperty("power").GetDouble().ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
-            _browser.Find("#timing [data-testid='timing-power']").Text);
+            Browser.Find("#timing [data-testid='timing-power']").Text);
 
         // Every milestone of the period is listed under the chart (and drawn as a tick), and each signal shows its distance.
         var milestones = timing.GetProperty("milestones").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
         Assert.NotEmpty(milestones);
-        _browser.WaitFor(d => d.FindElements(By.CssSelector("#chart-notes [data-milestone]")).Count == milestones.Count, $"{milestones.Count} milestone ticks");
-        Assert.Equal(milestones, _browser.Driver.FindElements(By.CssSelector("#chart-notes [data-milestone]")).Select(e => e.GetDomAttribute("data-milestone")));
+        Browser.WaitFor(d => d.FindElements(By.CssSelector("#chart-notes [data-milestone]")).Count == milestones.Count, $"{milestones.Count} milestone ticks");
+        Assert.Equal(milestones, Browser.Driver.FindElements(By.CssSelector("#chart-notes [data-milestone]")).Select(e => e.GetDomAttribute("data-milestone")));
         foreach (var s in timing.GetProperty("signals").EnumerateArray().Where(s => s.GetProperty("nextMilestone").ValueKind == JsonValueKind.String))
         {
-            var tag = _browser.Find($"#chart-notes [data-signal='{s.GetProperty("itemId").GetString()}']");
+            var tag = Browser.Find($"#chart-notes [data-signal='{s.GetProperty("itemId").GetString()}']");
             Assert.Contains($"{s.GetProperty("daysToMilestone").GetInt32()} d before {s.GetProperty("nextMilestone").GetString()}", tag.Text, StringComparison.Ordinal);
         }
         Shot("timing-2024-05-31");
@@ -210,20 +191,20 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
 
     private void Open(string query, string topic = Topic)
     {
-        _browser.Driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/?topic={topic}&{query}"));
+        Browser.Driver.Navigate().GoToUrl(new Uri(Server.BaseAddress, $"/?topic={topic}&{query}"));
     }
 
     private void SetAsOfDate(string date)
     {
         // A date input's typed format depends on the browser locale; set the value and fire the event a user's edit fires.
-        _browser.WaitFor(d => d.FindElement(By.Id("topic")).Enabled, "the topic list");
-        _browser.Script(
+        Browser.WaitFor(d => d.FindElement(By.Id("topic")).Enabled, "the topic list");
+        Browser.Script(
             "const el = document.getElementById('asof'); el.value = arguments[0]; el.dispatchEvent(new Event('change', { bubbles: true }));", date);
         WaitForAssessment(date);
     }
 
     private void WaitForAssessment(string date) =>
-        _browser.WaitFor(d =>
+        Browser.WaitFor(d =>
         {
             var panel = d.FindElement(By.Id("assessment"));
             return panel.GetDomAttribute("data-as-of") == date && panel.GetDomAttribute("aria-busy") == "false";
@@ -231,7 +212,7 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
 
     private async Task<JsonElement> AssessmentAsync(string date)
     {
-        using var doc = JsonDocument.Parse(await _api.GetStringAsync($"/api/topics/{Topic}/assessment?asOf={date}"));
+        using var doc = JsonDocument.Parse(await Api.GetStringAsync($"/api/topics/{Topic}/assessment?asOf={date}"));
         return doc.RootElement.Clone();
     }
 
@@ -240,25 +221,25 @@ public sealed class ExplorerPageTests(PostgresFixture pg, ITestOutputHelper outp
         var leading = expected.GetProperty("leading").GetString()!;
         var label = expected.GetProperty("hypotheses").EnumerateArray().Single(h => h.GetProperty("id").GetString() == leading)
             .GetProperty("label").GetString()!;
-        var shown = _browser.Find("#leading");
+        var shown = Browser.Find("#leading");
         Assert.Equal(leading, shown.GetDomAttribute("data-hypothesis"));
         Assert.Contains(label, shown.Text, StringComparison.Ordinal);
         Assert.Contains(leading, shown.Text, StringComparison.Ordinal);
 
-        Assert.Equal(EvidenceCount(expected).ToString(System.Globalization.CultureInfo.InvariantCulture), _browser.Find("#evidence-count").Text);
-        Assert.StartsWith(expected.GetProperty("likelihood").GetString()!, _browser.Find("#likelihood").Text, StringComparison.Ordinal);
-        Assert.Equal(expected.GetProperty("confidence").GetString(), _browser.Find("#confidence").Text);
+        Assert.Equal(EvidenceCount(expected).ToString(System.Globalization.CultureInfo.InvariantCulture), Browser.Find("#evidence-count").Text);
+        Assert.StartsWith(expected.GetProperty("likelihood").GetString()!, Browser.Find("#likelihood").Text, StringComparison.Ordinal);
+        Assert.Equal(expected.GetProperty("confidence").GetString(), Browser.Find("#confidence").Text);
 
         var expectedItems = expected.GetProperty("evidence").EnumerateArray().Select(e => e.GetProperty("itemId").GetString()).Order().ToList();
-        var shownItems = _browser.Driver.FindElements(By.CssSelector("#matrix tbody tr[data-item-id]"))
+        var shownItems = Browser.Driver.FindElements(By.CssSelector("#matrix tbody tr[data-item-id]"))
             .Select(r => r.GetDomAttribute("data-item-id")).Order().ToList();
         Assert.Equal(expectedItems, shownItems);
     }
 
     private void Shot(string name)
     {
-        var path = _browser.Screenshot(name);
-        output.WriteLine($"screenshot: {path}");
+        var path = Browser.Screenshot(name);
+        Output.WriteLine($"screenshot: {path}");
         Console.WriteLine($"screenshot: {path}");
     }
 }

@@ -5,25 +5,15 @@ using Xunit.Abstractions;
 
 namespace Narrative.Web.Tests;
 
-/// <summary>Issue 20 on the page: the judgments lane, coverage and unrated cells, and the signposts, each against the API's answer.</summary>
-[Collection(PostgresCollection.Name)]
-public sealed class MethodPageTests(PostgresFixture pg, ITestOutputHelper output) : IAsyncLifetime
+/// <summary>The ACH method on the page: the judgments lane, coverage and unrated cells, and the signposts, each against the API's answer.</summary>
+public sealed class MethodPageTests(WebSession web, ITestOutputHelper output) : WebTest(web, output)
 {
     private const string Topic = "putin-ceasefire-stance";
-    private WebSession? _web;
-
-    public async Task InitializeAsync() => _web = await WebSession.StartAsync(pg, output);
-
-    public async Task DisposeAsync()
-    {
-        if (_web is not null) await _web.DisposeAsync();
-    }
 
     [Fact]
     public async Task the_page_shows_the_judgments_lane_coverage_unrated_cells_and_the_signposts_the_api_reports()
     {
-        var (server, browser) = (_web!.Server, _web.Browser);
-        using var api = server.Client();
+        var (server, browser, api) = (Server, Browser, Api);
         // The signpost watcher records matches as the seeds arrive; wait until the API reports the seeded outcomes.
         JsonElement signposts = default;
         await Eventually(async () =>

@@ -7,11 +7,13 @@ namespace Narrative.Analysis.Alerts;
 /// <summary>
 /// Something an analyst should look at, sent through Wolverine's outbox: the leading hypothesis of a topic changed
 /// (the assessment watcher: From, To, Scores), or a new signal came shortly before a known aid decision (the coincidence
-/// reaction: <see cref="Timing"/>). <see cref="Summary"/> says it in one sentence.
+/// reaction: <see cref="Timing"/>), or an analyst's leader now differs from the consensus (From: the consensus leader,
+/// To: the analyst's, <see cref="Analyst"/>). <see cref="Summary"/> says it in one sentence.
 /// </summary>
 public sealed record Alert(
     string Kind, string Topic, string? From, string? To, string? FromLabel, string? ToLabel, DateOnly AsOf,
-    IReadOnlyList<string> Causes, IReadOnlyDictionary<string, double> Scores, string CausationId, string? Summary = null, SignalTiming? Timing = null)
+    IReadOnlyList<string> Causes, IReadOnlyDictionary<string, double> Scores, string CausationId, string? Summary = null, SignalTiming? Timing = null,
+    string? Analyst = null)
 {
     /// <summary>The signpost a <c>signpost-matched</c> or <c>signpost-expired</c> alert is about (To is its hypothesis).</summary>
     public string? Signpost { get; init; }

@@ -78,7 +78,8 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
     public async Task<IngestResult> RegisterSourceAsync(SourceInput input, IngestContext who, CancellationToken ct)
     {
         if (Slugs.IsValid(input.Id) && await MethodWrites.RegradeAsync(store, input, who, ct) is { } regraded) return regraded;
-        return await RegisterAsync(SourceValidator.Validate(input), input.Id, Catalog.CatalogKind.Source, s => NarrativeEventTypes.SourceStream(s.SourceId), who, ct);
+        return await RegisterAsync(SourceValidator.Validate(input), input.Id, Catalog.CatalogKind.Source, s => NarrativeEventTypes.SourceStream(s.SourceId),
+            (s, today) => s with { RegisteredOn = today }, who, ct);
     }
 
     /// <summary>Regrades a held source only (the CLI's <c>regrade</c>): an unknown source is not found, the held grade is unchanged.</summary>
@@ -102,11 +103,13 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
         MethodWrites.SetSignpostAsync(store, topic, input, who, ct);
 
     public Task<IngestResult> OpenTopicAsync(TopicInput input, IngestContext who, CancellationToken ct) =>
-        RegisterAsync(TopicValidator.Validate(input), input.Id, Catalog.CatalogKind.Topic, t => NarrativeEventTypes.TopicStream(t.TopicId), who, ct);
+        RegisterAsync(TopicValidator.Validate(input), input.Id, Catalog.CatalogKind.Topic, t => NarrativeEventTypes.TopicStream(t.TopicId),
+            (t, today) => t with { OpenedOn = today }, who, ct);
 
+    /// <summary>A context period's world time is its own start; it needs no registration day.</summary>
     public Task<IngestResult> RecordContextPeriodAsync(ContextPeriodInput input, IngestContext who, CancellationToken ct) =>
         RegisterAsync(ContextPeriodValidator.Validate(input), input.Id, Catalog.CatalogKind.ContextPeriod,
-            c => NarrativeEventTypes.ContextStream(c.PeriodId), who, ct);
+            c => NarrativeEventTypes.ContextStream(c.PeriodId), (c, _) => c, who, ct);
 
     /// <summary>
     /// Appends re-ratings and retractions. History is never edited: answers for an earlier knownAt stay as they were.
@@ -181,8 +184,12 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
         return result;
     }
 
+    /// <summary>
+    /// One registration. The hash that tells "same" from "different" is taken before <paramref name="stamp"/> adds the
+    /// day of registration (today, by <see cref="TimeProvider"/>), so registering the same thing on another day is a 200.
+    /// </summary>
     private async Task<IngestResult> RegisterAsync<T>(Validated<T> validated, string? rawId, Catalog.CatalogKind kind, Func<T, string> streamOf,
-        IngestContext who, CancellationToken ct) where T : class
+        Func<T, DateOnly, T> stamp, IngestContext who, CancellationToken ct) where T : class
     {
         var id = rawId ?? "";
         for (var attempt = 1; ; attempt++)
@@ -202,8 +209,9 @@ public sealed class IngestionService(EventLog store, TimeProvider clock)
             }
             try
             {
-                var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.NoStream, Events(stream, hash, [e], who), ct);
-                await Catalog.Catalog.ApplyAsync(conn, tx, e, hash, result.FirstPosition ?? 0, ct);
+                var stamped = stamp(e, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+                var result = await store.AppendAsync(conn, tx, stream, ExpectedVersion.NoStream, Events(stream, hash, [stamped], who), ct);
+                await Catalog.Catalog.ApplyAsync(conn, tx, stamped, hash, result.FirstPosition ?? 0, ct);
                 return await FinishAsync(conn, tx, who, new IngestResult(IngestStatus.Created, id, stream, result.Version, result.Written, []), ct);
             }
             catch (Exception ex) when (attempt < Attempts && IsRace(ex))

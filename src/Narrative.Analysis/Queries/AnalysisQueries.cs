@@ -20,7 +20,7 @@ public sealed record ContextPeriodView(string Id, string Label, string Category,
 /// slice through a <see cref="TopicWorldCache"/> of <paramref name="cachedTopics"/> topics (0: read the slice for each
 /// question, filtered in SQL).
 /// </summary>
-public sealed class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = AnalysisQueries.DefaultCachedTopics)
+public sealed partial class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = AnalysisQueries.DefaultCachedTopics)
 {
     public const int DefaultCachedTopics = 8;
     private const string S = AnalysisProjection.LiveSchema;
@@ -36,7 +36,7 @@ public sealed class AnalysisQueries(NpgsqlDataSource db, int cachedTopics = Anal
         AssessAsync(topic, asOf, knownAt, ScoringRules.Default, ct);
 
     public async Task<AssessmentResult?> AssessAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, ScoringRules rules, CancellationToken ct) =>
-        WorldQueries.Assess(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt, rules);
+        WorldQueries.Assess(await TopicWorldAsync(topic, WorldQueries.WorldDate(asOf), knownAt, ct), topic, asOf, knownAt, rules: rules);
 
     public Task<SensitivityResult?> SensitivityAsync(string topic, DateTimeOffset asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         SensitivityAsync(topic, asOf, knownAt, ScoringRules.Default, ct);

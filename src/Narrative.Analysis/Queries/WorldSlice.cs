@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using Narrative.Analysis.ReadModel;
 using Narrative.Domain;
+using Narrative.Domain.Analysts;
 using Narrative.Domain.Replay;
 using Npgsql;
 
@@ -42,13 +43,15 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             union all
             select {ItemColumns} from {S}.items
             where item_id in (select item_id from {S}.topic_links where topic = $1) and published_at <= $2 and recorded_at <= $3
-            """, topic, asOf, knownAt, ct);
+            """, $"select {RatingColumns} from {S}.analyst_ratings where topic = $1 and recorded_at <= $2 order by position", topic, asOf, knownAt, ct);
 
     public async Task<NarrativeWorld> ForClaimAsync(string claim, DateOnly asOf, DateTimeOffset knownAt, CancellationToken ct) =>
         (await LoadAsync($"""
             select {ItemColumns} from {S}.items
             where claim = $1 and published_at <= $2 and recorded_at <= $3
-            """, claim, asOf, knownAt, ct)).World;
+            """, $"select {RatingColumns} from {S}.analyst_ratings where claim = $1 and recorded_at <= $2 order by position", claim, asOf, knownAt, ct)).World;
+
+    private const string RatingColumns = "analyst_id, topic, claim, position, recorded_at, ratings::text, credibility, note";
 
     // Summaries, quotes and notes are not part of any computed answer, so the hot path does not fetch them.
     // The item's own ratings are its first version; re-ratings are read separately (they are rare).
@@ -57,8 +60,8 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         retracted_position, retracted_at, retraction_reason, ratings::text as ratings, credibility, speaker
         """;
 
-    private async Task<(NarrativeWorld World, ReadModelState State)> LoadAsync(string itemSql, string key, DateOnly asOf, DateTimeOffset knownAt,
-        CancellationToken ct)
+    private async Task<(NarrativeWorld World, ReadModelState State)> LoadAsync(string itemSql, string ratingSql, string key, DateOnly asOf,
+        DateTimeOffset knownAt, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         // One snapshot for all reads, so the slice is consistent even while the daemon writes.
@@ -77,6 +80,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
                 new($"select period_id, position, recorded_at, label, category, start_date, end_date, decision_at from {S}.context_periods where recorded_at <= $1 order by position")
                     { Parameters = { new() { Value = knownAt } } },
                 new(itemSql) { Parameters = { new() { Value = key }, new() { Value = asOf }, new() { Value = knownAt } } },
+                new(ratingSql) { Parameters = { new() { Value = key }, new() { Value = knownAt } } },
                 new(ReadModelState.Sql),
                 new($"select topic, position, recorded_at, kind, data::text from {S}.signposts where topic = $1 and recorded_at <= $2 order by position")
                     { Parameters = { new() { Value = key }, new() { Value = knownAt } } },
@@ -97,6 +101,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
             if (!parsed.TryGetValue(json, out var ratings)) parsed[json] = ratings = RatingsJson.Parse(json);
             return ratings;
         }
+        var analystRatings = ImmutableDictionary.CreateBuilder<string, ImmutableList<AnalystRating>>(StringComparer.Ordinal);
         var rerated = new Dictionary<string, List<(long Position, DateTimeOffset At, IReadOnlyDictionary<string, string> Ratings, int Credibility, string? Reason)>>(StringComparer.Ordinal);
         await using (var r = await batch.ExecuteReaderAsync(ct))
         {
@@ -125,6 +130,13 @@ public sealed class WorldSlice(NpgsqlDataSource db)
                     r.GetString(5), "", null, null, r.IsDBNull(9) ? null : r.GetFieldValue<DateOnly>(9),
                     r.GetInt32(15), Ratings(r.GetString(14)), r.GetFieldValue<string[]>(10), null, Text(r, 16));
                 recorded.Add((item, r.GetInt64(7), At(r, 8), r.IsDBNull(11) ? null : r.GetInt64(11), r.IsDBNull(12) ? null : At(r, 12), Text(r, 13)));
+            }
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var rating = new AnalystRating(r.GetInt64(3), At(r, 4), r.GetString(0), r.GetString(1), r.GetString(2), Ratings(r.GetString(5)),
+                    r.IsDBNull(6) ? null : r.GetInt32(6), Text(r, 7));
+                analystRatings[rating.Topic] = (analystRatings.GetValueOrDefault(rating.Topic) ?? []).Add(rating);
             }
             await r.NextResultAsync(ct);
             state = await ReadModelState.ReadAsync(r, ct);
@@ -201,6 +213,7 @@ public sealed class WorldSlice(NpgsqlDataSource db)
         {
             Revisions = revisions.ToImmutable(),
             Signposts = signposts.ToImmutable(),
+            Ratings = analystRatings.ToImmutable(),
         }, state);
     }
 

@@ -31,11 +31,11 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
 
     /// <summary>The read model's tables, emptied by Marten's teardown when Marten itself rebuilds the projection.</summary>
     public static IReadOnlyList<string> Tables { get; } =
-        ["sources", "topics", "context_periods", "documents", "items", "rebuttals", "topic_links", "item_versions", "signposts"];
+        ["sources", "topics", "context_periods", "documents", "items", "rebuttals", "topic_links", "item_versions", "signposts", "analyst_ratings"];
     public string Schema => LiveSchema;
 
     /// <summary>Bumped whenever the tables change shape; a live model of another version is rebuilt at start-up.</summary>
-    public string Version => "analysis-v5";
+    public string Version => "analysis-v6";
 
     public async Task CreateTablesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
     {
@@ -72,6 +72,9 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             -- Signposts and their matches and expiries (kind: set, matched, expired), one row per event.
             create table {s}.signposts (topic text not null, signpost_id text not null, position bigint not null,
                 recorded_at timestamptz not null, kind text not null, data jsonb not null);
+            -- Analysts' ratings, insert-only: the one in force for (analyst, claim) at knownAt is the latest recorded by then.
+            create table {s}.analyst_ratings (analyst_id text not null, topic text not null, claim text not null, position bigint not null,
+                recorded_at timestamptz not null, ratings jsonb not null, credibility integer, note text);
             """, conn, tx);
         await cmd.ExecuteNonQueryAsync(ct);
     }
@@ -91,6 +94,8 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
         $"create unique index topics_pkey on {schema}.topics (topic_id, position)",
         $"create unique index context_periods_pkey on {schema}.context_periods (period_id, position)",
         $"create unique index signposts_pkey on {schema}.signposts (topic, position)",
+        $"create unique index analyst_ratings_pkey on {schema}.analyst_ratings (topic, recorded_at, position)",
+        $"create index on {schema}.analyst_ratings (claim)",
     ];
 
     /// <summary>Marten's daemon hands over a page of events; the rows are written in its transaction, just before it commits.</summary>
@@ -280,6 +285,7 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
         private readonly List<object?[]> _items = [];
         private readonly List<object?[]> _rebuttals = [];
         private readonly List<object?[]> _signposts = [];
+        private readonly List<object?[]> _ratings = [];
 
         public void Add(object? data, long position, DateTimeOffset recordedAt)
         {
@@ -313,6 +319,9 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
                 case SignpostExpired x:
                     _signposts.Add([x.Topic, x.SignpostId, position, recordedAt, "expired", JsonSerializer.Serialize(x, NarrativeEvents.Json)]);
                     break;
+                case Narrative.Domain.Analysts.RatingRecorded r:
+                    _ratings.Add([r.AnalystId, r.Topic, r.Claim, position, recordedAt, Ratings(r.Ratings), r.Credibility, r.Note]);
+                    break;
             }
         }
 
@@ -328,6 +337,8 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             NpgsqlDbType.Jsonb, NpgsqlDbType.Integer, NpgsqlDbType.Text];
         private static readonly NpgsqlDbType[] RebuttalTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text];
         private static readonly NpgsqlDbType[] SignpostTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Jsonb];
+        private static readonly NpgsqlDbType[] RatingTypes = [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz,
+            NpgsqlDbType.Jsonb, NpgsqlDbType.Integer, NpgsqlDbType.Text];
 
         /// <param name="incremental">
         /// The incremental path: drop items the tables already hold and link the new ones across topics. A rebuild does
@@ -350,6 +361,7 @@ public sealed partial class AnalysisProjection : IProjection, IBulkRebuildable
             await Copy(conn, schema, $"items ({ItemColumns})", ItemTypes, _items, ct);
             await Copy(conn, schema, "rebuttals (target, item_id)", RebuttalTypes, _rebuttals, ct);
             await Copy(conn, schema, "signposts (topic, signpost_id, position, recorded_at, kind, data)", SignpostTypes, _signposts, ct);
+            await Copy(conn, schema, "analyst_ratings (analyst_id, topic, claim, position, recorded_at, ratings, credibility, note)", RatingTypes, _ratings, ct);
             if (written.Length > 0) await LinkAsync(conn, tx, schema, written, [], targets, rebutters, ct);
         }
 

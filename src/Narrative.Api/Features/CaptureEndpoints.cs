@@ -3,6 +3,7 @@ using Narrative.Analysis.Capture;
 using Narrative.Analysis.Ingestion;
 using Narrative.Api.Hosting;
 using Narrative.Domain.Capture;
+using Narrative.Domain.Corpus;
 
 namespace Narrative.Api.Features;
 
@@ -36,28 +37,35 @@ public static class CaptureEndpoints
             if (body is null) return TooLarge();
             var r = await s.Captures.CaptureAsync(new CaptureInput(body, http.Request.ContentType, url, retrievedAt), Who(http), ct);
             return ToResult(r);
-        }).Accepts<string>("text/html", "text/plain").Produces<CaptureResponse>(201).Produces<CaptureResponse>(200)
-            .ProducesValidationProblem().ProducesProblem(413).ProducesProblem(415).ProducesProblem(401).ProducesProblem(403);
+        }).WithName("CapturePage")
+            .WithSummary("Keeps a saved page byte for byte (text/html or text/plain, UTF-8, at most 2 MiB) and extracts its main text, date, cited outlets and quotes")
+            .Accepts<string>("text/html", "text/plain").Produces<CaptureResponse>(201).Produces<CaptureResponse>(200)
+            .ProducesProblems(400, 413, 415);
 
         write.MapPost("/{id}/extract", async (string id, HttpContext http, NarrativeServices s, CancellationToken ct) =>
             ToResult(await s.Captures.ReextractAsync(id, Who(http), ct)))
-            .Produces<CaptureResponse>(201).Produces<CaptureResponse>(200).ProducesProblem(404);
+            .WithName("ReextractCapture").WithSummary("Runs the current extractor over a held capture again: a new extraction event if its version is new")
+            .Produces<CaptureResponse>(201).Produces<CaptureResponse>(200).ProducesProblems(404);
 
         read.MapGet("/{id}", async (string id, NarrativeServices s, CancellationToken ct) =>
             await s.Captures.GetAsync(id, ct) is { } v ? TypedResults.Ok(Body(v, await s.Captures.SourcesAsync(ct))) : Unknown(id))
-            .Produces<CaptureBody>().ProducesProblem(404);
+            .WithName("GetCapture").WithSummary("A capture's facts and its newest extraction: title, byline, date and how sure, main text, removed blocks, cited outlets, quotes")
+            .Produces<CaptureBody>().ProducesProblems(404);
 
         read.MapGet("/{id}/raw", async (string id, NarrativeServices s, CancellationToken ct) =>
             await s.Captures.RawAsync(id, ct) is { } raw ? TypedResults.Bytes(raw.Bytes, $"{raw.ContentType}; charset=utf-8") : Unknown(id))
-            .Produces(200, contentType: "text/html").ProducesProblem(404);
+            .WithName("GetCaptureRaw").WithSummary("The page's bytes exactly as captured, with the media type it was sent with")
+            .Produces<string>(200, "text/html", "text/plain").ProducesProblems(404);
 
         read.MapGet("/{id}/text", async (string id, string? around, NarrativeServices s, CancellationToken ct) =>
             await s.Captures.GetAsync(id, ct) is { } v ? TypedResults.Ok(PassageOf(id, v.Extraction.MainText, around)) : Unknown(id))
-            .Produces<Passage>().ProducesProblem(404);
+            .WithName("GetCaptureText").WithSummary("The main text, or with 'around' the passage holding that quote with some context")
+            .Produces<Passage>().ProducesProblems(404);
 
         read.MapGet("/{id}/draft", async (string id, NarrativeServices s, CancellationToken ct) =>
             await s.Captures.GetAsync(id, ct) is { } v ? TypedResults.Ok(CaptureDraft.Build(v, await s.Captures.SourcesAsync(ct))) : Unknown(id))
-            .ProducesProblem(404);
+            .WithName("GetCaptureDraft").WithSummary("A draft corpus document made from the capture (never ingested by itself): replace each TODO placeholder, then post it")
+            .Produces<DocumentInput>().ProducesProblems(404);
     }
 
     public static CaptureBody Body(CaptureView v, IReadOnlyList<(string Id, string Name)> sources)
@@ -108,5 +116,5 @@ public static class CaptureEndpoints
     private static IResult Unknown(string id) => Problems.NotFound($"Capture '{id}' is not held.");
 
     private static IngestContext Who(HttpContext http) =>
-        new($"api:{http.Connection.RemoteIpAddress}", http.Items["CorrelationId"] as string ?? http.TraceIdentifier);
+        new(ApiKeys.Actor(http), http.Items["CorrelationId"] as string ?? http.TraceIdentifier);
 }

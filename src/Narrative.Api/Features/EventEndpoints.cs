@@ -9,7 +9,7 @@ namespace Narrative.Api.Features;
 /// <summary>The raw log (Marten's <c>mt_events</c>), paged by position, for auditors and tools.</summary>
 public static class EventEndpoints
 {
-    /// <param name="OccurredAt">World time, from the event's body (publishedAt, a period's start); null for events without one.</param>
+    /// <param name="OccurredAt">World time, from the event's body (publishedAt, a period's start, the day a source or topic was registered); null for events without one.</param>
     public sealed record EventView(long Position, Guid EventId, string Stream, long Version, string Type, DateOnly? OccurredAt,
         DateTimeOffset RecordedAt, JsonElement Data, EventMetadata Metadata, string? Hash);
 
@@ -26,9 +26,11 @@ public static class EventEndpoints
             var events = await s.Log.ReadByPositionAsync(after ?? 0, limit ?? 100, ct);
             var head = await s.Log.HeadAsync(ct);
             var views = events.Select(e => new EventView(e.Position, e.EventId, e.StreamId, e.Version, e.Type,
-                s.Log.Deserialize(e) is { } data ? NarrativeEventTypes.WorldTime(data) : null, e.RecordedAt,
+                s.Log.Deserialize(e) is { } data ? NarrativeEventTypes.WorldTime(data, e.RecordedAt) : null, e.RecordedAt,
                 JsonSerializer.Deserialize<JsonElement>(e.DataJson), e.Metadata, e.Hash)).ToList();
             return TypedResults.Ok(new EventPage(views.Count > 0 ? views[^1].Position : after ?? 0, head, views));
-        }).WithTags("Events");
+        }).WithTags("Events").WithName("ListEvents")
+            .WithSummary("The log in position order after a position: each event's stream, version, stable type, world and system time, data, metadata and hash")
+            .Produces<EventPage>().ProducesProblems(400);
     }
 }

@@ -10,9 +10,15 @@ namespace Narrative.Api.Features;
 /// <summary>Writes: documents, corrections, topics, sources and context periods. Each needs the ingest key.</summary>
 public static class IngestEndpoints
 {
-    public sealed record WriteResponse(string Id, string Stream, long Version, int Events, bool Created);
+    /// <summary>
+    /// <c>position</c>: the log position of the stream's newest event. The consistency token for X-Consistent-After is in
+    /// the X-Consistency-Token header only: it names the WAL position at answer time, and a replayed answer's body must
+    /// be the original's, byte for byte.
+    /// </summary>
+    public sealed record WriteResponse(string Id, string Stream, long Version, int Events, bool Created, long Position);
 
-    public sealed record DocumentResponse(string DocumentId, string Stream, long Version, int Events, bool Created);
+    /// <summary><c>position</c>: the log position of the stream's newest event (the token is in X-Consistency-Token).</summary>
+    public sealed record DocumentResponse(string DocumentId, string Stream, long Version, int Events, bool Created, long Position);
 
     public static void MapIngest(this IEndpointRouteBuilder app)
     {
@@ -23,30 +29,37 @@ public static class IngestEndpoints
             var (doc, who, error) = await ReadAsync<DocumentInput>(http, ct);
             if (error is not null) return error;
             var r = await s.Ingestion.IngestDocumentAsync(doc!.Value, doc.Size, who!, ct);
-            return ToResult(http, r, $"/api/documents/{r.Id}", x => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
-        }).Accepts<DocumentInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
-            .ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422).ProducesProblem(401).ProducesProblem(403);
+            return await ToResultAsync(http, s, r, $"/api/documents/{r.Id}", (x, t) => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created, t.Position), ct);
+        }).WithName("IngestDocument")
+            .WithSummary("Ingests one corpus document with its items in one transaction: 201, or 200 and nothing written for the same document again")
+            .Accepts<DocumentInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
+            .ProducesProblems(400, 409, 422);
 
         api.MapPost("/documents/{id}/corrections", async (string id, HttpContext http, NarrativeServices s, CancellationToken ct) =>
         {
             var (input, who, error) = await ReadAsync<CorrectionInput>(http, ct);
             if (error is not null) return error;
             var r = await s.Ingestion.CorrectAsync(id, input!.Value, who!, ct);
-            return ToResult(http, r, $"/api/documents/{id}", x => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
-        }).Accepts<CorrectionInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
-            .ProducesValidationProblem().ProducesProblem(404).ProducesProblem(422);
+            return await ToResultAsync(http, s, r, $"/api/documents/{id}", (x, t) => new DocumentResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created, t.Position), ct);
+        }).WithName("CorrectDocument")
+            .WithSummary("Re-rates or retracts items of a held document as new events; answers at an earlier knownAt do not change")
+            .Accepts<CorrectionInput>("application/json").Produces<DocumentResponse>(201).Produces<DocumentResponse>(200)
+            .ProducesProblems(400, 404, 422);
 
         api.MapPost("/topics", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
-            await Register<TopicInput>(http, (x, who) => s.Ingestion.OpenTopicAsync(x, who, ct), "/api/topics", ct))
-            .Accepts<TopicInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
+            await Register<TopicInput>(http, s, (x, who) => s.Ingestion.OpenTopicAsync(x, who, ct), "/api/topics", ct))
+            .WithName("OpenTopic").WithSummary("Opens a topic with its study period and hypotheses")
+            .Accepts<TopicInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesProblems(400, 409, 422);
 
         api.MapPost("/sources", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
-            await Register<SourceInput>(http, (x, who) => s.Ingestion.RegisterSourceAsync(x, who, ct), "/api/sources", ct))
-            .Accepts<SourceInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
+            await Register<SourceInput>(http, s, (x, who) => s.Ingestion.RegisterSourceAsync(x, who, ct), "/api/sources", ct))
+            .WithName("RegisterSource").WithSummary("Registers a source with its reliability grade (A to F), or regrades a registered one: a new grade with a reason appends narrative.source_regraded.v1")
+            .Accepts<SourceInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesProblems(400, 409, 422);
 
         api.MapPost("/context-periods", async (HttpContext http, NarrativeServices s, CancellationToken ct) =>
-            await Register<ContextPeriodInput>(http, (x, who) => s.Ingestion.RecordContextPeriodAsync(x, who, ct), "/api/context-periods", ct))
-            .Accepts<ContextPeriodInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesValidationProblem().ProducesProblem(409).ProducesProblem(422);
+            await Register<ContextPeriodInput>(http, s, (x, who) => s.Ingestion.RecordContextPeriodAsync(x, who, ct), "/api/context-periods", ct))
+            .WithName("RecordContextPeriod").WithSummary("Records a context period (an aid debate, a milestone, an offensive) with its window and decision date")
+            .Accepts<ContextPeriodInput>("application/json").Produces<WriteResponse>(201).Produces<WriteResponse>(200).ProducesProblems(400, 409, 422);
     }
 
     /// <summary>
@@ -60,25 +73,32 @@ public static class IngestEndpoints
             if (query.Count > ReferenceQuery.MaxIds)
                 return Problems.BadQuery("$", "too_many", $"Ask about at most {ReferenceQuery.MaxIds} ids at once.");
             return (IResult)TypedResults.Ok(await HeldReferences.LoadAsync(s.DataSource, query, ct));
-        }).WithTags("Ingest").Produces<HeldReferences>().ProducesValidationProblem();
+        }).WithTags("Ingest").WithName("FindReferences")
+            .WithSummary("Which of the given ids of documents, items, sources, topics and hypotheses the store holds (a read: open, writes nothing)")
+            .Produces<HeldReferences>().ProducesProblems(400);
     }
 
-    private static async Task<IResult> Register<T>(HttpContext http, Func<T, IngestContext, Task<IngestResult>> write, string location, CancellationToken ct)
+    private static async Task<IResult> Register<T>(HttpContext http, NarrativeServices s, Func<T, IngestContext, Task<IngestResult>> write, string location,
+        CancellationToken ct)
         where T : class
     {
         var (input, who, error) = await ReadAsync<T>(http, ct);
         if (error is not null) return error;
         var r = await write(input!.Value, who!);
-        return ToResult(http, r, $"{location}/{r.Id}", x => new WriteResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created));
+        return await ToResultAsync(http, s, r, $"{location}/{r.Id}",
+            (x, t) => new WriteResponse(x.Id, x.Stream, x.Version, x.Events, x.Status == IngestStatus.Created, t.Position), ct);
     }
 
-    internal static IResult ToResult<T>(HttpContext http, IngestResult r, string location, Func<IngestResult, T> body)
+    internal static async Task<IResult> ToResultAsync<T>(HttpContext http, NarrativeServices s, IngestResult r, string location,
+        Func<IngestResult, Narrative.Storage.Replication.ConsistencyToken, T> body, CancellationToken ct)
     {
         if (r.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        // What was written (or was already there) is readable with this token, on a replica or the primary.
+        var token = r.Status is IngestStatus.Created or IngestStatus.Unchanged ? await Consistency.StampAsync(http, s, r.Stream, ct) : default;
         return r.Status switch
         {
-            IngestStatus.Created => TypedResults.Created(location, body(r)),
-            IngestStatus.Unchanged => TypedResults.Ok(body(r)),
+            IngestStatus.Created => TypedResults.Created(location, body(r, token)),
+            IngestStatus.Unchanged => TypedResults.Ok(body(r, token)),
             IngestStatus.Invalid => Problems.Validation(r.Errors),
             IngestStatus.Conflict => Problems.Status(409, "Conflict", r.Message),
             IngestStatus.KeyReused => Problems.Status(422, "Idempotency-Key reused for a different request; nothing was written", r.Message),
@@ -124,5 +144,5 @@ public static class IngestEndpoints
     }
 
     private static IngestContext Who(HttpContext http, IdempotencyKey? key) =>
-        new($"api:{http.Connection.RemoteIpAddress}", http.Items["CorrelationId"] as string ?? http.TraceIdentifier, key);
+        new(ApiKeys.Actor(http), http.Items["CorrelationId"] as string ?? http.TraceIdentifier, key);
 }

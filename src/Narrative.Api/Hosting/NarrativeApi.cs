@@ -26,7 +26,10 @@ public static class NarrativeApi
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<StartupWork>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddProtection(options);
+        // A body over Kestrel's limit (sent without a length) fails as it is read: answer with its status (413), not 500.
+        builder.Services.Configure<ExceptionHandlerOptions>(o => o.StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : 500);
+        builder.Services.AddNarrativeOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -37,6 +40,7 @@ public static class NarrativeApi
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseProtection(options);
         app.Use(async (ctx, next) =>
         {
             // Correlation id: taken from the caller or made here; echoed back and carried by events and logs.
@@ -52,14 +56,17 @@ public static class NarrativeApi
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi();
+        app.MapApiReference();
         app.MapHealth();
         app.MapIngest();
         app.MapReferences();
         app.MapCaptures();
         app.MapAnalysis();
         app.MapMethod();
+        app.MapDocuments();
         app.MapEvents();
         app.MapAdmin();
+        app.MapAnalysts();
         app.MapAlerts();
         app.Lifetime.ApplicationStopped.Register(() =>
         {

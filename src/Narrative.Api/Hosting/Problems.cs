@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Narrative.Domain.Corpus;
 
@@ -33,4 +34,15 @@ public static class Problems
         problem.Extensions["fieldErrors"] = errors;
         return TypedResults.Problem(problem);
     }
+
+    /// <summary>
+    /// Declares a route's error answers in its OpenAPI description, all application/problem+json: 400 as a validation
+    /// problem (<c>errors</c>, <c>fieldErrors</c>), the others as problem details. 401 and 403 come with
+    /// <see cref="ApiKeys.RequireKey{TBuilder}"/>.
+    /// </summary>
+    public static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder builder, params int[] statuses) =>
+        builder.WithMetadata([.. statuses.Select(Response)]);
+
+    public static IProducesResponseTypeMetadata Response(int status) =>
+        new ProducesResponseTypeMetadata(status, status == 400 ? typeof(HttpValidationProblemDetails) : typeof(ProblemDetails), ["application/problem+json"]);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Narrative.Analysis;
+using Narrative.Cli.Output;
 using Narrative.Storage;
 using Narrative.Storage.Rebuilds;
 using Spectre.Console;
@@ -18,7 +19,7 @@ public static class AdminCommands
         {
             await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
             var rows = await s.Services.StatusAsync(ct);
-            Session.Print(rows, p.GetValue(CliApp.Json), x =>
+            return Reply.Print(p, rows, x =>
             {
                 var t = new Table().AddColumns("name", "kind", "state", "position", "lag", "updated", "skipped gaps");
                 foreach (var r in x)
@@ -27,7 +28,6 @@ public static class AdminCommands
                         Markup.Escape(string.Join(", ", r.Skips.Select(g => $"{g.From}-{g.To}"))));
                 AnsiConsole.Write(t);
             });
-            return 0;
         });
         var name = new Argument<string>("name");
         var rebuild = new Command("rebuild", "Replay the log into fresh tables, then swap them in") { name };
@@ -36,17 +36,19 @@ public static class AdminCommands
             // No daemon here: the rebuild agrees with whichever daemon runs (the API's) through the progression row.
             await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
             if (s.Services.Rebuildable(p.GetValue(name)!) is not { } projection)
-                return Session.Fail($"no projection '{p.GetValue(name)}' (known: {s.Services.Projection.Name})");
-            await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(async ctx =>
+                return Reply.NotFound(p, $"No projection named '{p.GetValue(name)}'.");
+            var events = await CliProgress.RunAsync($"rebuild {projection.Name}", 0, perTenth: true, async progress =>
+            {
+                long total = 0;
+                await s.Services.RebuildAsync(projection, CliProgress.Inline<RebuildProgress>(r =>
                 {
-                    var bar = ctx.AddTask($"rebuilding {projection.Name}", maxValue: 1);
-                    await s.Services.RebuildAsync(projection,
-                        new Progress<RebuildProgress>(r => { bar.MaxValue = Math.Max(1, r.Total); bar.Value = r.Processed; }), ct);
-                    bar.Value = bar.MaxValue;
-                });
-            AnsiConsole.MarkupLine("[green]rebuilt and swapped in[/]");
-            return 0;
+                    if (r.Total != total) progress.SetTotal(total = r.Total);
+                    progress.Report(r.Processed);
+                }), ct);
+                progress.Phase("swapped in");
+                return total;
+            });
+            return Reply.Print(p, new RebuildResult(projection.Name, "rebuilt", events), _ => AnsiConsole.MarkupLine($"[green]rebuilt and swapped in[/] {Markup.Escape(projection.Name)}"));
         });
         projections.Subcommands.Add(status);
         projections.Subcommands.Add(rebuild);
@@ -63,7 +65,7 @@ public static class AdminCommands
             var deadLetters = (await s.Services.DeadLetters.ListAsync(ct, limit: 1000)).Count;
             var row = new HandlerStatus(NarrativeHosting.RelayName, relay?.State ?? "not started", relay?.Position ?? 0,
                 relay?.Lag ?? await s.Services.Log.HeadAsync(ct), relay?.UpdatedAt, deadLetters);
-            Session.Print(row, p.GetValue(CliApp.Json), x =>
+            return Reply.Print(p, row, x =>
             {
                 var t = new Table().AddColumns("relay", "state", "position", "lag", "updated", "dead letters");
                 t.AddRow(x.Name, x.State, x.Position.ToString(CultureInfo.InvariantCulture), x.Lag.ToString(CultureInfo.InvariantCulture),
@@ -71,7 +73,6 @@ public static class AdminCommands
                     x.DeadLetters >= 1000 ? "1000+" : x.DeadLetters.ToString(CultureInfo.InvariantCulture));
                 AnsiConsole.Write(t);
             });
-            return 0;
         });
         handlers.Subcommands.Add(hstatus);
         root.Subcommands.Add(handlers);
@@ -82,7 +83,7 @@ public static class AdminCommands
         {
             await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
             var rows = await s.Services.DeadLetters.ListAsync(ct);
-            Session.Print(rows, p.GetValue(CliApp.Json), x =>
+            return Reply.Print(p, rows, x =>
             {
                 var t = new Table().AddColumns("id", "queue", "message", "failed", "error", "replayable", "replays");
                 foreach (var d in x)
@@ -91,7 +92,6 @@ public static class AdminCommands
                         Markup.Escape($"{d.ExceptionType}: {d.ExceptionMessage}"), d.Replayable ? "yes" : "no", d.ReplayCount.ToString(CultureInfo.InvariantCulture));
                 AnsiConsole.Write(t);
             });
-            return 0;
         });
         var id = new Argument<string>("id") { Description = "The dead letter's id (a GUID, as `dead-letters list` shows it)" };
         var replay = new Command("replay", "Run the handler on the message again (after a fix)") { id };
@@ -99,13 +99,12 @@ public static class AdminCommands
         {
             // Parsed here rather than as Argument<Guid>, so a wrong id gets the same plain error as an unknown one.
             var text = p.GetValue(id)!;
-            if (!Guid.TryParse(text, out var guid)) return Session.Fail($"no dead letter '{text}': dead-letter ids are GUIDs (see `narrative dead-letters list`)");
+            if (!Guid.TryParse(text, out var guid)) return Reply.NotFound(p, $"No dead letter {text}: dead-letter ids are GUIDs.");
             await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
-            if (await s.Services.DeadLetters.ReplayAsync(guid, ct) == ReplayOutcome.NotFound)
-                return Session.Fail($"no dead letter {guid} (see `narrative dead-letters list`)");
+            if (await s.Services.DeadLetters.ReplayAsync(guid, ct) == ReplayOutcome.NotFound) return Reply.NotFound(p, $"No dead letter {text}.");
             // Wolverine's durability agent on the node that runs the daemon (the API) moves it back into the inbox.
-            AnsiConsole.MarkupLine($"[green]marked for replay[/] {guid}: the running API's handlers pick it up");
-            return 0;
+            return Reply.Print(p, new ReplayResult("Replayed", guid),
+                x => AnsiConsole.MarkupLine($"[green]marked for replay[/] {x.Id}: the running API's handlers pick it up"));
         });
         dead.Subcommands.Add(list);
         dead.Subcommands.Add(replay);
@@ -116,20 +115,26 @@ public static class AdminCommands
         {
             await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
             var total = await s.Services.Log.CountAsync(ct);
-            IReadOnlyList<VerificationFailure> failures = [];
-            await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn())
-                .StartAsync(async ctx =>
-                {
-                    var bar = ctx.AddTask("verifying", maxValue: Math.Max(1, total));
-                    failures = await s.Services.Log.VerifyAsync(ct, progress: new Progress<long>(n => bar.Value = n));
-                    bar.Value = bar.MaxValue;
-                });
-            foreach (var f in failures) AnsiConsole.MarkupLine($"[red]{f.Position}[/] {Markup.Escape(f.StreamId)} v{f.Version}: {Markup.Escape(f.Reason)}");
-            AnsiConsole.MarkupLine(failures.Count == 0 ? "[green]every hash chain holds[/]" : $"[red]{failures.Count} event(s) fail verification[/]");
-            return failures.Count == 0 ? 0 : 2;
+            var failures = await CliProgress.RunAsync("verify", total, perTenth: true,
+                progress => s.Services.Log.VerifyAsync(ct, progress: CliProgress.Inline<long>(n => progress.Report(n))));
+            Reply.Print(p, new VerifyResult(total, failures.Count == 0, failures), x =>
+            {
+                foreach (var f in x.Failures) AnsiConsole.MarkupLine($"[red]{f.Position}[/] {Markup.Escape(f.StreamId)} v{f.Version}: {Markup.Escape(f.Reason)}");
+                AnsiConsole.MarkupLine(x.Intact ? $"[green]every hash chain holds[/] ({x.Events} events)" : $"[red]{x.Failures.Count} event(s) fail verification[/]");
+            });
+            if (failures.Count == 0) return ExitCodes.Success;
+            Reply.Line($"Verification failed: {failures.Count} event(s) do not verify.");
+            return ExitCodes.VerificationFailed;
         });
         root.Subcommands.Add(verify);
     }
+
+    public sealed record RebuildResult(string Projection, string Status, long Events);
+
+    /// <summary>As the API's answer to POST /api/admin/dead-letters/{id}/replay.</summary>
+    public sealed record ReplayResult(string Outcome, Guid Id);
+
+    public sealed record VerifyResult(long Events, bool Intact, IReadOnlyList<VerificationFailure> Failures);
 
     /// <summary>`handlers status`: the relay shard that feeds Wolverine's handlers, and the dead letters they left.</summary>
     public sealed record HandlerStatus(string Name, string State, long Position, long Lag, DateTimeOffset? UpdatedAt, int DeadLetters);

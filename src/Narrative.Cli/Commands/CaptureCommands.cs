@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Narrative.Analysis;
 using Narrative.Analysis.Capture;
 using Narrative.Analysis.Ingestion;
+using Narrative.Cli.Output;
+using Narrative.Domain.Corpus;
 using Spectre.Console;
 
 namespace Narrative.Cli.Commands;
@@ -27,34 +30,44 @@ public static class CaptureCommands
         var url = new Option<string?>("--url") { Description = "Where the page was fetched from (a single page)" };
         var retrievedAt = new Option<string?>("--retrieved-at") { Description = "When it was fetched, ISO 8601 (a single page; a folder's default)" };
         var type = new Option<string?>("--type") { Description = "html or text (default: from the file extension; stdin: html when it starts with '<')" };
-        var capture = new Command("capture", "Capture a raw web page: stored byte for byte, extracted, idempotent") { path, url, retrievedAt, type };
+        var capture = new Command("capture",
+            "Capture a raw web page: stored byte for byte, extracted, idempotent. Exit code 2 when a page is rejected") { path, url, retrievedAt, type };
         capture.SetAction(async (parse, ct) =>
         {
+            var from = parse.GetValue(path)!;
             IReadOnlyList<Page> pages;
             try
             {
-                pages = Load(parse.GetValue(path)!, parse.GetValue(url), parse.GetValue(retrievedAt), parse.GetValue(type));
+                pages = Load(from, parse.GetValue(url), parse.GetValue(retrievedAt), parse.GetValue(type));
             }
             catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
             {
-                return Session.Fail(ex.Message);
+                return Reply.InvalidOption(parse, "path", "unreadable", ex.Message);
             }
-            if (pages.Count == 0) return Session.Fail("no pages found");
+            if (pages.Count == 0) return Reply.InvalidOption(parse, "path", "no_pages", $"{Manifest} in {from} lists no pages.");
             await using var session = await Session.OpenAsync(parse.GetValue(CliApp.Db), project: false, ct);
             var who = new IngestContext($"cli:{Environment.UserName}", $"cli-{Guid.NewGuid():N}");
-            var failed = 0;
-            var writer = AnsiConsole.Profile.Out.Writer;
-            foreach (var p in pages)
-            {
-                var r = await session.Services.Captures.CaptureAsync(new CaptureInput(p.Body, p.ContentType, p.Url, p.RetrievedAt), who, ct);
-                if (r.Errors.Count > 0)
+            var reports = Directory.Exists(from)
+                ? await CliProgress.RunAsync("capture", pages.Count, perTenth: false, async progress =>
                 {
-                    failed++;
-                    foreach (var e in r.Errors) writer.WriteLine($"{p.Name}: {e.Field} {e.Code}: {e.Message}");
-                }
-                else writer.WriteLine($"{p.Name}: {r.CaptureId} {(r.Status == CaptureStatus.Created ? "captured" : "unchanged")} sha256={r.Sha256}");
-            }
-            return failed == 0 ? 0 : 1;
+                    var list = new List<PageReport>();
+                    foreach (var p in pages)
+                    {
+                        list.Add(await CaptureAsync(session, p, who, ct));
+                        progress.Report(list.Count, $"{p.Name} {list[^1].Status}");
+                    }
+                    return list;
+                })
+                : [await CaptureAsync(session, pages[0], who, ct)];
+
+            var problems = reports.Select(r => r.Problem).OfType<Problem>().ToList();
+            foreach (var p in problems) Reply.Report(p, Reply.WantsJson(parse));
+            Reply.Print(parse, reports, rs =>
+            {
+                var writer = AnsiConsole.Profile.Out.Writer;
+                foreach (var r in rs.Where(r => r.Problem is null)) writer.WriteLine($"{r.File}: {r.CaptureId} {r.Status} sha256={r.Sha256}");
+            });
+            return Reply.ExitCodeOf(problems);
         });
         root.Subcommands.Add(capture);
 
@@ -64,7 +77,7 @@ public static class CaptureCommands
         {
             await using var session = await Session.OpenAsync(parse.GetValue(CliApp.Db), project: false, ct);
             var captures = session.Services.Captures;
-            if (await captures.GetAsync(parse.GetValue(id)!, ct) is not { } view) return Session.Fail($"capture '{parse.GetValue(id)}' is not held");
+            if (await captures.GetAsync(parse.GetValue(id)!, ct) is not { } view) return Reply.NotFound(parse, $"Capture '{parse.GetValue(id)}' is not held.");
             JsonObject doc = CaptureDraft.Build(view, await captures.SourcesAsync(ct));
             AnsiConsole.Profile.Out.Writer.WriteLine(doc.ToJsonString(new JsonSerializerOptions(NarrativeEvents.Json) { WriteIndented = true,
                 Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
@@ -72,6 +85,28 @@ public static class CaptureCommands
         });
         root.Subcommands.Add(draft);
     }
+
+    /// <summary>One page's outcome; with --json the answer is a list of these. Status: captured, unchanged, rejected.</summary>
+    public sealed record PageReport(string File, string Status, string? CaptureId, string? Sha256, IReadOnlyList<FieldError> Errors,
+        [property: JsonIgnore] Problem? Problem);
+
+    private static async Task<PageReport> CaptureAsync(Session session, Page p, IngestContext who, CancellationToken ct)
+    {
+        var r = await session.Services.Captures.CaptureAsync(new CaptureInput(p.Body, p.ContentType, p.Url, p.RetrievedAt), who, ct);
+        var problem = ProblemOf(r) is { } found ? found with { Instance = p.Name } : null;
+        var status = problem is not null ? "rejected" : r.Status == CaptureStatus.Created ? "captured" : "unchanged";
+        return new PageReport(p.Name, status, problem is null ? r.CaptureId : null, problem is null ? r.Sha256 : null, r.Errors, problem);
+    }
+
+    /// <summary>A rejected page as the API answers it (400, 404, 413 or 415).</summary>
+    private static Problem? ProblemOf(CaptureResult r) => r.Status switch
+    {
+        CaptureStatus.Created or CaptureStatus.Unchanged => null,
+        CaptureStatus.TooLarge => new Problem(413, "Payload too large", $"A page is at most {CaptureRules.MaxBytes} bytes (2 MiB); nothing was written."),
+        CaptureStatus.UnsupportedMediaType => new Problem(415, "Unsupported media type", r.Errors[0].Message),
+        CaptureStatus.NotFound => Problem.NotFound(r.Errors[0].Message),
+        _ => Problem.Invalid(r.Errors),
+    };
 
     private static List<Page> Load(string path, string? url, string? retrievedAt, string? type)
     {

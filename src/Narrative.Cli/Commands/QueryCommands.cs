@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Narrative.Cli.Output;
 using Narrative.Domain.Assessment;
+using Narrative.Domain.Corpus;
 using Narrative.Domain.Replay;
 using Narrative.Domain.Timeline;
 using Narrative.Domain.Timing;
@@ -11,15 +13,16 @@ namespace Narrative.Cli.Commands;
 /// <summary>Analyst queries: the same answers as the API, as tables or --json.</summary>
 public static class QueryCommands
 {
-    private static readonly Option<string?> AsOf = new("--as-of") { Description = "World time (date = end of that day, UTC); default now" };
-    private static readonly Option<string?> KnownAt = new("--known-at") { Description = "System time: what the system knew then; default now" };
+    internal static readonly Option<string?> AsOf = TimeOption("--as-of", "World time (date = end of that day, UTC); default now");
+    internal static readonly Option<string?> KnownAt = TimeOption("--known-at", "System time: what the system knew then; default now");
+    internal static readonly Option<string> Judgments = JudgmentsOption();
 
     public static void Add(RootCommand root)
     {
         var topic = new Argument<string>("topic");
         var claim = new Argument<string>("claim");
-        var from = new Option<string?>("--from");
-        var to = new Option<string?>("--to");
+        var from = TimeOption("--from", "World date the range starts on (timeline: default the topic's period)");
+        var to = TimeOption("--to", "World date the range ends on (timeline: default the topic's period)");
         root.Subcommands.Add(Assessment(topic));
         root.Subcommands.Add(Sensitivity(topic));
         root.Subcommands.Add(Timeline(topic, from, to));
@@ -31,13 +34,15 @@ public static class QueryCommands
 
     private static Command Assessment(Argument<string> topic)
     {
-        var assessment = new Command("assessment", "Scores, leading hypothesis, likelihood and confidence at a point in time") { topic, AsOf, KnownAt };
+        var assessment = new Command("assessment", "Scores, leading hypothesis, likelihood and confidence at a point in time")
+            { topic, AsOf, KnownAt, Judgments, AnalystCommands.Analyst, AnalystCommands.View };
         assessment.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
             var (a, k) = Times(p);
-            var r = await s.Services.Queries.AssessAsync(p.GetValue(topic)!, a, k, ct);
-            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
-            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            if (AnalystCommands.Lens(p) is not { } lens) return Reply.InvalidOption(p, "--view", "invalid_view", "Give --analyst <id> or --view document|consensus, not both.");
+            var r = await s.Services.Queries.AssessAsync(p.GetValue(topic)!, a, k, lens, Rules(p), ct);
+            if (r is null) return Reply.Fail(p, Problem.UnknownTopic(p.GetValue(topic)!));
+            return Reply.Print(p, r, x =>
             {
                 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(x.Topic)}[/] as of {x.AsOf:yyyy-MM-dd}, known at {x.KnownAt:u} (position {x.Position})");
                 AnsiConsole.MarkupLine($"leading: [green]{x.Leading ?? "none"}[/]   likelihood: {x.Likelihood}{(x.Probability is { } p ? $" (p {p:0.00})" : "")}   confidence: {x.Confidence}");
@@ -48,11 +53,11 @@ public static class QueryCommands
                 var e = new Table().AddColumns("published", "item", "type", "src", "cred", "ratings", "diag", "flags");
                 foreach (var v in x.Evidence)
                     e.AddRow(v.PublishedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Markup.Escape(v.ItemId), v.Type, $"{v.Source} {v.Reliability}", v.Credibility.ToString(CultureInfo.InvariantCulture),
-                        string.Join(" ", v.Ratings.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key[..Math.Min(4, kv.Key.Length)]}:{kv.Value}")),
+                        string.Join(" ", v.Ratings.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key[..Math.Min(4, kv.Key.Length)]}:{kv.Value}"))
+                            + (v.RatingsBy == "document" ? "" : $" ({Markup.Escape(v.RatingsBy)})"),
                         v.Diagnosticity.ToString("0.#", CultureInfo.InvariantCulture), (v.Derivative ? "derivative " : "") + (v.Contested ? "contested" : ""));
                 AnsiConsole.Write(e);
             });
-            return 0;
         }));
         return assessment;
     }
@@ -60,15 +65,22 @@ public static class QueryCommands
     private static Command Timeline(Argument<string> topic, Option<string?> from, Option<string?> to)
     {
         var step = new Option<string>("--step") { DefaultValueFactory = _ => "week", Description = "day or week" };
-        var timeline = new Command("timeline", "The assessment over a date range, with the points where the lead changed and why") { topic, from, to, step, KnownAt };
+        step.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not ("day" or "week")) r.AddError("'--step' is 'day' or 'week'.");
+        });
+        var timeline = new Command("timeline", "The assessment over a date range, with the points where the lead changed and why") { topic, from, to, step, KnownAt, Judgments };
         timeline.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
             var t = (await s.Services.Queries.TopicsAsync(ct)).FirstOrDefault(x => x.Id == p.GetValue(topic));
-            if (t is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
-            var f = p.GetValue(from) is { } fs ? DateOnly.Parse(fs, CultureInfo.InvariantCulture) : t.PeriodStart;
-            var u = p.GetValue(to) is { } ts ? DateOnly.Parse(ts, CultureInfo.InvariantCulture) : t.PeriodEnd;
-            var r = await s.Services.Queries.TimelineAsync(t.Id, f, u, p.GetValue(step) == "day" ? TimelineStep.Day : TimelineStep.Week, Times(p).KnownAt, ct);
-            Session.Print(r!, p.GetValue(CliApp.Json), x =>
+            if (t is null) return Reply.Fail(p, Problem.UnknownTopic(p.GetValue(topic)!));
+            var f = p.GetValue(from) is { } fs ? Date(fs) : t.PeriodStart;
+            var u = p.GetValue(to) is { } ts ? Date(ts) : t.PeriodEnd;
+            if (u < f) return Reply.Fail(p, Reversed($"{f:yyyy-MM-dd}", $"{u:yyyy-MM-dd}"));
+            if (u.DayNumber - f.DayNumber > 3660) return Reply.InvalidOption(p, "--to", "range_too_long", "A timeline spans at most ten years.");
+            var r = await s.Services.Queries.TimelineAsync(t.Id, f, u, p.GetValue(step) == "day" ? TimelineStep.Day : TimelineStep.Week, Times(p).KnownAt, Rules(p), ct);
+            if (r is null) return Reply.Fail(p, Problem.UnknownTopic(t.Id));
+            return Reply.Print(p, r, x =>
             {
                 var table = new Table().AddColumns(["at", "leading", .. t.Hypotheses.Select(h => h.Id), "robustness", "changed", "causes"]);
                 foreach (var pt in x.Points)
@@ -76,20 +88,22 @@ public static class QueryCommands
                         pt.Robustness is { } r ? $"{(pt.RobustnessExact == true ? "" : "≤")}{r}" : "-", pt.Changed ? "[yellow]changed[/]" : "", Markup.Escape(string.Join(", ", pt.Causes))]);
                 AnsiConsole.Write(table);
             });
-            return 0;
         }));
         return timeline;
     }
 
     private static Command Changes(Argument<string> topic, Option<string?> from, Option<string?> to)
     {
-        var changes = new Command("changes", "What changed between two world dates (--from/--to) and the effect on each score") { topic, from, to, KnownAt };
+        var changes = new Command("changes", "What changed between two world dates (--from/--to) and the effect on each score") { topic, from, to, KnownAt, Judgments };
         changes.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
-            if (p.GetValue(from) is not { } fs || p.GetValue(to) is not { } ts) return Session.Fail("give --from and --to");
-            var r = await s.Services.Queries.ChangesAsync(p.GetValue(topic)!, DateOnly.Parse(fs, CultureInfo.InvariantCulture), DateOnly.Parse(ts, CultureInfo.InvariantCulture), Times(p).KnownAt, ct);
-            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
-            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            if (p.GetValue(from) is not { } fs || p.GetValue(to) is not { } ts)
+                return Reply.InvalidOption(p, p.GetValue(from) is null ? "--from" : "--to", "required", "Give --from and --to (world dates).");
+            var (f, u) = (Date(fs), Date(ts));
+            if (f > u) return Reply.Fail(p, Reversed($"{f:yyyy-MM-dd}", $"{u:yyyy-MM-dd}"));
+            var r = await s.Services.Queries.ChangesAsync(p.GetValue(topic)!, f, u, Times(p).KnownAt, Rules(p), ct);
+            if (r is null) return Reply.Fail(p, Problem.UnknownTopic(p.GetValue(topic)!));
+            return Reply.Print(p, r, x =>
             {
                 AnsiConsole.MarkupLine($"leading: {x.LeadingBefore} → [green]{x.LeadingAfter}[/]; added {x.Added.Count}, retracted {x.Retracted.Count}, re-rated {x.Rerated.Count}");
                 var t = new Table().AddColumns("hypothesis", "before", "after", "delta");
@@ -97,21 +111,19 @@ public static class QueryCommands
                 AnsiConsole.Write(t);
                 foreach (var i in x.Added) AnsiConsole.MarkupLine($"  + {i.PublishedAt:yyyy-MM-dd} {Markup.Escape(i.ItemId)}");
             });
-            return 0;
         }));
         return changes;
     }
 
     private static Command Sensitivity(Argument<string> topic)
     {
-        var sensitivity = new Command("sensitivity", "ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead") { topic, AsOf, KnownAt };
+        var sensitivity = new Command("sensitivity", "ACH step 6: each claim removed in turn, the linchpins, and the smallest set of origins whose removal loses the lead, and the most fragile ratings") { topic, AsOf, KnownAt, Judgments };
         sensitivity.SetAction(async (p, ct) => await Run(p, ct, async s =>
         {
             var (a, k) = Times(p);
-            var r = await s.Services.Queries.SensitivityAsync(p.GetValue(topic)!, a, k, ct);
-            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
-            Session.Print(r, p.GetValue(CliApp.Json), PrintSensitivity);
-            return 0;
+            var r = await s.Services.Queries.SensitivityAsync(p.GetValue(topic)!, a, k, Rules(p), ct);
+            if (r is null) return Reply.Fail(p, Problem.UnknownTopic(p.GetValue(topic)!));
+            return Reply.Print(p, r, PrintSensitivity);
         }));
         return sensitivity;
     }
@@ -123,15 +135,14 @@ public static class QueryCommands
         {
             var (a, k) = Times(p);
             var r = await s.Services.Queries.CoincidenceAsync(p.GetValue(topic)!, a, k, ct);
-            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
-            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            if (r is null) return Reply.Fail(p, Problem.UnknownTopic(p.GetValue(topic)!));
+            return Reply.Print(p, r, x =>
             {
                 AnsiConsole.MarkupLine($"n={x.N} k={x.K} coverage={x.Coverage:0.###} lift={x.Lift:0.###} p={x.PValue:0.####}");
                 var t = new Table().AddColumns("published", "signal", "inside", "periods", "days to decision");
                 foreach (var sg in x.Signals) t.AddRow(sg.PublishedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Markup.Escape(sg.ItemId), sg.Inside ? "yes" : "no", string.Join(", ", sg.Periods), sg.DaysToDecision?.ToString(CultureInfo.InvariantCulture) ?? "");
                 AnsiConsole.Write(t);
             });
-            return 0;
         }));
         return coincidence;
     }
@@ -143,14 +154,15 @@ public static class QueryCommands
         {
             var (a, k) = Times(p);
             var r = await s.Services.Queries.ProvenanceAsync(p.GetValue(claim)!, a, k, ct);
-            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            // As the API: a claim nothing mentions (yet, or at all) is not found, rather than an empty answer.
+            if (r.Appearances.Count == 0) return Reply.NotFound(p, $"No appearance of claim '{p.GetValue(claim)}' is known as of that date.");
+            return Reply.Print(p, r, x =>
             {
                 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(x.Claim)}[/]: {x.IndependentOrigins} independent origin(s), first in {Markup.Escape(x.FirstAppearance?.DocumentId ?? "-")}");
                 var t = new Table().AddColumns("published", "document", "source", "derivative", "derived from");
                 foreach (var ap in x.Appearances) t.AddRow(ap.PublishedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Markup.Escape(ap.DocumentId), ap.Source, ap.Derivative ? "yes" : "no", Markup.Escape(ap.DerivedFrom ?? ""));
                 AnsiConsole.Write(t);
             });
-            return 0;
         }));
         return provenance;
     }
@@ -162,15 +174,17 @@ public static class QueryCommands
         {
             var (a, k) = Times(p);
             var r = await s.Services.Audit.AuditAssessmentAsync(p.GetValue(topic)!, a, k, ct);
-            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
-            Session.Print(r, p.GetValue(CliApp.Json), x =>
+            if (r is null) return Reply.Fail(p, Problem.UnknownTopic(p.GetValue(topic)!));
+            Reply.Print(p, r, x =>
             {
                 AnsiConsole.MarkupLine($"{x.Events.Count} events; replay matches: {(x.ReplayMatches ? "[green]yes[/]" : "[red]NO[/]")}; hash chains: {(x.ChainIntact ? "[green]intact[/]" : "[red]BROKEN[/]")}");
                 var t = new Table().AddColumns("position", "stream", "v", "type", "hash");
                 foreach (var e in x.Events) t.AddRow(e.Position.ToString(CultureInfo.InvariantCulture), Markup.Escape(e.Stream), e.Version.ToString(CultureInfo.InvariantCulture), e.Type, e.Hash is { Length: >= 16 } h ? h[..16] : "-");
                 AnsiConsole.Write(t);
             });
-            return r.ReplayMatches && r.ChainIntact ? 0 : 2;
+            if (r.ReplayMatches && r.ChainIntact) return ExitCodes.Success;
+            Reply.Line($"Verification failed: {(r.ReplayMatches ? "" : "the replay does not match the answer; ")}{(r.ChainIntact ? "" : "a hash chain is broken")}".TrimEnd(' ', ';'));
+            return ExitCodes.VerificationFailed;
         }));
         return audit;
     }
@@ -216,9 +230,8 @@ public static class QueryCommands
         {
             var (a, k) = Times(p);
             var r = await s.Services.Queries.TimingAsync(p.GetValue(topic)!, a, k, p.GetValue(window), ct);
-            if (r is null) return Session.Fail($"unknown topic {p.GetValue(topic)}");
-            Session.Print(r, p.GetValue(CliApp.Json), PrintTiming);
-            return 0;
+            if (r is null) return Reply.Fail(p, Problem.UnknownTopic(p.GetValue(topic)!));
+            return Reply.Print(p, r, PrintTiming);
         }));
         root.Subcommands.Add(timing);
     }
@@ -235,15 +248,58 @@ public static class QueryCommands
         AnsiConsole.Write(t);
     }
 
-    private static (DateTimeOffset AsOf, DateTimeOffset KnownAt) Times(ParseResult p) =>
+    internal static (DateTimeOffset AsOf, DateTimeOffset KnownAt) Times(ParseResult p) =>
         (Instant(p.GetValue(AsOf)), Instant(p.GetValue(KnownAt)));
 
-    private static DateTimeOffset Instant(string? text) =>
-        text is null ? DateTimeOffset.UtcNow
-        : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? WorldQueries.EndOfDay(d)
-        : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+    /// <summary>An ISO 8601 time option; a value that does not parse is a parse error (exit code 2) in the API's words.</summary>
+    private static Option<string> JudgmentsOption()
+    {
+        var o = new Option<string>("--judgments")
+        {
+            Description = "exclude (default): analytic judgments sit in their own lane, unscored; include: score them as evidence",
+            DefaultValueFactory = _ => "exclude",
+        };
+        o.AcceptOnlyFromAmong("exclude", "include");
+        return o;
+    }
 
-    private static async Task<int> Run(ParseResult p, CancellationToken ct, Func<Session, Task<int>> body)
+    private static ScoringRules Rules(ParseResult p) => p.GetValue(Judgments) == "include" ? ScoringRules.WithJudgments : ScoringRules.Default;
+
+    private static Option<string?> TimeOption(string name, string description)
+    {
+        var option = new Option<string?>(name) { Description = description };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && !TryInstant(text, out _)) r.AddError(Problem.InvalidTime(name).Detail!);
+        });
+        return option;
+    }
+
+    private static bool TryInstant(string text, out DateTimeOffset value)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+        {
+            value = WorldQueries.EndOfDay(d);
+            return true;
+        }
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+
+    /// <summary>Validated by <see cref="TimeOption"/> at parse time.</summary>
+    private static DateTimeOffset Instant(string? text) =>
+        text is null ? DateTimeOffset.UtcNow : TryInstant(text, out var t) ? t : throw new ProblemException(Problem.InvalidTime("--as-of"));
+
+    private static DateOnly Date(string text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : DateOnly.FromDateTime(Instant(text).UtcDateTime);
+
+    /// <summary>A range whose start is after its end, as the API words it.</summary>
+    private static Problem Reversed(string from, string to) => new(400, "The query is not valid", $"'--from' ({from}) is after '--to' ({to}); give the earlier time first.",
+    [
+        new FieldError("--from", "range_order", $"'--from' ({from}) is after '--to' ({to}); give the earlier time first."),
+        new FieldError("--to", "range_order", $"'--to' ({to}) is before '--from' ({from}); give the earlier time first."),
+    ]);
+
+    internal static async Task<int> Run(ParseResult p, CancellationToken ct, Func<Session, Task<int>> body)
     {
         await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
         await s.WarnIfBehindAsync(ct);

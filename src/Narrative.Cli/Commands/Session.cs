@@ -1,11 +1,11 @@
-using System.Text.Json;
 using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Narrative.Analysis;
+using Narrative.Cli.Output;
 using Narrative.Storage.Postgres;
+using Npgsql;
 using Serilog;
-using Spectre.Console;
 
 namespace Narrative.Cli.Commands;
 
@@ -35,16 +35,18 @@ public sealed class Session : IAsyncDisposable
     public static async Task<Session> OpenAsync(string? db, bool project, CancellationToken ct)
     {
         var configured = db ?? Environment.GetEnvironmentVariable("NARRATIVE_DB");
+        if (!string.IsNullOrWhiteSpace(configured)) CheckConnectionString(configured, db is null ? "NARRATIVE_DB" : "--db");
         var data = Environment.GetEnvironmentVariable("NARRATIVE_DATA") is { Length: > 0 } d ? d : ".narrative";
         var database = await DatabaseHost.StartAsync(configured, data, "narrative", ct);
         try
         {
             // Marten prints "the async daemon is disabled" with Console.WriteLine when it builds the store without one:
-            // true, and intended here, but on stdout it would corrupt --json output, so it goes to stderr instead.
-            // Marten's and Wolverine's logs go through the CLI's Serilog logger (warnings and up, to stderr).
+            // true, and intended here, but on stdout it would corrupt --json output and on stderr it would precede every
+            // answer, so it is dropped (kept, on stderr, with NARRATIVE_LOG=debug). Marten's and Wolverine's logs go
+            // through the CLI's Serilog logger (warnings and up, to stderr).
             // HotCold, like the API: when an API node already owns the daemon, this process leaves the projecting to it.
             var stdout = Console.Out;
-            Console.SetOut(Console.Error);
+            Console.SetOut(Log.IsEnabled(Serilog.Events.LogEventLevel.Debug) ? Console.Error : TextWriter.Null);
             try
             {
                 var host = await NarrativeHosting.StartHostAsync(database.ConnectionString,
@@ -80,17 +82,31 @@ public sealed class Session : IAsyncDisposable
                 position, head);
     }
 
+    /// <summary>Prefer <see cref="Reply.Print{T}"/>, which takes the parse result.</summary>
     public static void Print<T>(T value, bool json, Action<T> table)
     {
-        // Raw JSON through the console's writer (not markup), so it can be piped, and captured in tests.
-        if (json) AnsiConsole.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, new JsonSerializerOptions(NarrativeEvents.Json) { WriteIndented = true }));
+        if (json) Reply.WriteJson(value);
         else table(value);
     }
 
+    /// <summary>"Not found" on stderr, exit code 1. Prefer <see cref="Reply.Fail"/> with a <see cref="Problem"/>, which knows --json.</summary>
     public static int Fail(string message)
     {
-        AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
-        return 1;
+        Reply.Report(Problem.NotFound(message), json: false);
+        return ExitCodes.NotFound;
+    }
+
+    private static void CheckConnectionString(string text, string from)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(text);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ProblemException(Problem.InvalidQuery(from, "invalid_connection_string",
+                $"'{from}' must be a PostgreSQL connection string such as Host=127.0.0.1;Port=5432;Username=postgres;Database=narrative ({ex.Message})."));
+        }
     }
 
     public async ValueTask DisposeAsync()

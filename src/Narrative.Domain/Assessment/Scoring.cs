@@ -19,7 +19,7 @@ public sealed record AchScore(IReadOnlyList<HypothesisScore> Hypotheses, string?
     public double Margin => Hypotheses.Count < 2 ? 0 : Hypotheses[1].WeightedInconsistency - Hypotheses[0].WeightedInconsistency;
 }
 
-/// <summary>ACH scoring per DESIGN.md "Analysis" (contract).</summary>
+/// <summary>ACH scoring per docs/design.md, "Evidence and scoring" (contract).</summary>
 public static class AchScoring
 {
     /// <summary>Source reliability weight r: A, B → √2; C, F → 1; D, E → 1/√2 (PARC ACH High / Medium / Low).</summary>
@@ -73,7 +73,8 @@ public static class AchScoring
         return max == int.MinValue ? 0 : max - min;
     }
 
-    private static int? RatingValue(string rating) => rating switch
+    /// <summary>The rating scale: CC=2, C=1, N=0, I=−1, II=−2; null for NA and anything else.</summary>
+    public static int? RatingValue(string? rating) => rating switch
     {
         "CC" => 2,
         "C" => 1,
@@ -85,7 +86,7 @@ public static class AchScoring
 
     // √2 · (1/√2) terms make equal sums differ in the last bits depending on the order of addition, so weighted
     // scores are compared at 9 decimals: a tie by hand is a tie here, and in any SQL summing the same terms.
-    private static double TieKey(double weighted) => Math.Round(weighted, 9);
+    internal static double TieKey(double weighted) => Math.Round(weighted, 9);
 
     /// <summary>The first appearance of each claim among <paramref name="items"/> (which exclude retracted items).</summary>
     public static IReadOnlyList<EvidenceItem> FirstAppearances(IEnumerable<EvidenceItem> items)

@@ -59,52 +59,63 @@ public static class SensitivityAnalysis
             return null;
         }
         var roots = evidence.Roots;
+        var removal = evidence.Removals();
         var evaluations = 0;
-        bool Flips(HashSet<string> removed)
-        {
-            evaluations++;
-            return evidence.Without(removed).Leading != leader;
-        }
+        // What each origin alone leaves, once the exhaustive search has tried every single removal: the ranked search
+        // starts from the same removals and need not try them again.
+        Outcome[]? alone = null;
         var triedUpTo = 0;
         for (var size = 1; size <= roots.Count && evaluations + Combinations(roots.Count, size) <= budget; size++)
         {
-            foreach (var set in Subsets(roots, size))
+            var singles = size == 1 ? new Outcome[roots.Count] : null;
+            foreach (var set in Subsets(roots.Count, size))
             {
-                if (Flips(set))
+                evaluations++;
+                var outcome = removal.Without(set);
+                if (outcome.Leading != leader)
                 {
-                    return new FlipSet([.. set.Order(StringComparer.Ordinal)], true, evaluations);
+                    return new FlipSet(Names(roots, set), true, evaluations);
+                }
+                if (singles is not null)
+                {
+                    singles[set[0]] = outcome;
                 }
             }
+            alone ??= singles;
             triedUpTo = size;
         }
-        var found = Ranked(evidence, leader, ref evaluations);
+        var found = Ranked(removal, roots, leader, alone, ref evaluations);
         return new FlipSet(found, found.Count <= triedUpTo + 1, evaluations);
     }
 
     /// <summary>Origins removed in order of how much each alone narrows the lead, until the lead is lost.</summary>
-    private static List<string> Ranked(EvidenceOrigins evidence, string leader, ref int evaluations)
+    private static List<string> Ranked(
+        EvidenceOrigins.Removal removal, IReadOnlyList<string> roots, string leader, Outcome[]? alone, ref int evaluations)
     {
-        var order = new List<(string Root, double Margin)>();
-        foreach (var root in evidence.Roots)
+        if (alone is null)
         {
-            evaluations++;
-            var alone = evidence.Without(new HashSet<string>(StringComparer.Ordinal) { root });
-            if (alone.Leading != leader)
+            alone = new Outcome[roots.Count];
+            for (var r = 0; r < roots.Count; r++)
             {
-                return [root];
+                evaluations++;
+                alone[r] = removal.Without([r]);
+                if (alone[r].Leading != leader)
+                {
+                    return [roots[r]];
+                }
             }
-            order.Add((root, alone.Margin ?? 0));
         }
-        var ranked = order.OrderBy(x => x.Margin).ThenBy(x => x.Root, StringComparer.Ordinal).Select(x => x.Root).ToList();
+        // Roots are in ordinal order, so a stable sort by margin breaks ties by the root's name.
+        var ranked = Enumerable.Range(0, roots.Count).OrderBy(r => alone[r].Margin ?? 0).ToArray();
         // Bisect the shortest prefix of that order that loses the lead: removing none keeps it, removing all loses it.
         // (A lead lost at some prefix may come back at a longer one, so this finds a prefix that loses it, not always
         // the shortest; either way it is a bound.)
-        var (keeps, loses) = (0, ranked.Count);
+        var (keeps, loses) = (0, ranked.Length);
         while (loses - keeps > 1)
         {
             var middle = (keeps + loses) / 2;
             evaluations++;
-            if (evidence.Without(ranked.Take(middle).ToHashSet(StringComparer.Ordinal)).Leading != leader)
+            if (removal.Without(ranked.AsSpan(0, middle)).Leading != leader)
             {
                 loses = middle;
             }
@@ -113,7 +124,18 @@ public static class SensitivityAnalysis
                 keeps = middle;
             }
         }
-        return [.. ranked.Take(loses).Order(StringComparer.Ordinal)];
+        return Names(roots, ranked.AsSpan(0, loses));
+    }
+
+    private static List<string> Names(IReadOnlyList<string> roots, ReadOnlySpan<int> set)
+    {
+        var names = new List<string>(set.Length);
+        foreach (var r in set)
+        {
+            names.Add(roots[r]);
+        }
+        names.Sort(StringComparer.Ordinal);
+        return names;
     }
 
     private static double Combinations(int n, int k)
@@ -126,15 +148,18 @@ public static class SensitivityAnalysis
         return c;
     }
 
-    /// <summary>Every <paramref name="size"/>-subset of <paramref name="items"/>, in lexicographic order of indices.</summary>
-    private static IEnumerable<HashSet<string>> Subsets(IReadOnlyList<string> items, int size)
+    /// <summary>
+    /// Every <paramref name="size"/>-subset of 0 … <paramref name="count"/> − 1, in lexicographic order. The same array is
+    /// yielded each time, changed in place.
+    /// </summary>
+    private static IEnumerable<int[]> Subsets(int count, int size)
     {
         var index = Enumerable.Range(0, size).ToArray();
         while (true)
         {
-            yield return new HashSet<string>(index.Select(i => items[i]), StringComparer.Ordinal);
+            yield return index;
             var j = size - 1;
-            while (j >= 0 && index[j] == items.Count - size + j)
+            while (j >= 0 && index[j] == count - size + j)
             {
                 j--;
             }

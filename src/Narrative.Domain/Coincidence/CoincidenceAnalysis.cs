@@ -8,7 +8,7 @@ public sealed record CoincidenceResult(
     string Topic, DateTimeOffset AsOf, DateTimeOffset KnownAt, long Position, int N, int K, double Coverage, double? Lift,
     double PValue, IReadOnlyList<CoincidentSignal> Signals);
 
-/// <summary>Signal / aid-debate coincidence per DESIGN.md (contract).</summary>
+/// <summary>Signal / aid-debate coincidence per docs/design.md, "Coincidence with aid debates" (contract).</summary>
 public static class CoincidenceAnalysis
 {
     public const string AidDebateCategory = "aid-debate";

@@ -1,6 +1,6 @@
 namespace Narrative.Domain.Corpus;
 
-// Wire shapes of the corpus contract (DESIGN.md "Corpus format"). Everything is a nullable string so that
+// Wire shapes of the corpus contract (docs/design.md, "Corpus format"). Everything is a nullable string so that
 // the validator, not the JSON parser, reports bad values by field name.
 
 public sealed record DocumentInput(

@@ -8,7 +8,7 @@ public sealed record ProvenanceResult(
     string Claim, DateTimeOffset AsOf, DateTimeOffset KnownAt, long Position, int IndependentOrigins,
     Appearance? FirstAppearance, IReadOnlyList<Appearance> Appearances);
 
-/// <summary>Provenance per DESIGN.md (contract).</summary>
+/// <summary>Provenance per docs/design.md, "Provenance" (contract).</summary>
 public static class ProvenanceAnalysis
 {
     /// <summary>

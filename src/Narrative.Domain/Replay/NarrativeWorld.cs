@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Narrative.Domain.Analysts;
 using Narrative.Domain.Assessment;
 
 namespace Narrative.Domain.Replay;
@@ -58,6 +59,12 @@ public sealed record NarrativeWorld(
     ImmutableDictionary<string, ItemHistory> Items,
     long LastPosition)
 {
+    /// <summary>Analysts' ratings by topic, in position order (see <see cref="RatingViews"/> for how they are read).</summary>
+    public ImmutableDictionary<string, ImmutableList<AnalystRating>> Ratings { get; init; } =
+        ImmutableDictionary.Create<string, ImmutableList<AnalystRating>>(StringComparer.Ordinal);
+
+    public IReadOnlyList<AnalystRating> RatingsOf(string topic) => Ratings.GetValueOrDefault(topic) ?? [];
+
     public static NarrativeWorld Empty { get; } = new(
         ImmutableDictionary.Create<string, ImmutableList<Versioned<SourceRegistered>>>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, ImmutableList<Versioned<TopicOpened>>>(StringComparer.Ordinal),
@@ -120,6 +127,11 @@ public sealed record NarrativeWorld(
                     Versions = CloseLast(h.Versions, e),
                     Retraction = new ItemRetraction(e.Position, e.RecordedAt, x.Reason),
                 }),
+            },
+            RatingRecorded r => this with
+            {
+                Ratings = Ratings.SetItem(r.Topic, (Ratings.GetValueOrDefault(r.Topic) ?? []).Add(
+                    new AnalystRating(e.Position, e.RecordedAt, r.AnalystId, r.Topic, r.Claim, r.Ratings, r.Credibility, r.Note))),
             },
             _ => this,
         };

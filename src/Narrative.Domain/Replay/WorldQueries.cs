@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
+using Narrative.Domain.Analysts;
 using Narrative.Domain.Assessment;
 using Narrative.Domain.Coincidence;
 using Narrative.Domain.Hypotheses;
@@ -14,7 +15,7 @@ namespace Narrative.Domain.Replay;
 /// on or before the UTC date of <c>asOf</c>. System time: only events recorded at or before <c>knownAt</c> count.
 /// This is the reference the SQL read models must agree with.
 /// </summary>
-public static class WorldQueries
+public static partial class WorldQueries
 {
     public static DateOnly WorldDate(DateTimeOffset asOf) => DateOnly.FromDateTime(asOf.UtcDateTime);
 
@@ -22,14 +23,18 @@ public static class WorldQueries
     public static DateTimeOffset EndOfDay(DateOnly date) =>
         new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1).AddTicks(-1);
 
-    public static AssessmentResult? Assess(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt, ScoringRules? rules = null)
+    /// <param name="lens">Whose ratings: the documents' (default), one analyst's or the consensus (<see cref="RatingViews"/>).</param>
+    /// <param name="rules">Which lanes are scored (<see cref="ScoringRules.Default"/>: judgments apart).</param>
+    public static AssessmentResult? Assess(NarrativeWorld world, string topic, DateTimeOffset asOf, DateTimeOffset knownAt, RatingsLens? lens = null,
+        ScoringRules? rules = null)
     {
         rules ??= ScoringRules.Default;
         if (Open(world, topic, asOf, knownAt) is not var (topicVersion, view))
         {
             return null;
         }
-        var evidence = view.TopicItems(topic);
+        var rated = Rate(world, topic, knownAt, view.TopicItems(topic), lens, view.Used);
+        var evidence = rated.Items;
         var derived = view.DerivedFrom;
         var hypotheses = topicVersion.Value.Hypotheses;
         var origins = EvidenceOrigins.Build(hypotheses, rules.Scorable(evidence), derived);
@@ -54,9 +59,11 @@ public static class WorldQueries
                 diagnosticity[e.Ratings] = d = AchScoring.Diagnosticity(e.Ratings);
             }
             var from = derived[e.ItemId];
+            var ratedBy = rated.Sources.GetValueOrDefault(e.ItemId);
             list.Add(new EvidenceView(
                 e.ItemId, e.DocumentId, e.Source, e.Type, e.Claim, e.PublishedAt, e.Credibility, e.Reliability, e.Ratings,
-                d, from is not null, from, by.Count > 0, by, scoredIds.Contains(e.ItemId))
+                d, from is not null, from, by.Count > 0, by, scoredIds.Contains(e.ItemId),
+                RatingsBy: ratedBy?.RatingsBy ?? RatingsLens.DocumentKind, CellsBy: ratedBy?.CellsBy)
             {
                 Lane = ScoringRules.LaneOf(e.Type),
                 Speaker = e.Speaker,
@@ -71,7 +78,8 @@ public static class WorldQueries
         var positions = ImmutableCollectionsMarshal.AsImmutableArray(used);
         return new AssessmentResult(
             topic, asOf, knownAt, positions.Length == 0 ? 0 : positions[^1], score.Leading, judgement.Likelihood, judgement.Probability,
-            judgement.Confidence, judgement.Basis, score.Hypotheses, list, positions)
+            judgement.Confidence, judgement.Basis, score.Hypotheses, list, positions,
+            lens?.Kind ?? RatingsLens.DocumentKind, lens?.Analyst)
         {
             Judgments = rules.IncludeJudgments ? "include" : "exclude",
         };
@@ -247,11 +255,12 @@ public static class WorldQueries
             var causes = Advance(at);
             var ranked = AchScoring.Rank(hypotheses, plain, weighted, rated, claims.Count);
             var leading = AchScoring.LeaderOf(ranked);
-            var flip = robustness.At(at, leading);
+            var (flip, judgement) = robustness.At(at, leading);
             points.Add(new TimelinePoint(
                 at, leading,
                 ranked.ToImmutableSortedDictionary(h => h.Id, h => h.WeightedInconsistency, StringComparer.Ordinal),
-                points.Count > 0 && points[^1].Leading != leading, causes, flip?.Origins.Count, flip?.Exact));
+                points.Count > 0 && points[^1].Leading != leading, causes, flip?.Origins.Count, flip?.Exact,
+                judgement?.Likelihood ?? Likelihood.Undetermined, judgement?.Probability));
         }
         return new TimelineResult(topic, step == TimelineStep.Week ? "week" : "day", from, to, knownAt, points)
         {
@@ -268,21 +277,25 @@ public static class WorldQueries
     {
         private readonly DateOnly[] _published = world.ItemList.Select(h => h.Recorded.PublishedAt).Order().ToArray();
         private FlipSet? _flip;
+        private Judgement? _judgement;
         private DateOnly? _readAt;
 
-        public FlipSet? At(DateOnly at, string? leading)
+        /// <summary>The flip set and the likelihood judgement (word and p, as the assessment gives them) at a date.</summary>
+        public (FlipSet? Flip, Judgement? Judgement) At(DateOnly at, string? leading)
         {
             if (leading is null)
             {
-                (_flip, _readAt) = (null, null);
+                (_flip, _judgement, _readAt) = (null, null, null);
             }
             else if (_readAt is not { } since || PublishedBetween(since, at))
             {
                 var view = new View(world, at, knownAt);
-                _flip = SensitivityAnalysis.FindFlipSet(EvidenceOrigins.Build(hypotheses, rules.Scorable(view.TopicItems(topic)), view.DerivedFrom));
+                var origins = EvidenceOrigins.Build(hypotheses, rules.Scorable(view.TopicItems(topic)), view.DerivedFrom);
+                _flip = SensitivityAnalysis.FindFlipSet(origins);
+                _judgement = Likelihood.Judge(origins, _flip);
                 _readAt = at;
             }
-            return _flip;
+            return (_flip, _judgement);
         }
 
         /// <summary>True when something was published in (after, upTo].</summary>

@@ -13,10 +13,12 @@ public enum TimelineStep
 /// moved the scores. Items that entered without moving any score are not causes. <paramref name="Leading"/> is null
 /// before the first scored claim. <paramref name="Robustness"/>: how many independent origins must go for the lead to
 /// be lost (the flip set's size; exact when <paramref name="RobustnessExact"/>), null without a leader.
+/// <paramref name="Likelihood"/> and <paramref name="Probability"/>: the assessment's ICD 203 word and p of the leader at
+/// that date ("undetermined" and null without a leader).
 /// </summary>
 public sealed record TimelinePoint(
     DateOnly At, string? Leading, IReadOnlyDictionary<string, double> Scores, bool Changed, IReadOnlyList<string> Causes,
-    int? Robustness, bool? RobustnessExact);
+    int? Robustness, bool? RobustnessExact, string Likelihood, double? Probability);
 
 public sealed record TimelineResult(string Topic, string Step, DateOnly From, DateOnly To, DateTimeOffset KnownAt, IReadOnlyList<TimelinePoint> Points)
 {

@@ -17,7 +17,7 @@ public sealed record TimingResult(
     IReadOnlyList<TimedSignal> Signals, IReadOnlyList<Milestone> Milestones);
 
 /// <summary>
-/// Do the signals fall just before aid decisions (ISW's timing claim)? The timing test per DESIGN.md and issue 19
+/// Do the signals fall just before aid decisions (ISW's timing claim)? The timing test per docs/design.md, "Timing before decisions"
 /// (contract): a signal's distance is the days from it forward to the nearest milestone dated on or after it and on or
 /// before asOf; T counts signals within W days; q is the share of the days of [period start, min(period end, asOf)]
 /// whose own distance is within W; p = P(X ≥ T) for X ~ Binomial(n, q).

@@ -73,7 +73,42 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             return new EmbeddedPostgres(bin, options, runningPort, attached: true);
         }
         await StopStaleServerAsync(bin, dir, ct);
+        return await LaunchAsync(bin, options, "", ct);
+    }
 
+    /// <summary>
+    /// Starts a streaming standby of <paramref name="primary"/>: <c>pg_basebackup -R</c> copies the primary's data into
+    /// a new folder and writes <c>primary_conninfo</c> with <c>standby.signal</c>, then the server starts in hot standby,
+    /// replaying the primary's WAL as it streams in and answering read-only queries. initdb's trust rules already admit
+    /// replication connections from 127.0.0.1.
+    /// </summary>
+    public static async Task<EmbeddedPostgres> StartStandbyAsync(EmbeddedPostgres primary, EmbeddedPostgresOptions options, CancellationToken ct)
+    {
+        var bin = PostgresBinaries.Find();
+        var dir = Path.GetFullPath(options.DataDirectory);
+        options = options with { DataDirectory = dir };
+        if (!File.Exists(Path.Combine(dir, "PG_VERSION")))
+        {
+            Directory.CreateDirectory(dir);
+            bin.HandOver(dir);
+            Log.Information("Copying the primary on port {Port} into standby folder {DataDirectory}", primary.Port, dir);
+            var args = new List<string>
+            {
+                "-h", "127.0.0.1", "-p", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres",
+                "-D", dir, "-R", "-X", "stream", "--checkpoint=fast",
+            };
+            if (options.Ephemeral) args.Add("--no-sync");
+            await bin.RunAsync("pg_basebackup", args, ct);
+        }
+        await StopStaleServerAsync(bin, dir, ct);
+        // Feedback keeps the primary's vacuum from removing rows a long replica query still reads (no query cancelled
+        // for a recovery conflict); the standby's own settings otherwise mirror the primary's.
+        return await LaunchAsync(bin, options, " -c hot_standby=on -c hot_standby_feedback=on", ct);
+    }
+
+    private static async Task<EmbeddedPostgres> LaunchAsync(PostgresBinaries bin, EmbeddedPostgresOptions options, string extra, CancellationToken ct)
+    {
+        var dir = options.DataDirectory;
         Exception? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -83,7 +118,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             // Marten's daemon never skips a gap in seq_id while a transaction that could still fill it is alive, so a
             // session left "idle in transaction" (a crashed or hung client) would stall every projection for good. The
             // server ends such sessions after a minute, well above any transaction we hold open on purpose (10+ s in tests).
-            settings += " -c idle_in_transaction_session_timeout=60s";
+            settings += " -c idle_in_transaction_session_timeout=60s" + extra;
             if (options.Ephemeral) settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
             try
             {

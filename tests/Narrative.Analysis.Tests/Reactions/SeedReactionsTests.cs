@@ -35,7 +35,7 @@ public sealed class SeedReactionsTests(PostgresFixture pg, ITestOutputHelper out
         foreach (var c in contradictions) output.WriteLine($"  contradiction {c.Data.SignalItemId} / {c.Data.StatementItemId} {c.Data.DaysApart}d");
         foreach (var s in shifts) output.WriteLine($"  shift {s.Data.From} -> {s.Data.To} as of {s.Data.AsOf} by {string.Join(",", s.Data.Causes)}");
 
-        // DESIGN.md's coincidence example: the NYT signal of 2023-12-23 lies in the US supplemental debate, 123 days before signing.
+        // docs/design.md's coincidence example: the NYT signal of 2023-12-23 lies in the US supplemental debate, 123 days before signing.
         var nyt = Assert.Single(coincidences, c => c.Data.ItemId == "nyt-2023-12-23-backchannel");
         Assert.Equal(["us-supplemental-2023-24"], nyt.Data.Periods);
         Assert.Equal(123, nyt.Data.DaysToDecision);

@@ -7,7 +7,7 @@ using Narrative.Domain.Signposts;
 
 namespace Narrative.Domain.Tests.Method;
 
-/// <summary>The ACH method's rules (issue 20): judgments lane, speaker weight, unrated cells and coverage, revisions, rating sensitivity, signposts.</summary>
+/// <summary>The ACH method's rules: judgments lane, speaker weight, unrated cells and coverage, revisions, rating sensitivity, signposts.</summary>
 public class MethodRuleTests
 {
     private static readonly Hypothesis[] Two = [new("genuine", "Genuine", null), new("feigned", "Feigned", null)];

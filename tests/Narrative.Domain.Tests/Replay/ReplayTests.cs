@@ -246,6 +246,7 @@ public class ReplayTests
                     var at = $"{point.At} known at {knownAt:O}";
                     Assert.True(a.Leading == point.Leading, at);
                     Assert.True(a.Basis.FlipSet == point.Robustness && (a.Leading is null || a.Basis.FlipSetExact == point.RobustnessExact), at);
+                    Assert.True(a.Likelihood == point.Likelihood && a.Probability == point.Probability, $"{at}: {point.Likelihood} {point.Probability}");
                     Assert.Equal(a.Hypotheses.ToDictionary(h => h.Id, h => h.WeightedInconsistency), point.Scores);
                     var scoredBefore = previous.Evidence.Where(e => e.Scored).Select(e => e.ItemId).ToHashSet();
                     var causes = a.Evidence

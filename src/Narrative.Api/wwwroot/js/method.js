@@ -1,5 +1,8 @@
-// The ACH method's parts of the explorer (issue 20): the signposts card and their matches on the chart, and the words
-// for coverage and the undisconfirmed flag. app.js calls these hooks; they only need the page's helpers passed in.
+// The ACH method's parts of the explorer: the signposts card and their matches on the chart, and the words for the
+// judgments lane and the undisconfirmed flag. app.js loads the signposts with the as-of loaders; chart.js draws the
+// matches; assessment.js uses the notes.
+
+import { api, commonParams, fill, h, state, topicPath } from "./core.js";
 
 export const UNDISCONFIRMED_NOTE =
   "Undisconfirmed: no scored observation rates this hypothesis inconsistent. ACH leans on disconfirmation, so a hypothesis nothing contradicts is a warning (it may predict what every other one predicts), not a win.";
@@ -8,11 +11,11 @@ export const JUDGMENTS_NOTE =
   "Judgments (items of type assessment) are other analysts' readings of the evidence. They are shown in their own lane and not scored; ?judgments=include scores them under the old rule.";
 
 // The signposts at (asOf, knownAt): one row each with status and outcome, and their matches for the chart.
-export async function loadSignposts({ api, h, fill, state, params }) {
+export async function loadSignposts() {
   const body = document.querySelector("#signposts-body");
   if (!body) return;
   try {
-    const r = await api("signposts", `/api/topics/${encodeURIComponent(state.topic.id)}/signposts`, params);
+    const r = await api("signposts", topicPath("signposts"), { asOf: state.asOf, ...commonParams() });
     state.signposts = r.signposts;
     if (r.signposts.length === 0) {
       fill(body, h("p", { class: "empty", text: "No signposts set for this topic (POST /api/topics/{topic}/signposts)." }));
@@ -37,7 +40,7 @@ export async function loadSignposts({ api, h, fill, state, params }) {
 }
 
 // A ring at each signpost match on the chart's time axis (green when the match bears the hypothesis out, red when it fails it).
-export function drawSignpostMatches(u, state, xOf) {
+export function drawSignpostMatches(u, xOf) {
   const { ctx, bbox } = u;
   const px = devicePixelRatio;
   for (const s of state.signposts ?? []) {

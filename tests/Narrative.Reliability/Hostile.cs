@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using CsCheck;
+using Narrative.Testing;
+using Npgsql;
+
+namespace Narrative.Reliability;
+
+/// <summary>
+/// Generated hostile input (CsCheck): broken documents, corrections, captures and query strings, plus oversized, deeply
+/// nested, non-UTF-8 and slow requests. Each must get a 4xx with problem details, the log must not move, and the
+/// server must stay ready.
+/// </summary>
+internal static class Hostile
+{
+    private static readonly string[] Injections =
+    [
+        "'; drop table narrative.mt_events; --", "1 or 1=1", "\" or \"\"=\"", "../../etc/passwd", "..%2f..%2fetc%2fpasswd", "%00", "$(id)",
+        "<script>alert(1)</script>", "{{7*7}}", "\\u0000", "a\u0000b", "👀", new string('x', 5000),
+    ];
+
+    private static readonly string[] Fields = ["id", "source", "publishedAt", "title", "url", "authors", "cites", "items"];
+
+    /// <summary>A valid document with one field replaced by something it must never accept (each garbage string starts with a character no id, date or enum allows).</summary>
+    private static readonly Gen<(string Kind, string Path, byte[] Body, string? ContentType)> Inputs = Gen.OneOf(
+        Gen.Select(Gen.Int[0, Fields.Length - 1], Gen.String[Gen.Char, 0, 40], Gen.Int[0, Injections.Length - 1],
+            (f, s, j) => ("document", "/api/documents", Encoding.UTF8.GetBytes(Broken(Fields[f], " \u0001" + s + Injections[j]).ToJsonString()), (string?)"application/json")),
+        Gen.Select(Gen.String[Gen.Char, 0, 200], s => ("document", "/api/documents", Encoding.UTF8.GetBytes(s.Length == 0 ? "{" : "{" + s), (string?)"application/json")),
+        Gen.Select(Gen.Int[0, Injections.Length - 1], Gen.String[Gen.Char.AlphaNumeric, 0, 20], (j, s) => ("correction",
+            $"/api/documents/{Uri.EscapeDataString(Injections[j])}/corrections",
+            Encoding.UTF8.GetBytes(new JsonObject { ["reason"] = s, ["items"] = new JsonArray(new JsonObject { ["id"] = Injections[j], ["credibility"] = 9 }) }.ToJsonString()),
+            (string?)"application/json")),
+        Gen.Select(Gen.Byte.Array[1, 64], b => ("capture", "/api/captures?url=" + Uri.EscapeDataString("not a url " + b.Length), b, (string?)"application/x-unknown")),
+        Gen.Select(Gen.Int[0, Injections.Length - 1], j => ("capture", "/api/captures?url=" + Uri.EscapeDataString(Injections[j]), Array.Empty<byte>(), (string?)"text/html")),
+        Gen.Select(Gen.Int[0, Injections.Length - 1], Gen.Int[0, 3], (j, q) => ("query", q switch
+        {
+            0 => $"/api/topics/putin-ceasefire-stance/assessment?asOf={Uri.EscapeDataString(Injections[j])}",
+            1 => $"/api/topics/putin-ceasefire-stance/timeline?from={Uri.EscapeDataString(Injections[j])}&step=week",
+            2 => $"/api/topics/{Uri.EscapeDataString(Injections[j])}/assessment",
+            _ => $"/api/claims/{Uri.EscapeDataString(Injections[j])}/provenance?knownAt={Uri.EscapeDataString(Injections[j])}",
+        }, Array.Empty<byte>(), (string?)null)),
+        Gen.Select(Gen.Int[200, 20000], n => ("document", "/api/documents", Encoding.UTF8.GetBytes(new string('[', n) + new string(']', n)), (string?)"application/json")),
+        Gen.Select(Gen.Byte[0x80, 0xFF].Array[1, 32], b => ("document", "/api/documents", NotUtf8(b), (string?)"application/json")));
+
+    public static async Task<Row> RunAsync(ApiServer api, NpgsqlDataSource db, int count)
+    {
+        var samples = Inputs.Array[count].Single();
+        using var ingest = api.Client(ApiServer.IngestKey);
+        var head = await api.Services.Log.HeadAsync(default);
+        long good = 0, bad = 0;
+        var failures = new List<string>();
+        var latencies = new List<double>();
+        foreach (var (kind, path, body, contentType) in samples)
+        {
+            using var request = new HttpRequestMessage(contentType is null ? HttpMethod.Get : HttpMethod.Post, path);
+            if (contentType is not null) request.Content = new ByteArrayContent(body) { Headers = { ContentType = new(contentType) } };
+            var sw = Stopwatch.StartNew();
+            using var r = await ingest.SendAsync(request);
+            latencies.Add(sw.Elapsed.TotalMilliseconds);
+            var status = (int)r.StatusCode;
+            if (status is >= 400 and < 500 && r.Content.Headers.ContentType?.MediaType == "application/problem+json") good++;
+            else
+            {
+                bad++;
+                if (failures.Count < 5) failures.Add($"{kind} {path[..Math.Min(80, path.Length)]} -> {status} {r.Content.Headers.ContentType?.MediaType}");
+            }
+        }
+        var extra = await ExtremesAsync(api, ingest);
+        var moved = await api.Services.Log.HeadAsync(default) - head;
+        using var ready = await api.Client().GetAsync("/health/ready");
+        var (p50, p99) = Row.Percentiles(latencies);
+        var passed = bad == 0 && extra.Failures.Count == 0 && moved == 0 && ready.IsSuccessStatusCode;
+        return new Row("input.generated", "input", count + extra.Tried, good + extra.Tried - extra.Failures.Count, 0, moved, bad + extra.Failures.Count,
+            p50, p99, passed,
+            $"{count} generated inputs (CsCheck: broken documents, corrections, captures, query strings with SQL/path injection, deep nesting, non-UTF-8) " +
+            $"and {extra.Tried} extremes (oversized bodies, a slow client): {good + extra.Tried - extra.Failures.Count} answered 4xx problem+json; " +
+            $"log moved by {moved}; ready afterwards: {ready.IsSuccessStatusCode}" +
+            (failures.Count + extra.Failures.Count > 0 ? "; first failures: " + string.Join("; ", failures.Concat(extra.Failures)) : ""));
+    }
+
+    private static byte[] NotUtf8(byte[] bytes) => [.. "{\"id\":\""u8.ToArray(), .. bytes, .. "\"}"u8.ToArray()];
+
+    private static JsonObject Broken(string field, string garbage)
+    {
+        var doc = Scenarios.Document("hostile-doc");
+        doc[field] = garbage;
+        return doc;
+    }
+
+    private static async Task<(int Tried, List<string> Failures)> ExtremesAsync(ApiServer api, HttpClient ingest)
+    {
+        var failures = new List<string>();
+        // Over the 4 MiB server limit, and over the 1 MiB document limit.
+        foreach (var size in new[] { 5 * 1024 * 1024, 1024 * 1024 + 10 })
+        {
+            using var r = await ingest.PostAsync("/api/documents", new ByteArrayContent(new byte[size]) { Headers = { ContentType = new("application/json") } });
+            if ((int)r.StatusCode is not (413 or 400)) failures.Add($"{size} bytes -> {(int)r.StatusCode}");
+        }
+        // A slow client: headers sent one byte at a time, never finished. The server must drop it, and keep serving others.
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(api.BaseAddress.Host, api.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        var sw = Stopwatch.StartNew();
+        var dropped = false;
+        try
+        {
+            foreach (var b in "GET /api/topics HTTP/1.1\r\nHost: x\r\nX-Slow: "u8.ToArray())
+            {
+                await stream.WriteAsync(new[] { b });
+                await Task.Delay(50);
+            }
+            while (sw.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await stream.WriteAsync("a"u8.ToArray());
+                await Task.Delay(500);
+                using var other = await api.Client().GetAsync("/health/ready");
+                if (!other.IsSuccessStatusCode) failures.Add("not ready while a slow client was connected");
+            }
+        }
+        catch (IOException) { dropped = true; }
+        if (!dropped) failures.Add("a slow client's connection was still open after 30 s");
+        return (3, failures);
+    }
+}

@@ -1,9 +1,0 @@
-using Narrative.Testing;
-
-namespace Narrative.Web.Tests;
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
-{
-    public const string Name = "postgres";
-}
