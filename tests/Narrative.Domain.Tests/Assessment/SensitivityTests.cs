@@ -80,13 +80,15 @@ public class SensitivityTests
     [Fact]
     public void removing_origins_and_a_claim_leads_as_scoring_what_is_left_would() =>
         // Unit weights (grade C, credibility 3) keep the sums exact, so the incremental removal and a full rescore must agree.
-        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 4], Gen.OneOf("CC", "C", "N", "I", "II"), Gen.OneOf("C", "N", "I", "II"), Gen.OneOf("C", "N", "I"))
+        // "-" leaves the mixed cell unrated: what is left may drop below the coverage a leader needs.
+        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 4], Gen.OneOf("CC", "C", "N", "I", "II"), Gen.OneOf("C", "N", "I", "II"), Gen.OneOf("C", "N", "I", "-"))
             .Array[1, 10].Select(Gen.Int[0, 63], Gen.Int[-1, 4]).Sample((spec, mask, claim) =>
         {
             Hypothesis[] three = [.. Hypotheses, new("mixed", "Mixed", null)];
             var items = spec.Select((x, i) => new EvidenceItem(
                 $"d{x.Item1}-c{x.Item2}-{i}", $"d{x.Item1}", "src", "C", new DateOnly(2024, 1, 1 + i), i, "t", "report", $"c{x.Item2}", 3,
-                new Dictionary<string, string> { ["genuine"] = x.Item3, ["feigned"] = x.Item4, ["mixed"] = x.Item5 }, [])).ToList();
+                x.Item5 == "-" ? new Dictionary<string, string> { ["genuine"] = x.Item3, ["feigned"] = x.Item4 }
+                    : new Dictionary<string, string> { ["genuine"] = x.Item3, ["feigned"] = x.Item4, ["mixed"] = x.Item5 }, [])).ToList();
             var o = EvidenceOrigins.Build(three, items, items.ToDictionary(i => i.ItemId, _ => (string?)null));
             var removed = o.Roots.Where((_, i) => (mask >> i & 1) == 1).ToHashSet();
             var gone = claim < 0 ? null : $"c{claim}";
