@@ -213,7 +213,7 @@ public sealed class PointInTimeTests(PostgresFixture pg) : IAsyncLifetime
         Assert.Equal(indexes, await Indexes("rm_analysis"));
         // Keys are unique indexes (an ALTER TABLE … ADD PRIMARY KEY would lock items while its other indexes build).
         Assert.Contains("CREATE UNIQUE INDEX items_pkey ON rm_analysis.items USING btree (item_id)", indexes);
-        Assert.Equal(9, indexes.Count(i => i.StartsWith("CREATE UNIQUE INDEX", StringComparison.Ordinal)));
+        Assert.Equal(10, indexes.Count(i => i.StartsWith("CREATE UNIQUE INDEX", StringComparison.Ordinal)));
         // Autovacuum is off for the shadow tables while they load, and back on once they are live.
         await using var options = _h.Services.DataSource.CreateCommand(
             "select count(*) from pg_class where relnamespace = 'rm_analysis'::regnamespace and relkind = 'r' and reloptions is not null");

@@ -12,7 +12,7 @@ namespace Narrative.Analysis.Reactions;
 /// <c>analyst-diverges</c> alert naming the analyst, the topic and both hypotheses.
 /// <para>
 /// Like <see cref="AssessmentWatcher"/>, it reads only the log at or before the trigger (the topic, its items, the
-/// sources and the analysts' ratings of the topic) and scores with <see cref="WorldQueries.Assess"/> through the
+/// topic's revisions, the sources and their regrades, and the analysts' ratings of the topic) and scores with <see cref="WorldQueries.Assess"/> through the
 /// analyst's and the consensus lens, before the trigger's append and with it, as of the present date. One decision per
 /// append: only the last rating of the append for the topic decides. It alerts when the two leaders differ after the
 /// append and did not differ in the same way before (a rating that leaves a known divergence as it was says nothing new).
@@ -34,8 +34,9 @@ public static class AnalystDivergence
 
         string[] itemTypes = [ReactionLog.TypeName<ItemRecorded>(ctx), ReactionLog.TypeName<ItemRerated>(ctx), ReactionLog.TypeName<ItemRetracted>(ctx), ratingType];
         var events = await ReactionLog.ReadAsync(ctx,
-            "(e.type = any($3) and e.data->>'topic' = $4) or (e.type = $5 and e.stream_id = $6) or e.type = $7",
-            [itemTypes, topic, ReactionLog.TypeName<TopicOpened>(ctx), NarrativeEventTypes.TopicStream(topic), ReactionLog.TypeName<SourceRegistered>(ctx)], ct);
+            "(e.type = any($3) and e.data->>'topic' = $4) or (e.type = any($5) and e.stream_id = $6) or e.type = any($7)",
+            [itemTypes, topic, new[] { ReactionLog.TypeName<TopicOpened>(ctx), ReactionLog.TypeName<HypothesesRevised>(ctx) },
+                NarrativeEventTypes.TopicStream(topic), new[] { ReactionLog.TypeName<SourceRegistered>(ctx), ReactionLog.TypeName<SourceRegraded>(ctx) }], ct);
         var before = Leaders(events.Where(x => !(x.Stream == e.StreamKey && x.RecordedAt == e.Timestamp)), topic, analyst, ctx.Now);
         var after = Leaders(events, topic, analyst, ctx.Now);
         if (after is not { Mine: { } mine, Team: { } team } || mine.Id == team.Id) return null;

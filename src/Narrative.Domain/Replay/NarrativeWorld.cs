@@ -131,7 +131,7 @@ public sealed record NarrativeWorld(
             RatingRecorded r => this with
             {
                 Ratings = Ratings.SetItem(r.Topic, (Ratings.GetValueOrDefault(r.Topic) ?? []).Add(
-                    new AnalystRating(e.Position, e.RecordedAt, r.AnalystId, r.Topic, r.Claim, r.Ratings, r.Credibility, r.Note))),
+                    new AnalystRating(e.Position, e.RecordedAt, r.AnalystId, r.Topic, r.Claim, Ordinal(r.Ratings), r.Credibility, r.Note))),
             },
             _ => this,
         };
