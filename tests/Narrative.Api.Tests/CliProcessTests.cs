@@ -107,7 +107,7 @@ public sealed class CliProcessTests(PostgresFixture pg)
         Assert.Equal(entries.Count, Json(ingest)["unchanged"]!.GetValue<int>());
         var steps = Lines(ingest.Error).Where(l => l.StartsWith("ingest: ", StringComparison.Ordinal) && l.Contains('/', StringComparison.Ordinal)).ToList();
         Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => $"ingest: {i}/{entries.Count} "), steps.Select(l => l[..(l.IndexOf(' ', 8) + 1)]));
-        Assert.Contains("ingest: 1/32 Source nyt unchanged", steps);
+        Assert.Contains($"ingest: 1/{entries.Count} Source nyt unchanged", steps);
         Assert.Contains("ingest: projected", Lines(ingest.Error));
 
         // capture of a folder: a line per page.

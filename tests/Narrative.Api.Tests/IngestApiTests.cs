@@ -196,8 +196,12 @@ public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         using (var r = await Post("/api/sources", JsonNode.Parse("""{ "id": "test-wire", "name": "Test Wire", "kind": "wire", "reliability": "C", "rationale": "test" }""")!))
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        // Another grade is a regrade, which needs its reason: without one it is refused and nothing is written.
         using (var r = await Post("/api/sources", JsonNode.Parse("""{ "id": "test-wire", "name": "Test Wire", "kind": "wire", "reliability": "A" }""")!))
-            Assert.Equal(HttpStatusCode.Conflict, r.StatusCode);
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+            Assert.Contains("reason", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
         using (var r = await Post("/api/topics", JsonNode.Parse("""
             { "id": "test-topic", "title": "T", "period": { "start": "2024-01-01", "end": "2024-02-01" },
               "hypotheses": [ { "id": "yes", "label": "Yes" }, { "id": "no", "label": "No" } ] }
