@@ -36,7 +36,7 @@ public sealed class CapturePanelTests(WebSession web, ITestOutputHelper output) 
             {
                 ["id"] = $"{DocumentId}-bridges", ["topic"] = Topic, ["type"] = "signal", ["summary"] = "A former deputy minister hints at talks.",
                 ["quote"] = TestPages.Quote, ["attributedTo"] = "a former deputy minister", ["credibility"] = 3,
-                ["ratings"] = new JsonObject { ["genuine"] = "C", ["feigned"] = "C", ["conditional"] = "C", ["maximalist"] = "I" }, ["rebuts"] = new JsonArray(),
+                ["ratings"] = new JsonObject { ["genuine"] = "C", ["feigned"] = "C", ["maximalist"] = "I" }, ["rebuts"] = new JsonArray(),
             }),
         };
         using var r = await ingest.PostAsync("/api/documents", new StringContent(doc.ToJsonString(), Encoding.UTF8, "application/json"));

@@ -98,8 +98,10 @@ public sealed class ExplorerViewTests(WebSession web, ITestOutputHelper output) 
             var hypotheses = (await TopicAsync())["hypotheses"]!.AsArray().Select(h => h!["id"]!.GetValue<string>()).ToList();
 
             var matrixJson = JsonNode.Parse(await DownloadAsync(folder, "matrix-json", $"narrative-{Topic}-matrix-2024-01-31.json"))!;
+            // The page's order: the evidence by date, then the judgments lane by date.
             var expectedRows = assessment["evidence"]!.AsArray()
-                .OrderBy(e => e!["publishedAt"]!.GetValue<string>(), StringComparer.Ordinal)
+                .OrderBy(e => e!["lane"]!.GetValue<string>() == "judgments" ? 1 : 0)
+                .ThenBy(e => e!["publishedAt"]!.GetValue<string>(), StringComparer.Ordinal)
                 .ThenBy(e => e!["itemId"]!.GetValue<string>(), StringComparer.Ordinal).ToList();
             Assert.Equal(expectedRows.Count, matrixJson["evidence"]!.AsArray().Count);
             foreach (var (expected, actual) in expectedRows.Zip(matrixJson["evidence"]!.AsArray()))
