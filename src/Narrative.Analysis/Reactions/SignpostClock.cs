@@ -11,8 +11,8 @@ namespace Narrative.Analysis.Reactions;
 
 /// <summary>
 /// The signposts' daily timer: a deadline passes in world time even when no later item arrives. Once at start-up and
-/// then once a day, every signpost whose deadline is before today (UTC) and that nothing matched gets a
-/// <see cref="SignpostExpired"/> (causation: the signpost's own event) and an alert through Wolverine's outbox. Ids are
+/// then once a day, every signpost whose deadline is before today (UTC) and that no held item matches gets a
+/// <see cref="SignpostExpired"/> (a matching item whose watcher has not run yet gets its match recorded instead) (causation: the signpost's own event) and an alert through Wolverine's outbox. Ids are
 /// the watcher's, so every node may run the timer and a deadline still expires once.
 /// </summary>
 public sealed class SignpostClock(EventLog log, TimeProvider clock, IServiceProvider services) : BackgroundService
@@ -35,8 +35,12 @@ public sealed class SignpostClock(EventLog log, TimeProvider clock, IServiceProv
                      .SelectMany(topic => SignpostWatcher.Fold(events.Where(e => Topic(e.Item2) == topic))))
         {
             if (SignpostRules.OnTimer(s.Set, s.Matched, s.Expired, today) is not { } expired) continue;
-            if (await SignpostWatcher.RecordAsync(log, s.Set, expired, null, s.SetEventId.ToString(), s.SetEventId.ToString(), "timer:signpost-clock", ct) is { } alert)
-                alerts.Add(alert);
+            foreach (var outcome in await SignpostWatcher.ExpiryOrHeldMatchesAsync(log, s.Set, expired, ct))
+            {
+                var item = (outcome as SignpostMatched)?.ItemId;
+                if (await SignpostWatcher.RecordAsync(log, s.Set, outcome, item, s.SetEventId.ToString(), s.SetEventId.ToString(), "timer:signpost-clock", ct) is { } alert)
+                    alerts.Add(alert);
+            }
         }
         return alerts;
     }

@@ -37,10 +37,13 @@ public static class SignpostWatcher
         var outgoing = new OutgoingMessages();
         foreach (var s in signposts)
         {
-            foreach (var outcome in SignpostRules.Decide(s.Set, s.Matched, s.Expired, item))
+            foreach (var decided in SignpostRules.Decide(s.Set, s.Matched, s.Expired, item))
             {
-                if (await RecordAsync(ctx.Log, s.Set, outcome, item.ItemId, ctx.CausationId, ctx.CorrelationId, $"handler:{Name}", ct) is { } alert)
-                    outgoing.Add(alert);
+                foreach (var outcome in decided is SignpostExpired expired ? await ExpiryOrHeldMatchesAsync(ctx.Log, s.Set, expired, ct) : [decided])
+                {
+                    if (await RecordAsync(ctx.Log, s.Set, outcome, item.ItemId, ctx.CausationId, ctx.CorrelationId, $"handler:{Name}", ct) is { } alert)
+                        outgoing.Add(alert);
+                }
             }
         }
         return outgoing;
@@ -58,6 +61,34 @@ public static class SignpostWatcher
                 outgoing.Add(alert);
         }
         return outgoing;
+    }
+
+    /// <summary>
+    /// A deadline has passed with no match only when the log holds no matching item: the watcher of an earlier item may
+    /// not have run yet (items are handled concurrently, and a CLI process may stop before its handlers do). So before an
+    /// expiry is recorded the held items are checked, and their matches are recorded instead when there are any.
+    /// </summary>
+    internal static async Task<IReadOnlyList<object>> ExpiryOrHeldMatchesAsync(EventLog log, SignpostSet s, SignpostExpired expired, CancellationToken ct)
+    {
+        await using var cmd = log.DataSource.CreateCommand($"""
+            select e.data::text from {EventStoreSetup.Schema}.mt_events e
+            where e.type = $1 and e.data->>'topic' = $2
+              and not exists (select 1 from {EventStoreSetup.Schema}.mt_events x where x.type = $3 and x.data->>'itemId' = e.data->>'itemId')
+            order by e.seq_id
+            """);
+        cmd.Parameters.Add(new() { Value = log.TypeName(typeof(ItemRecorded)) });
+        cmd.Parameters.Add(new() { Value = s.Topic });
+        cmd.Parameters.Add(new() { Value = log.TypeName(typeof(ItemRetracted)) });
+        var matches = new List<object>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                if (log.Deserialize(log.TypeName(typeof(ItemRecorded)), r.GetString(0)) is ItemRecorded item && SignpostRules.Matches(s, item))
+                    matches.Add(new SignpostMatched(s.Topic, s.SignpostId, item.ItemId, item.DocumentId, item.PublishedAt, s.Expect == "absent"));
+            }
+        }
+        return matches.Count > 0 ? matches : [expired];
     }
 
     internal sealed record Known(SignpostSet Set, bool Matched, bool Expired, Guid SetEventId);

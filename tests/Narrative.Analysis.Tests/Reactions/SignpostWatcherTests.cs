@@ -65,4 +65,22 @@ public sealed class SignpostWatcherTests(PostgresFixture pg)
         Assert.Equal(["by-december", "by-march"], both.Select(e => e.Data.SignpostId).Order(StringComparer.Ordinal));
         Assert.Equal(await h.EventIdOf<SignpostSet>(s => s.SignpostId == "by-december"), both.Single(e => e.Data.SignpostId == "by-december").Metadata.CausationId);
     }
+
+    [Fact]
+    public async Task the_daily_timer_records_the_match_of_a_held_item_whose_watcher_has_not_run_instead_of_an_expiry()
+    {
+        await using var h = await StartAsync(pg);
+        await h.Ok(h.Services.Ingestion.SetSignpostAsync(Topic, Signpost("by-march", "present", "2024-01-01", "2024-03-01"), AnalysisHarness.Tests, default));
+        await h.SettleAsync();
+        // The timer runs as soon as the matching item is in the log, before its watcher can have handled it (as when a
+        // CLI process stops before its handlers, and the next process starts its timer first).
+        await h.Document("feb", "origin", "2024-02-01", [], Item("feb-signal", "signal", "c-feb", Open));
+        var alerts = await SignpostClock.ExpireDueAsync(h.Services.Log, new DateOnly(2024, 12, 2), default);
+        await h.SettleAsync();
+
+        Assert.All(alerts, a => Assert.Equal(SignpostWatcher.MatchedAlertKind, a.Kind));
+        Assert.Empty(await h.EventsAsync<SignpostExpired>());
+        var match = Assert.Single(await h.EventsAsync<SignpostMatched>());
+        Assert.Equal(("by-march", "feb-signal", false), (match.Data.SignpostId, match.Data.ItemId, match.Data.Failed));
+    }
 }
