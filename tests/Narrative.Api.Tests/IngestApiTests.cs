@@ -20,28 +20,20 @@ public sealed class SeededApi : IAsyncLifetime
 }
 
 [Collection(PostgresCollection.Name)]
-public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
+public sealed class IngestApiTests(SeededApi api) : IClassFixture<SeededApi>, IDisposable
 {
-    private SeededApi _api = null!;
-    private HttpClient _ingest = null!;
+    private readonly SeededApi _api = api;
+    private readonly HttpClient _ingest = api.Server.Client(ApiServer.IngestKey);
 
-    public async Task InitializeAsync()
-    {
-        _api = new SeededApi(pg);
-        await _api.InitializeAsync();
-        _ingest = _api.Server.Client(ApiServer.IngestKey);
-    }
-
-    public async Task DisposeAsync()
+    public void Dispose()
     {
         _ingest.Dispose();
-        await _api.DisposeAsync();
     }
 
     /// <summary>Events written by ingestion (reactions append their own events to topic streams in the background).</summary>
     private async Task<long> EventCount()
     {
-        await using var cmd = _api.Server.Services.DataSource.CreateCommand("select count(*) from narrative.mt_events where coalesce(user_name, '') not like 'handler:%'");
+        await using var cmd = _api.Server.Services.DataSource.CreateCommand("select count(*) from narrative.mt_events where coalesce(user_name, '') not like 'handler:%' and coalesce(user_name, '') not like 'timer:%'");
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 

@@ -8,22 +8,14 @@ namespace Narrative.Api.Tests;
 
 /// <summary>The contract routes and shapes of docs/design.md, over the seeded corpus.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ReadApiTests(PostgresFixture pg) : IAsyncLifetime
+public sealed class ReadApiTests(SeededApi api) : IClassFixture<SeededApi>, IDisposable
 {
-    private SeededApi _api = null!;
-    private HttpClient _http = null!;
+    private readonly SeededApi _api = api;
+    private readonly HttpClient _http = api.Server.Client();
 
-    public async Task InitializeAsync()
-    {
-        _api = new SeededApi(pg);
-        await _api.InitializeAsync();
-        _http = _api.Server.Client();
-    }
-
-    public async Task DisposeAsync()
+    public void Dispose()
     {
         _http.Dispose();
-        await _api.DisposeAsync();
     }
 
     [Fact]
