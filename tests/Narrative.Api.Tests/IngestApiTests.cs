@@ -94,6 +94,20 @@ public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_document_with_bytes_that_are_not_utf8_is_400_invalid_json_and_writes_nothing()
+    {
+        var before = await EventCount();
+        var text = Documents.Valid("not-utf8-2024-03-01").ToJsonString();
+        var at = text.IndexOf("A test piece", StringComparison.Ordinal);
+        byte[] body = [.. System.Text.Encoding.UTF8.GetBytes(text[..at]), 0xD4, 0xFF, .. System.Text.Encoding.UTF8.GetBytes(text[at..])];
+        using var r = await _ingest.PostAsync("/api/documents", new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } });
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var problem = await Problem(r);
+        Assert.Contains(problem["fieldErrors"]!.AsArray(), e => e!["field"]!.GetValue<string>() == "$" && e["code"]!.GetValue<string>() == "invalid_json");
+        Assert.Equal(before, await EventCount());
+    }
+
+    [Fact]
     public async Task a_valid_document_is_201_and_the_same_again_is_200_writing_nothing()
     {
         var doc = Documents.Valid("twice-2024-03-01");

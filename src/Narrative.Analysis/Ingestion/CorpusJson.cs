@@ -54,6 +54,10 @@ public static class CorpusJson
 
     private static (JsonDocument? Document, FieldError? Error) Document(ReadOnlyMemory<byte> utf8)
     {
+        // The parser checks string contents only when a string is read, so bytes that are not UTF-8 would otherwise
+        // pass the shape check and fail in deserialisation.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
+            return (null, new FieldError("$", InvalidJson, "Not valid JSON: the body is not UTF-8 text."));
         try
         {
             return (JsonDocument.Parse(utf8), null);
