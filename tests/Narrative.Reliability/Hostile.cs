@@ -49,9 +49,10 @@ internal static class Hostile
     {
         var samples = Inputs.Array[count].Single();
         using var ingest = api.Client(ApiServer.IngestKey);
+        var before = await WrittenAsync(api);
         var head = await api.Services.Log.HeadAsync(default);
-        long good = 0, bad = 0;
-        var failures = new List<string>();
+        long good = 0, bad = 0, protocol = 0;
+        var failures = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var latencies = new List<double>();
         foreach (var (kind, path, body, contentType) in samples)
         {
@@ -66,30 +67,56 @@ internal static class Hostile
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
                 bad++;
-                if (failures.Count < 5) failures.Add($"{kind} {path[..Math.Min(80, path.Length)]} -> no answer ({ex.Message})");
+                Count(failures, $"{kind} -> no answer ({ex.Message})");
                 continue;
             }
             using var _ = r;
             latencies.Add(sw.Elapsed.TotalMilliseconds);
             var status = (int)r.StatusCode;
-            if (status is >= 400 and < 500 && r.Content.Headers.ContentType?.MediaType == "application/problem+json") good++;
+            var media = r.Content.Headers.ContentType?.MediaType;
+            if (status is >= 400 and < 500 && media == "application/problem+json") good++;
+            // Kestrel refuses a request line or headers over its limits before any application code runs: a bare 414/431.
+            else if (status is 414 or 431 && media is null) protocol++;
             else
             {
                 bad++;
-                if (failures.Count < 5) failures.Add($"{kind} {path[..Math.Min(80, path.Length)]} -> {status} {r.Content.Headers.ContentType?.MediaType}");
+                Count(failures, $"{kind} -> {status} {media}");
             }
         }
         var extra = await ExtremesAsync(api, ingest);
-        var moved = await api.Services.Log.HeadAsync(default) - head;
+        var moved = await WrittenAsync(api) - before;
+        var what = moved > 0 ? $" ({await NewEventsAsync(api, head)})" : "";
         using var ready = await api.Client().GetAsync("/health/ready");
         var (p50, p99) = Row.Percentiles(latencies);
         var passed = bad == 0 && extra.Failures.Count == 0 && moved == 0 && ready.IsSuccessStatusCode;
-        return new Row("input.generated", "input", count + extra.Tried, good + extra.Tried - extra.Failures.Count, 0, moved, bad + extra.Failures.Count,
+        var refused = good + protocol + extra.Tried - extra.Failures.Count;
+        return new Row("input.generated", "input", count + extra.Tried, refused, 0, moved, bad + extra.Failures.Count,
             p50, p99, passed,
             $"{count} generated inputs (CsCheck: broken documents, corrections, captures, query strings with SQL/path injection, deep nesting, non-UTF-8) " +
-            $"and {extra.Tried} extremes (oversized bodies, a slow client): {good + extra.Tried - extra.Failures.Count} answered 4xx problem+json; " +
-            $"log moved by {moved}; ready afterwards: {ready.IsSuccessStatusCode}" +
-            (failures.Count + extra.Failures.Count > 0 ? "; first failures: " + string.Join("; ", failures.Concat(extra.Failures)) : ""));
+            $"and {extra.Tried} extremes (oversized bodies, a slow client): {good} answered 4xx problem+json, {protocol} a bare 414/431 from Kestrel " +
+            $"(request line or headers over its limit, before the application), {extra.Tried - extra.Failures.Count} extremes refused; " +
+            $"events written meanwhile (not by handlers): {moved}{what}; ready afterwards: {ready.IsSuccessStatusCode}" +
+            (failures.Count + extra.Failures.Count > 0
+                ? "; failures: " + string.Join("; ", failures.Select(f => $"{f.Value} x {f.Key}").Concat(extra.Failures))
+                : ""));
+    }
+
+    private static async Task<string> NewEventsAsync(ApiServer api, long after)
+    {
+        await using var cmd = api.Services.DataSource.CreateCommand(
+            "select string_agg(type || ' in ' || stream_id || ' by ' || coalesce(user_name, '-'), ', ') from (select * from narrative.mt_events where seq_id > $1 and coalesce(user_name, '') not like 'handler:%' order by seq_id limit 5) e");
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = after });
+        return await cmd.ExecuteScalarAsync() as string ?? "";
+    }
+
+    private static void Count(SortedDictionary<string, int> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
+
+    /// <summary>Events written other than by the handlers (which go on appending their own in reaction to earlier load).</summary>
+    private static async Task<long> WrittenAsync(ApiServer api)
+    {
+        await using var cmd = api.Services.DataSource.CreateCommand(
+            "select count(*) from narrative.mt_events where coalesce(user_name, '') not like 'handler:%'");
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     private static byte[] NotUtf8(byte[] bytes) => [.. "{\"id\":\""u8.ToArray(), .. bytes, .. "\"}"u8.ToArray()];
