@@ -108,6 +108,21 @@ public sealed class IngestApiTests(PostgresFixture pg) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_nul_character_in_a_text_field_is_400_naming_the_field_and_writes_nothing()
+    {
+        var before = await EventCount();
+        var doc = Documents.Valid("nul-2024-03-01");
+        doc["title"] = "a\u0000b";
+        ((JsonObject)doc["items"]![0]!)["summary"] = "\u0000";
+        using var r = await Post("/api/documents", doc);
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var errors = (await Problem(r))["fieldErrors"]!.AsArray().Select(e => (e!["field"]!.GetValue<string>(), e["code"]!.GetValue<string>())).ToList();
+        Assert.Contains(("title", "nul_character"), errors);
+        Assert.Contains(("items[0].summary", "nul_character"), errors);
+        Assert.Equal(before, await EventCount());
+    }
+
+    [Fact]
     public async Task a_valid_document_is_201_and_the_same_again_is_200_writing_nothing()
     {
         var doc = Documents.Valid("twice-2024-03-01");
