@@ -75,8 +75,9 @@ internal static class Hostile
             var status = (int)r.StatusCode;
             var media = r.Content.Headers.ContentType?.MediaType;
             if (status is >= 400 and < 500 && media == "application/problem+json") good++;
-            // Kestrel refuses a request line or headers over its limits before any application code runs: a bare 414/431.
-            else if (status is 414 or 431 && media is null) protocol++;
+            // Kestrel refuses a request line over its limit (414) or a path with an encoded NUL (400) before any
+            // application code runs, with no body; every answer of the application itself carries problem details.
+            else if (status is 400 or 414 or 431 && media is null && r.Content.Headers.ContentLength is null or 0) protocol++;
             else
             {
                 bad++;
@@ -94,8 +95,8 @@ internal static class Hostile
         return new Row("input.generated", "input", count + extra.Tried, refused, 0, moved, bad + extra.Failures.Count,
             p50, p99, passed,
             $"{count} generated inputs (CsCheck: broken documents, corrections, captures, query strings with SQL/path injection, deep nesting, non-UTF-8) " +
-            $"and {extra.Tried} extremes (oversized bodies, a slow client): {good} answered 4xx problem+json, {protocol} a bare 414/431 from Kestrel " +
-            $"(request line or headers over its limit, before the application), {extra.Tried - extra.Failures.Count} extremes refused; " +
+            $"and {extra.Tried} extremes (oversized bodies, a slow client): {good} answered 4xx problem+json, {protocol} a bare 400/414 from Kestrel " +
+            $"(a path with an encoded NUL, a request line over its limit: refused before the application), {extra.Tried - extra.Failures.Count} extremes refused; " +
             $"events written meanwhile (not by handlers): {moved}{what}; ready afterwards: {ready.IsSuccessStatusCode}" +
             (failures.Count + extra.Failures.Count > 0
                 ? "; failures: " + string.Join("; ", failures.Select(f => $"{f.Value} x {f.Key}").Concat(extra.Failures))
