@@ -20,6 +20,10 @@ var logged = new LogTee(Console.Out);
 Console.SetOut(logged);
 var nodeOutput = new ConcurrentQueue<string>();
 
+// The web page, for security.headers: the API finds its wwwroot by walking up from its binaries, which are this harness's.
+if (Environment.GetEnvironmentVariable("NARRATIVE_WEBROOT") is not { Length: > 0 })
+    Environment.SetEnvironmentVariable("NARRATIVE_WEBROOT", Path.Combine(Path.GetDirectoryName(ApiServer.SeedsFolder())!, "src", "Narrative.Api", "wwwroot"));
+
 var rows = new List<Row>();
 string? setupFailure = null;
 try
