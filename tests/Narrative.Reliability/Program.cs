@@ -15,9 +15,16 @@ var seconds = Array.IndexOf(args, "--seconds") is var i and >= 0 && i + 1 < args
 var data = Environment.GetEnvironmentVariable("NARRATIVE_DATA") is { Length: > 0 } d ? d : ".narrative";
 var duration = TimeSpan.FromSeconds(seconds);
 var clock = Stopwatch.StartNew();
-// Everything the API logs (its console sink, and the node processes' output) is kept, to look for secrets in it at the end.
-var logged = new LogTee(Console.Out);
+var dir = Path.Combine(data, "reliability");
+Directory.CreateDirectory(dir);
+// Everything the API logs (its console sink, and the node processes' output) goes to run.log and is kept, to look
+// for secrets in it at the end; the terminal gets one line per row.
+var terminal = Console.Out;
+Row.Terminal = terminal;
+var logFile = Path.Combine(dir, "run.log");
+var logged = new LogTee(new StreamWriter(logFile, append: false) { AutoFlush = true });
 Console.SetOut(logged);
+terminal.WriteLine($"Reliability suite: {seconds} s of load per scenario; the API's and the nodes' logs go to {logFile}");
 var nodeOutput = new ConcurrentQueue<string>();
 
 // The web page, for security.headers: the API finds its wwwroot by walking up from its binaries, which are this harness's.
@@ -55,17 +62,18 @@ catch (Exception ex)
 #pragma warning restore CA1031
 {
     setupFailure = $"could not run: {Row.Describe(ex)}";
-    Console.Error.WriteLine(ex);
+    Console.WriteLine(ex);
+    terminal.WriteLine($"setup failed: {Row.Describe(ex)}");
 }
 // A row that never ran (the clusters or the API did not start) is reported as failed, with the reason.
 foreach (var (name, kind) in Row.Expected.Where(e => rows.All(r => r.Name != e.Name)))
     rows.Add(Row.Failed(name, kind, setupFailure ?? "could not run"));
-rows.Add(Security.LogSecrets(logged.Text + string.Join('\n', nodeOutput), [ApiServer.IngestKey, ApiServer.AdminKey]));
-Console.SetOut(logged.Inner);
+foreach (var line in nodeOutput) logged.WriteLine(line);
+rows.Add(Security.LogSecrets(logged.Text, [ApiServer.IngestKey, ApiServer.AdminKey]));
+Console.SetOut(terminal);
+await logged.Inner.DisposeAsync();
 
 Row.Print(rows, clock.Elapsed);
-var dir = Path.Combine(data, "reliability");
-Directory.CreateDirectory(dir);
 await File.WriteAllTextAsync(Path.Combine(dir, "results.json"),
     JsonSerializer.Serialize(rows, new JsonSerializerOptions
     {
@@ -79,7 +87,7 @@ return failed.Count == 0 ? 0 : 1;
 
 namespace Narrative.Reliability
 {
-    /// <summary>Writes through to the console and keeps a copy.</summary>
+    /// <summary>Writes through to the run log and keeps a copy.</summary>
     internal sealed class LogTee(TextWriter inner) : TextWriter
     {
         private readonly StringBuilder _copy = new();
@@ -133,20 +141,28 @@ namespace Narrative.Reliability
 
         public static Row Failed(string name, string kind, string why) => new(name, kind, 0, 0, 0, 0, 1, 0, 0, false, why);
 
+        /// <summary>Where progress goes (the console's own output, while Console.Out collects the API's log).</summary>
+        public static TextWriter Terminal { get; set; } = Console.Out;
+
         /// <summary>Runs a row; if it throws, the row fails with the reason and the run goes on.</summary>
         public static async Task<Row> Guard(string name, string kind, Func<Task<Row>> run)
         {
+            Terminal.Write($"  {name} ... ");
+            var clock = Stopwatch.StartNew();
+            Row row;
             try
             {
-                return await run();
+                row = await run();
             }
 #pragma warning disable CA1031 // Whatever went wrong is the row's result.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                Console.Error.WriteLine($"{name} could not run: {ex}");
-                return Failed(name, kind, $"could not run: {Describe(ex)}");
+                Console.WriteLine($"{name} could not run: {ex}");
+                row = Failed(name, kind, $"could not run: {Describe(ex)}");
             }
+            Terminal.WriteLine($"{(row.Passed ? "passed" : "FAILED")} ({clock.Elapsed.TotalSeconds:0} s)");
+            return row;
         }
 
         public static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}";
