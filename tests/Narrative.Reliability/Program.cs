@@ -183,7 +183,7 @@ namespace Narrative.Reliability
         {
             if (ms.Count == 0) return (0, 0);
             ms.Sort();
-            return (ms[(int)(ms.Count * 0.50)], ms[Math.Min(ms.Count - 1, (int)(ms.Count * 0.99))]);
+            return (Math.Round(ms[(int)(ms.Count * 0.50)], 1), Math.Round(ms[Math.Min(ms.Count - 1, (int)(ms.Count * 0.99))], 1));
         }
     }
 
