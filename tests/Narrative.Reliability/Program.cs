@@ -41,6 +41,9 @@ try
     await using var api = await ApiServer.StartAsync(primaryCs, ApiServer.SeedsFolder(),
         extra: ["--NARRATIVE_DB_READ", replicaCs, "--NARRATIVE_RATE_LIMIT", "0"]);
     await using var db = NpgsqlDataSource.Create(primaryCs);
+    // Ready means the primary's read model has the seeds; queries go to the replica, which must have them too, or the
+    // first reads of load.mixed are 404s for a topic the replica has not replayed yet (a read without a token may be stale).
+    await Scenarios.WaitForReplicaAsync(api, TimeSpan.FromSeconds(60));
     var run = new Scenarios(api, db, clusters.Fixture, duration);
     var primary = clusters.Fixture.Primary;
 
@@ -225,6 +228,20 @@ namespace Narrative.Reliability
             return new Row(name, name.StartsWith("load", StringComparison.Ordinal) ? "load" : "fault", acked, outcome.Found, acked - outcome.Found,
                 outcome.RefusedWritten, traffic.Errors, p50, p99, outcome.Passed(acked) && !faultDetail.Contains("could not", StringComparison.Ordinal),
                 $"{what}{faultDetail}; {traffic.Summary()}; {outcome.Detail}");
+        }
+
+        public static async Task WaitForReplicaAsync(ApiServer api, TimeSpan timeout)
+        {
+            var until = DateTime.UtcNow + timeout;
+            while (true)
+            {
+                var replicas = (await api.Services.StatusAsync(default)).Where(s => s.Kind == "replica").ToList();
+                if (replicas.Count > 0 && replicas.All(r => r.State == "streaming" && r.Lag == 0)) return;
+                if (DateTime.UtcNow > until)
+                    throw new TimeoutException("the replica's read model did not reach the primary's: " +
+                        string.Join(", ", replicas.Select(r => $"{r.Name} {r.State} at {r.Position} of {r.Head}")));
+                await Task.Delay(100);
+            }
         }
 
         public async Task TerminateConnectionsAsync()
