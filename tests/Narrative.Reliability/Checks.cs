@@ -11,7 +11,8 @@ internal sealed class Checks(NpgsqlDataSource db, NarrativeServices services)
     /// <summary>The outcome of the checks, and whether they passed.</summary>
     public sealed record Outcome(long Found, long RefusedWritten, int VerifyFailures, bool ItemsOnce, bool RebuildEqual, string RebuildDetail)
     {
-        public bool Passed(long acked) => Found == acked && RefusedWritten == 0 && VerifyFailures == 0 && ItemsOnce && RebuildEqual;
+        /// <summary>Also at least one acknowledged write: with none (every write refused), the checks would prove nothing.</summary>
+        public bool Passed(long acked) => acked > 0 && Found == acked && RefusedWritten == 0 && VerifyFailures == 0 && ItemsOnce && RebuildEqual;
 
         public string Detail =>
             $"verify: {(VerifyFailures == 0 ? "passed" : $"{VerifyFailures} failures")}; " +

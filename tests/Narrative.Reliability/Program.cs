@@ -44,6 +44,7 @@ try
     // Ready means the primary's read model has the seeds; queries go to the replica, which must have them too, or the
     // first reads of load.mixed are 404s for a topic the replica has not replayed yet (a read without a token may be stale).
     await Scenarios.WaitForReplicaAsync(api, TimeSpan.FromSeconds(60));
+    using (var client = api.Client()) await Traffic.UseHypothesesOfAsync(client);
     var run = new Scenarios(api, db, clusters.Fixture, duration);
     var primary = clusters.Fixture.Primary;
 

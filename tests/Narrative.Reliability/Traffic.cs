@@ -15,11 +15,15 @@ internal sealed record Target(string Name, HttpClient Ingest, HttpClient Reader)
 /// </summary>
 internal sealed class Traffic
 {
+    public const string Topic = "putin-ceasefire-stance";
+
     private static int _counter;
+    private static string[] _hypotheses = ["genuine", "feigned", "maximalist"];
     private static readonly string[] Dates = ["2023-12-15", "2024-01-10", "2024-01-31", "2024-02-29", "2024-03-31", "2024-05-31"];
 
     private readonly ConcurrentBag<double> _latencies = [];
     private long _errors, _reads, _corrections;
+    private string? _firstRefusal;
 
     public ConcurrentBag<string> Acked { get; } = [];
     public ConcurrentBag<string> Refused { get; } = [];
@@ -33,7 +37,8 @@ internal sealed class Traffic
     /// <summary>Documents and corrections acknowledged, reads, and the request rate.</summary>
     public string Summary() =>
         $"{Acked.Count} documents and {Corrections} corrections acknowledged, {Reads} reads " +
-        $"({(Reads + Acked.Count + Corrections) / Math.Max(1, Took.TotalSeconds):0} requests/s), {Errors} errors";
+        $"({(Reads + Acked.Count + Corrections) / Math.Max(1, Took.TotalSeconds):0} requests/s), {Errors} errors" +
+        (_firstRefusal is null ? "" : $" (the first refused write: {_firstRefusal})");
 
     public static async Task<Traffic> RunAsync(Func<Target> pick, CancellationToken stop)
     {
@@ -67,6 +72,11 @@ internal sealed class Traffic
                 {
                     Refused.Add(id);
                     Interlocked.Increment(ref _errors);
+                    if (_firstRefusal is null)
+                    {
+                        var body = await r.Content.ReadAsStringAsync();
+                        Interlocked.CompareExchange(ref _firstRefusal, $"{(int)r.StatusCode} {body[..Math.Min(300, body.Length)]}", null);
+                    }
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
@@ -97,8 +107,8 @@ internal sealed class Traffic
         while (!stop.IsCancellationRequested)
         {
             var path = rng.Next(3) == 0
-                ? "/api/topics/putin-ceasefire-stance/timeline?step=week"
-                : $"/api/topics/putin-ceasefire-stance/assessment?asOf={Dates[rng.Next(Dates.Length)]}";
+                ? $"/api/topics/{Topic}/timeline?step=week"
+                : $"/api/topics/{Topic}/assessment?asOf={Dates[rng.Next(Dates.Length)]}";
             var sw = Stopwatch.StartNew();
             try
             {
@@ -112,6 +122,17 @@ internal sealed class Traffic
                 Interlocked.Increment(ref _errors);
             }
         }
+    }
+
+    /// <summary>
+    /// The topic's hypotheses now (a revision may have added one since the seeds' topic file): a new item must rate
+    /// each of them, or every write of the load would be refused.
+    /// </summary>
+    public static async Task UseHypothesesOfAsync(HttpClient client)
+    {
+        var topics = JsonNode.Parse(await client.GetStringAsync("/api/topics"))!.AsArray();
+        var topic = topics.Single(t => t!["id"]!.GetValue<string>() == Topic)!;
+        _hypotheses = [.. topic["hypotheses"]!.AsArray().Select(h => h!["id"]!.GetValue<string>())];
     }
 
     private static StringContent Json(JsonNode node) => new(node.ToJsonString(), Encoding.UTF8, "application/json");
@@ -128,12 +149,12 @@ internal sealed class Traffic
         ["items"] = new JsonArray(new JsonObject
         {
             ["id"] = $"{id}-a",
-            ["topic"] = "putin-ceasefire-stance",
+            ["topic"] = Topic,
             ["type"] = "report",
             ["summary"] = "Something was reported.",
             ["attributedTo"] = "a test",
             ["credibility"] = 3,
-            ["ratings"] = new JsonObject { ["genuine"] = "N", ["feigned"] = "C", ["maximalist"] = "I" },
+            ["ratings"] = new JsonObject(_hypotheses.Select(h => KeyValuePair.Create(h, (JsonNode?)JsonValue.Create("N")))),
             ["rebuts"] = new JsonArray(),
         }),
     };
