@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -109,13 +110,25 @@ internal static class NodeKill
         using var host = await NarrativeHosting.StartHostAsync(cs, new NarrativeRuntime { Daemon = false, DaemonMode = DaemonMode.Solo }, null, default);
         var services = host.Services.GetRequiredService<NarrativeServices>();
         var caughtUp = Stopwatch.StartNew();
-        await services.WaitForProjectionsAsync(TimeSpan.FromMinutes(2), default);
+        var (p50, p99) = traffic.Percentiles();
+        var acked = traffic.Acked.Count;
+        try
+        {
+            await services.WaitForProjectionsAsync(TimeSpan.FromMinutes(2), default);
+        }
+        catch (TimeoutException ex)
+        {
+            // No survivor finished the projection: report what is known (the failover so far, the load, which nodes are
+            // still running) rather than only the timeout.
+            return new Row("fault.node-kill", "fault", acked, 0, 0, 0, traffic.Errors, p50, p99, false,
+                $"{setup}; {victim.Name} SIGKILLed {killedAt.TotalSeconds:0.0} s into the load; the projection was reassigned to " +
+                $"{(newOwner is { } o ? nodes[o].Name : "no node")} after {moved?.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) ?? "-"} s; " +
+                $"{ex.Message}; nodes: {string.Join(", ", nodes.Values.Select(n => n.State))}; {traffic.Summary()}") { FailoverSeconds = moved?.TotalSeconds };
+        }
         var atHead = clock.Elapsed;
         var outcome = await new Checks(db, services).RunAsync([.. traffic.Acked], [.. traffic.Refused]);
         await host.StopAsync();
 
-        var (p50, p99) = traffic.Percentiles();
-        var acked = traffic.Acked.Count;
         var inBound = moved is { } m && m < Bound && resumed is not null;
         string S(TimeSpan? t) => t is { } v ? $"{v.TotalSeconds:0.0} s" : $"not within {(Bound * 2).TotalSeconds:0} s";
         var failover =
@@ -217,6 +230,9 @@ internal static class NodeKill
 
         public string Name { get; }
         public Target Target { get; }
+
+        /// <summary>Running, or how it ended (a survivor that exited by itself explains a projection that stopped).</summary>
+        public string State => _process.HasExited ? $"{Name} exited with {_process.ExitCode}" : $"{Name} running";
 
         public static ApiNode Start(string name, string cs, string? seeds, ConcurrentQueue<string> output)
         {
