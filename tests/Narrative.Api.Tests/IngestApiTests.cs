@@ -86,6 +86,35 @@ public sealed class IngestApiTests(SeededApi api) : IClassFixture<SeededApi>, ID
     }
 
     [Fact]
+    public async Task a_document_with_bytes_that_are_not_utf8_is_400_invalid_json_and_writes_nothing()
+    {
+        var before = await EventCount();
+        var text = Documents.Valid("not-utf8-2024-03-01").ToJsonString();
+        var at = text.IndexOf("A test piece", StringComparison.Ordinal);
+        byte[] body = [.. System.Text.Encoding.UTF8.GetBytes(text[..at]), 0xD4, 0xFF, .. System.Text.Encoding.UTF8.GetBytes(text[at..])];
+        using var r = await _ingest.PostAsync("/api/documents", new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } });
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var problem = await Problem(r);
+        Assert.Contains(problem["fieldErrors"]!.AsArray(), e => e!["field"]!.GetValue<string>() == "$" && e["code"]!.GetValue<string>() == "invalid_json");
+        Assert.Equal(before, await EventCount());
+    }
+
+    [Fact]
+    public async Task a_nul_character_in_a_text_field_is_400_naming_the_field_and_writes_nothing()
+    {
+        var before = await EventCount();
+        var doc = Documents.Valid("nul-2024-03-01");
+        doc["title"] = "a\u0000b";
+        ((JsonObject)doc["items"]![0]!)["summary"] = "\u0000";
+        using var r = await Post("/api/documents", doc);
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var errors = (await Problem(r))["fieldErrors"]!.AsArray().Select(e => (e!["field"]!.GetValue<string>(), e["code"]!.GetValue<string>())).ToList();
+        Assert.Contains(("title", "nul_character"), errors);
+        Assert.Contains(("items[0].summary", "nul_character"), errors);
+        Assert.Equal(before, await EventCount());
+    }
+
+    [Fact]
     public async Task a_valid_document_is_201_and_the_same_again_is_200_writing_nothing()
     {
         var doc = Documents.Valid("twice-2024-03-01");

@@ -2,61 +2,96 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Narrative.Analysis.ReadModel;
 using Narrative.Reliability;
 using Narrative.Testing;
 using Npgsql;
 
-// Usage: Narrative.Reliability [--seconds n]  (seconds of load per scenario, default 20)
+// Usage: Narrative.Reliability [--seconds n]  (seconds of load per scenario, default 15)
 // Starts a primary and a streaming standby from the local binaries and the seeded API over them (NARRATIVE_DB and
 // NARRATIVE_DB_READ), then runs each scenario under load, checks what was acknowledged against the log, verifies the
-// hash chain and compares the read model with a rebuild. Prints a table; writes <NARRATIVE_DATA>/reliability/results.json.
-var seconds = Array.IndexOf(args, "--seconds") is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : 20;
+// hash chain and compares the read model with a rebuild; fault.node-kill runs three API processes on a database of
+// their own. Prints a table; writes <NARRATIVE_DATA>/reliability/results.json; exits 1 if any row did not pass.
+var seconds = Array.IndexOf(args, "--seconds") is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : 15;
 var data = Environment.GetEnvironmentVariable("NARRATIVE_DATA") is { Length: > 0 } d ? d : ".narrative";
+var duration = TimeSpan.FromSeconds(seconds);
 var clock = Stopwatch.StartNew();
-// Everything the API logs (its console sink) is kept, to look for secrets in it at the end.
-var logged = new LogTee(Console.Out);
-Console.SetOut(logged);
-
-await using var clusters = new Clusters();
-await clusters.StartAsync();
-var (primaryCs, replicaCs) = await clusters.Fixture.CreateDatabaseAsync("reliability");
-await using var api = await ApiServer.StartAsync(primaryCs, ApiServer.SeedsFolder(),
-    extra: ["--NARRATIVE_DB_READ", replicaCs, "--NARRATIVE_RATE_LIMIT", "0"]);
-await using var db = NpgsqlDataSource.Create(primaryCs);
-var run = new Scenarios(api, db, clusters.Fixture, TimeSpan.FromSeconds(seconds));
-
-var rows = new List<Row>
-{
-    await run.LoadAsync("load.mixed", "concurrent readers and writers, no fault", null),
-    await run.LoadAsync("fault.primary-restart", "the primary restarted (pg_ctl restart -m fast) under load", async () =>
-        await clusters.Fixture.Primary.RestartAsync(default)),
-    await run.LoadAsync("fault.connections-terminated", "every application connection ended with pg_terminate_backend under load", async () =>
-        await run.TerminateConnectionsAsync()),
-    await run.LoadAsync("fault.held-transaction", "a transaction took a log position and stayed open 5 s, then rolled back, under load", async () =>
-        await run.HoldTransactionAsync(TimeSpan.FromSeconds(5))),
-    await run.LoadAsync("fault.replica-restart", "the streaming replica restarted under load", async () =>
-        await clusters.Fixture.Standby.RestartAsync(default)),
-    Row.NotRun("fault.node-kill", "fault",
-        "not run by this harness yet: tests/Narrative.Api.Tests/MultiNodeTests SIGKILLs the owning node of three (Distributed) and checks each item once"),
-    await Hostile.RunAsync(api, db, 1000),
-};
-rows.AddRange(await Security.RunAsync(api, primaryCs));
-rows.Add(Security.LogSecrets(logged.Text, [ApiServer.IngestKey, ApiServer.AdminKey]));
-Console.SetOut(logged.Inner);
-
-Row.Print(rows, clock.Elapsed);
 var dir = Path.Combine(data, "reliability");
 Directory.CreateDirectory(dir);
+// Everything the API logs (its console sink, and the node processes' output) goes to run.log and is kept, to look
+// for secrets in it at the end; the terminal gets one line per row.
+var terminal = Console.Out;
+Row.Terminal = terminal;
+var logFile = Path.Combine(dir, "run.log");
+var logged = new LogTee(new StreamWriter(logFile, append: false) { AutoFlush = true });
+Console.SetOut(logged);
+terminal.WriteLine($"Reliability suite: {seconds} s of load per scenario; the API's and the nodes' logs go to {logFile}");
+var nodeOutput = new ConcurrentQueue<string>();
+
+// The web page, for security.headers: the API finds its wwwroot by walking up from its binaries, which are this harness's.
+if (Environment.GetEnvironmentVariable("NARRATIVE_WEBROOT") is not { Length: > 0 })
+    Environment.SetEnvironmentVariable("NARRATIVE_WEBROOT", Path.Combine(Path.GetDirectoryName(ApiServer.SeedsFolder())!, "src", "Narrative.Api", "wwwroot"));
+
+var rows = new List<Row>();
+string? setupFailure = null;
+try
+{
+    await using var clusters = new Clusters();
+    await clusters.StartAsync();
+    var (primaryCs, replicaCs) = await clusters.Fixture.CreateDatabaseAsync("reliability");
+    await using var api = await ApiServer.StartAsync(primaryCs, ApiServer.SeedsFolder(),
+        extra: ["--NARRATIVE_DB_READ", replicaCs, "--NARRATIVE_RATE_LIMIT", "0"]);
+    await using var db = NpgsqlDataSource.Create(primaryCs);
+    // Ready means the primary's read model has the seeds; queries go to the replica, which must have them too, or the
+    // first reads of load.mixed are 404s for a topic the replica has not replayed yet (a read without a token may be stale).
+    await Scenarios.WaitForReplicaAsync(api, TimeSpan.FromSeconds(60));
+    using (var client = api.Client()) await Traffic.UseHypothesesOfAsync(client);
+    var run = new Scenarios(api, db, clusters.Fixture, duration);
+    var primary = clusters.Fixture.Primary;
+
+    rows.Add(await Row.Guard("load.mixed", "load", () => run.LoadAsync("load.mixed", "concurrent readers and writers, no fault", null)));
+    rows.Add(await Row.Guard("fault.primary-restart", "fault", () => run.LoadAsync("fault.primary-restart",
+        "the primary restarted (pg_ctl restart -m fast) under load", () => primary.RestartAsync(default))));
+    rows.Add(await Row.Guard("fault.connections-terminated", "fault", () => run.LoadAsync("fault.connections-terminated",
+        "every application connection ended with pg_terminate_backend under load", run.TerminateConnectionsAsync)));
+    rows.Add(await Row.Guard("fault.held-transaction", "fault", () => run.LoadAsync("fault.held-transaction",
+        "a transaction took a log position and stayed open 5 s, then rolled back, under load", () => run.HoldTransactionAsync(TimeSpan.FromSeconds(5)))));
+    rows.Add(await Row.Guard("fault.replica-restart", "fault", () => run.LoadAsync("fault.replica-restart",
+        "the streaming replica restarted under load", () => clusters.Fixture.Standby.RestartAsync(default))));
+    rows.Add(await Row.Guard("fault.node-kill", "fault", () => NodeKill.RunAsync(primary, duration, nodeOutput)));
+    rows.Add(await Row.Guard("input.generated", "input", () => Hostile.RunAsync(api, 1000)));
+    rows.AddRange(await Security.RunAsync(api, primaryCs));
+}
+#pragma warning disable CA1031 // The run reports what it could not do instead of crashing.
+catch (Exception ex)
+#pragma warning restore CA1031
+{
+    setupFailure = $"could not run: {Row.Describe(ex)}";
+    Console.WriteLine(ex);
+    terminal.WriteLine($"setup failed: {Row.Describe(ex)}");
+}
+// A row that never ran (the clusters or the API did not start) is reported as failed, with the reason.
+foreach (var (name, kind) in Row.Expected.Where(e => rows.All(r => r.Name != e.Name)))
+    rows.Add(Row.Failed(name, kind, setupFailure ?? "could not run"));
+foreach (var line in nodeOutput) logged.WriteLine(line);
+rows.Add(Security.LogSecrets(logged.Text, [ApiServer.IngestKey, ApiServer.AdminKey]));
+Console.SetOut(terminal);
+await logged.Inner.DisposeAsync();
+
+Row.Print(rows, clock.Elapsed);
 await File.WriteAllTextAsync(Path.Combine(dir, "results.json"),
-    JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+    JsonSerializer.Serialize(rows, new JsonSerializerOptions
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    }));
 Console.WriteLine($"wrote {Path.Combine(dir, "results.json")}");
-return rows.All(r => r.Passed || r.Detail.StartsWith("not run", StringComparison.Ordinal)) ? 0 : 1;
+var failed = rows.Where(r => !r.Passed).Select(r => r.Name).ToList();
+Console.WriteLine(failed.Count == 0 ? "every row passed" : $"FAILED: {string.Join(", ", failed)}");
+return failed.Count == 0 ? 0 : 1;
 
 namespace Narrative.Reliability
 {
-    /// <summary>Writes through to the console and keeps a copy.</summary>
+    /// <summary>Writes through to the run log and keeps a copy.</summary>
     internal sealed class LogTee(TextWriter inner) : TextWriter
     {
         private readonly StringBuilder _copy = new();
@@ -94,7 +129,47 @@ namespace Narrative.Reliability
     public sealed record Row(string Name, string Kind, long Acknowledged, long Found, long Lost, long RefusedButWritten, long Errors,
         double P50Ms, double P99Ms, bool Passed, string Detail)
     {
-        public static Row NotRun(string name, string kind, string why) => new(name, kind, 0, 0, 0, 0, 0, 0, 0, false, why);
+        /// <summary>fault.node-kill: seconds from the SIGKILL until the analysis projection was assigned to a survivor.</summary>
+        public double? FailoverSeconds { get; init; }
+
+        /// <summary>fault.node-kill: seconds from the SIGKILL until the survivor had projected new events.</summary>
+        public double? ResumedSeconds { get; init; }
+
+        /// <summary>Every row a full run reports, in order (security.log-secrets is added last, always).</summary>
+        public static readonly (string Name, string Kind)[] Expected =
+        [
+            ("load.mixed", "load"), ("fault.primary-restart", "fault"), ("fault.connections-terminated", "fault"), ("fault.held-transaction", "fault"),
+            ("fault.replica-restart", "fault"), ("fault.node-kill", "fault"), ("input.generated", "input"),
+            ("security.api-keys", "security"), ("security.headers", "security"), ("security.request-size", "security"), ("security.rate-limit", "security"),
+        ];
+
+        public static Row Failed(string name, string kind, string why) => new(name, kind, 0, 0, 0, 0, 1, 0, 0, false, why);
+
+        /// <summary>Where progress goes (the console's own output, while Console.Out collects the API's log).</summary>
+        public static TextWriter Terminal { get; set; } = Console.Out;
+
+        /// <summary>Runs a row; if it throws, the row fails with the reason and the run goes on.</summary>
+        public static async Task<Row> Guard(string name, string kind, Func<Task<Row>> run)
+        {
+            Terminal.Write($"  {name} ... ");
+            var clock = Stopwatch.StartNew();
+            Row row;
+            try
+            {
+                row = await run();
+            }
+#pragma warning disable CA1031 // Whatever went wrong is the row's result.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Console.WriteLine($"{name} could not run: {ex}");
+                row = Failed(name, kind, $"could not run: {Describe(ex)}");
+            }
+            Terminal.WriteLine($"{(row.Passed ? "passed" : "FAILED")} ({clock.Elapsed.TotalSeconds:0} s)");
+            return row;
+        }
+
+        public static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}";
 
         public static void Print(IReadOnlyList<Row> rows, TimeSpan took)
         {
@@ -112,108 +187,62 @@ namespace Narrative.Reliability
         {
             if (ms.Count == 0) return (0, 0);
             ms.Sort();
-            return (ms[(int)(ms.Count * 0.50)], ms[Math.Min(ms.Count - 1, (int)(ms.Count * 0.99))]);
+            return (Math.Round(ms[(int)(ms.Count * 0.50)], 1), Math.Round(ms[Math.Min(ms.Count - 1, (int)(ms.Count * 0.99))], 1));
         }
     }
 
+    /// <summary>The scenarios against the seeded API in this process, over the primary and its standby.</summary>
     internal sealed class Scenarios(ApiServer api, NpgsqlDataSource db, ReplicaFixture clusters, TimeSpan duration)
     {
-        private int _counter;
-        private static readonly string[] Dates = ["2023-12-15", "2024-01-10", "2024-01-31", "2024-02-29", "2024-03-31", "2024-05-31"];
-
-        /// <summary>Two writers and four readers for <c>duration</c>; the fault, if any, a third of the way in.</summary>
+        /// <summary>Load for <c>duration</c>, the fault (if any) a third of the way in; then the checks.</summary>
         public async Task<Row> LoadAsync(string name, string what, Func<Task>? fault)
         {
-            var acked = new ConcurrentBag<string>();
-            var refused = new ConcurrentBag<string>();
-            var latencies = new ConcurrentBag<double>();
-            long errors = 0, reads = 0, corrections = 0;
-            using var stop = new CancellationTokenSource(duration);
             using var ingest = api.Client(ApiServer.IngestKey);
             using var reader = api.Client();
             ingest.Timeout = reader.Timeout = TimeSpan.FromSeconds(30);
-
-            async Task Writer()
-            {
-                var rng = new Random();
-                while (!stop.IsCancellationRequested)
-                {
-                    var id = $"rel-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..12]}";
-                    var sw = Stopwatch.StartNew();
-                    try
-                    {
-                        using var r = await ingest.PostAsync("/api/documents", Json(Document(id)));
-                        latencies.Add(sw.Elapsed.TotalMilliseconds);
-                        if ((int)r.StatusCode is 200 or 201)
-                        {
-                            acked.Add(id);
-                            if (rng.Next(4) == 0)
-                            {
-                                using var c = await ingest.PostAsync($"/api/documents/{id}/corrections", Json(new JsonObject
-                                {
-                                    ["reason"] = "reliability re-rating",
-                                    ["items"] = new JsonArray(new JsonObject { ["id"] = $"{id}-a", ["credibility"] = 2 }),
-                                }));
-                                if (c.IsSuccessStatusCode) Interlocked.Increment(ref corrections);
-                                else Interlocked.Increment(ref errors);
-                            }
-                        }
-                        else
-                        {
-                            refused.Add(id);
-                            Interlocked.Increment(ref errors);
-                        }
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                    {
-                        // No answer: the write may or may not have committed, so it is neither acknowledged nor refused.
-                        Interlocked.Increment(ref errors);
-                    }
-                }
-            }
-
-            async Task Reader()
-            {
-                var rng = new Random();
-                while (!stop.IsCancellationRequested)
-                {
-                    var path = rng.Next(3) == 0
-                        ? "/api/topics/putin-ceasefire-stance/timeline?step=week"
-                        : $"/api/topics/putin-ceasefire-stance/assessment?asOf={Dates[rng.Next(Dates.Length)]}";
-                    var sw = Stopwatch.StartNew();
-                    try
-                    {
-                        using var r = await reader.GetAsync(path);
-                        latencies.Add(sw.Elapsed.TotalMilliseconds);
-                        Interlocked.Increment(ref reads);
-                        if (!r.IsSuccessStatusCode) Interlocked.Increment(ref errors);
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                    {
-                        Interlocked.Increment(ref errors);
-                    }
-                }
-            }
-
-            var work = new List<Task> { Writer(), Writer(), Reader(), Reader(), Reader(), Reader() };
+            var target = new Target("api", ingest, reader);
+            using var stop = new CancellationTokenSource(duration);
+            var load = Traffic.RunAsync(() => target, stop.Token);
+            string faultDetail = "";
             if (fault is not null)
-                work.Add(Task.Run(async () =>
+            {
+                await Task.Delay(duration / 3);
+                var sw = Stopwatch.StartNew();
+                try
                 {
-                    await Task.Delay(duration / 3);
                     await fault();
-                }));
-            await Task.WhenAll(work);
+                    faultDetail = $" (the fault took {sw.Elapsed.TotalSeconds:0.0} s)";
+                }
+#pragma warning disable CA1031 // A fault that could not be injected fails the row; the load and the checks still run.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    faultDetail = $" (the fault could not be injected: {Row.Describe(ex)})";
+                }
+            }
+            var traffic = await load;
 
-            var (found, refusedWritten) = await CheckAsync([.. acked], [.. refused]);
-            var failures = await api.Services.Log.VerifyAsync(default);
-            var (equal, rebuildDetail) = await ReadModelEqualsRebuildAsync();
-            var (p50, p99) = Row.Percentiles([.. latencies]);
-            var lost = acked.Count - found;
-            var passed = lost == 0 && refusedWritten == 0 && failures.Count == 0 && equal;
-            return new Row(name, name.StartsWith("load", StringComparison.Ordinal) ? "load" : "fault", acked.Count, found, lost, refusedWritten,
-                errors, p50, p99, passed,
-                $"{what}; {acked.Count} documents and {corrections} corrections acknowledged, {reads} reads " +
-                $"({(reads + acked.Count) / duration.TotalSeconds:0} requests/s); verify: {(failures.Count == 0 ? "passed" : $"{failures.Count} failures")}; {rebuildDetail}");
+            var checks = new Checks(db, api.Services);
+            var outcome = await checks.RunAsync([.. traffic.Acked], [.. traffic.Refused]);
+            var (p50, p99) = traffic.Percentiles();
+            var acked = traffic.Acked.Count;
+            return new Row(name, name.StartsWith("load", StringComparison.Ordinal) ? "load" : "fault", acked, outcome.Found, acked - outcome.Found,
+                outcome.RefusedWritten, traffic.Errors, p50, p99, outcome.Passed(acked) && !faultDetail.Contains("could not", StringComparison.Ordinal),
+                $"{what}{faultDetail}; {traffic.Summary()}; {outcome.Detail}");
+        }
+
+        public static async Task WaitForReplicaAsync(ApiServer api, TimeSpan timeout)
+        {
+            var until = DateTime.UtcNow + timeout;
+            while (true)
+            {
+                var replicas = (await api.Services.StatusAsync(default)).Where(s => s.Kind == "replica").ToList();
+                if (replicas.Count > 0 && replicas.All(r => r.State == "streaming" && r.Lag == 0)) return;
+                if (DateTime.UtcNow > until)
+                    throw new TimeoutException("the replica's read model did not reach the primary's: " +
+                        string.Join(", ", replicas.Select(r => $"{r.Name} {r.State} at {r.Position} of {r.Head}")));
+                await Task.Delay(100);
+            }
         }
 
         public async Task TerminateConnectionsAsync()
@@ -230,68 +259,13 @@ namespace Narrative.Reliability
         /// <summary>Takes a log position in an open transaction and holds it: the daemon must wait, then see the gap roll back.</summary>
         public async Task HoldTransactionAsync(TimeSpan hold)
         {
-            await using var conn = await db.OpenConnectionAsync();
+            // Its own connection: the harness's pool may still hold connections an earlier fault ended.
+            await using var own = NpgsqlDataSource.Create(db.ConnectionString);
+            await using var conn = await own.OpenConnectionAsync();
             await using var tx = await conn.BeginTransactionAsync();
             await using (var cmd = new NpgsqlCommand("select nextval('narrative.mt_events_sequence')", conn, tx)) await cmd.ExecuteScalarAsync();
             await Task.Delay(hold);
             await tx.RollbackAsync();
         }
-
-        private async Task<(long Found, long RefusedWritten)> CheckAsync(string[] acked, string[] refused)
-        {
-            async Task<long> Count(string[] ids)
-            {
-                await using var cmd = db.CreateCommand("select count(*) from narrative.mt_streams where id = any($1)");
-                cmd.Parameters.Add(new NpgsqlParameter { Value = ids.Select(x => $"document-{x}").ToArray() });
-                return (long)(await cmd.ExecuteScalarAsync())!;
-            }
-            return (await Count(acked), await Count(refused));
-        }
-
-        /// <summary>The read model once caught up, then after a rebuild from position 0: the same rows.</summary>
-        private async Task<(bool Equal, string Detail)> ReadModelEqualsRebuildAsync()
-        {
-            await api.Services.WaitForProjectionsAsync(TimeSpan.FromMinutes(2), default);
-            var before = await ChecksumAsync();
-            await api.Services.RebuildAsync(api.Services.Projection, null, default);
-            await api.Services.WaitForProjectionsAsync(TimeSpan.FromMinutes(2), default);
-            var after = await ChecksumAsync();
-            return (before == after, before == after ? "read model equals a rebuild" : $"read model differs from a rebuild ({before} vs {after})");
-        }
-
-        private async Task<string> ChecksumAsync()
-        {
-            var parts = new List<string>();
-            foreach (var table in AnalysisProjection.Tables)
-            {
-                await using var cmd = db.CreateCommand($"select count(*) || ':' || coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from {AnalysisProjection.LiveSchema}.{table} t");
-                parts.Add($"{table}={await cmd.ExecuteScalarAsync()}");
-            }
-            return string.Join(",", parts);
-        }
-
-        private static StringContent Json(JsonNode node) => new(node.ToJsonString(), Encoding.UTF8, "application/json");
-
-        public static JsonObject Document(string id) => new()
-        {
-            ["id"] = id,
-            ["source"] = "reuters",
-            ["publishedAt"] = "2024-03-01",
-            ["title"] = "A reliability piece",
-            ["url"] = "https://example.org/reliability",
-            ["authors"] = new JsonArray("A. Writer"),
-            ["cites"] = new JsonArray(),
-            ["items"] = new JsonArray(new JsonObject
-            {
-                ["id"] = $"{id}-a",
-                ["topic"] = "putin-ceasefire-stance",
-                ["type"] = "report",
-                ["summary"] = "Something was reported.",
-                ["attributedTo"] = "a test",
-                ["credibility"] = 3,
-                ["ratings"] = new JsonObject { ["genuine"] = "N", ["feigned"] = "C", ["maximalist"] = "I" },
-                ["rebuts"] = new JsonArray(),
-            }),
-        };
     }
 }

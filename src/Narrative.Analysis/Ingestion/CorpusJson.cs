@@ -11,6 +11,7 @@ namespace Narrative.Analysis.Ingestion;
 public static class CorpusJson
 {
     public const string InvalidJson = "invalid_json";
+    public const string NulCharacter = "nul_character";
 
     public static Shape ShapeOf<T>() => ShapeOf(typeof(T));
 
@@ -34,6 +35,7 @@ public static class CorpusJson
         using (doc)
         {
             var errors = InputShapes.Check(doc.RootElement, ShapeOf<T>());
+            if (errors.Count == 0) errors = NulCharacters(doc.RootElement, "");
             return errors.Count > 0 ? (null, errors) : (doc.RootElement.Deserialize<T>(NarrativeEvents.Json), []);
         }
     }
@@ -48,12 +50,41 @@ public static class CorpusJson
             if (doc.RootElement.ValueKind != JsonValueKind.Array)
                 return (null, [new FieldError("$", ErrorCodes.WrongType, "The file must hold a list (a JSON array) of objects.")]);
             var errors = doc.RootElement.EnumerateArray().SelectMany((e, i) => InputShapes.Check(e, ShapeOf<T>(), $"[{i}]")).ToList();
+            if (errors.Count == 0) errors = [.. NulCharacters(doc.RootElement, "")];
             return errors.Count > 0 ? (null, errors) : (doc.RootElement.Deserialize<List<T>>(NarrativeEvents.Json), []);
         }
     }
 
+    /// <summary>
+    /// Strings holding the NUL character (the escape <c>\u0000</c>), by path: valid JSON, but PostgreSQL stores no NUL
+    /// in text or jsonb, so such a write would fail in the database instead of being refused here.
+    /// </summary>
+    private static List<FieldError> NulCharacters(JsonElement value, string path)
+    {
+        var errors = new List<FieldError>();
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String when value.GetString()!.Contains('\0', StringComparison.Ordinal):
+                errors.Add(new FieldError(path.Length == 0 ? "$" : path, NulCharacter, $"{(path.Length == 0 ? "The value" : path)} contains the NUL character (\\u0000), which cannot be stored."));
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in value.EnumerateObject())
+                    errors.AddRange(NulCharacters(property.Value, path.Length == 0 ? property.Name : $"{path}.{property.Name}"));
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var element in value.EnumerateArray()) errors.AddRange(NulCharacters(element, $"{path}[{i++}]"));
+                break;
+        }
+        return errors;
+    }
+
     private static (JsonDocument? Document, FieldError? Error) Document(ReadOnlyMemory<byte> utf8)
     {
+        // The parser checks string contents only when a string is read, so bytes that are not UTF-8 would otherwise
+        // pass the shape check and fail in deserialisation.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
+            return (null, new FieldError("$", InvalidJson, "Not valid JSON: the body is not UTF-8 text."));
         try
         {
             return (JsonDocument.Parse(utf8), null);
