@@ -172,6 +172,20 @@ public sealed class AnalystApiTests(PostgresFixture pg) : IAsyncLifetime
             Assert.True(problem["errors"]![field] is not null, $"{field} in {problem.ToJsonString()}");
         }
         Assert.Equal(HttpStatusCode.NotFound, (await Post(rita, "/api/topics/no-such-topic/ratings", Ratings(("c-a", new() { ["h1"] = "C" }, null)))).StatusCode);
+        // Text PostgreSQL cannot store is refused before anything is written: a NUL in the note, bytes that are not UTF-8.
+        foreach (var (bytes, field, code) in new (byte[], string, string)[]
+        {
+            ("{\"ratings\":[{\"claim\":\"c-a\",\"ratings\":{\"h1\":\"C\"},\"note\":\"a\\u0000b\"}]}"u8.ToArray(), "ratings[0].note", "nul_character"),
+            ([.. "{\"ratings\":[{\"claim\":\"c-a\",\"ratings\":{\"h1\":\"C\"},\"note\":\""u8, 0xC3, 0x28, .. "\"}]}"u8], "$", "invalid_json"),
+        })
+        {
+            using var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = new("application/json");
+            var r = await rita.PostAsync($"/api/topics/{Topic}/ratings", content);
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+            var problem = (await r.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Contains(problem["fieldErrors"]!.AsArray(), e => e!["field"]!.GetValue<string>() == field && e["code"]!.GetValue<string>() == code);
+        }
         Assert.Equal(before, await EventCountAsync());
     }
 

@@ -56,6 +56,26 @@ public static class CorpusJson
     }
 
     /// <summary>
+    /// For bodies read without a corpus shape (the analysts' routes): bytes that are not UTF-8, or the first string
+    /// holding NUL, as the field error the corpus routes give; null when the text can be stored (a syntax error is left
+    /// to the deserialiser, which names it).
+    /// </summary>
+    public static FieldError? Unstorable(ReadOnlyMemory<byte> utf8)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
+            return new FieldError("$", InvalidJson, "Not valid JSON: the body is not UTF-8 text.");
+        try
+        {
+            using var doc = JsonDocument.Parse(utf8);
+            return NulCharacters(doc.RootElement, "").FirstOrDefault();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Strings holding the NUL character (the escape <c>\u0000</c>), by path: valid JSON, but PostgreSQL stores no NUL
     /// in text or jsonb, so such a write would fail in the database instead of being refused here.
     /// </summary>

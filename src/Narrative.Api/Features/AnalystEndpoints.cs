@@ -145,9 +145,11 @@ public static class AnalystEndpoints
         }
         if (buffer.Length == 0)
             return required ? (null, Problems.BadRequest("$", ErrorCodes.Required, "The body is empty; send a JSON object.")) : (null, null);
+        var body = buffer.ToArray();
+        if (CorpusJson.Unstorable(body) is { } unstorable) return (null, Problems.Validation([unstorable]));
         try
         {
-            return JsonSerializer.Deserialize<T>(buffer.ToArray(), NarrativeEvents.Json) is { } value
+            return JsonSerializer.Deserialize<T>(body, NarrativeEvents.Json) is { } value
                 ? (value, null) : (null, Problems.BadRequest("$", ErrorCodes.Required, "Send a JSON object."));
         }
         catch (JsonException ex)
