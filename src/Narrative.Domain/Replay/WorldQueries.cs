@@ -43,8 +43,10 @@ public static partial class WorldQueries
         var scoredIds = score.Scored.Select(s => s.ItemId).ToHashSet(StringComparer.Ordinal);
         var contestedBy = view.ContestedBy();
 
-        // Items share a few hundred distinct ratings objects (one per combination), so diagnosticity is computed per object.
-        var diagnosticity = new Dictionary<IReadOnlyDictionary<string, string>, double>(ReferenceEqualityComparer.Instance);
+        // Items share a few hundred distinct ratings objects (one per combination), so diagnosticity and the unrated
+        // hypotheses are computed per object.
+        var diagnosticity = new Dictionary<IReadOnlyDictionary<string, string>, (double Diagnosticity, IReadOnlyList<string> Unrated)>(
+            ReferenceEqualityComparer.Instance);
         // The view lists items in the world's (publishedAt, item id) order, which is the evidence order.
         var list = new List<EvidenceView>(evidence.Count);
         foreach (var e in evidence)
@@ -54,10 +56,11 @@ public static partial class WorldQueries
             {
                 view.UseItem(rebuttal);
             }
-            if (!diagnosticity.TryGetValue(e.Ratings, out var d))
+            if (!diagnosticity.TryGetValue(e.Ratings, out var perRatings))
             {
-                diagnosticity[e.Ratings] = d = AchScoring.Diagnosticity(e.Ratings);
+                diagnosticity[e.Ratings] = perRatings = (AchScoring.Diagnosticity(e.Ratings), Unrated(hypotheses, e.Ratings));
             }
+            var (d, unrated) = perRatings;
             var from = derived[e.ItemId];
             var ratedBy = rated.Sources.GetValueOrDefault(e.ItemId);
             list.Add(new EvidenceView(
@@ -69,7 +72,7 @@ public static partial class WorldQueries
                 Speaker = e.Speaker,
                 SpeakerReliability = e.SpeakerReliability,
                 Weight = Math.Round(AchScoring.Weight(e), 6),
-                Unrated = Unrated(hypotheses, e.Ratings),
+                Unrated = unrated,
             });
         }
         view.UseRetractedTopicItems(topic);
