@@ -51,13 +51,10 @@ public static class SignpostWatcher
 
     public static async Task<OutgoingMessages> OnSignpostAsync(SignpostSet signpost, ReactionContext ctx, CancellationToken ct)
     {
-        var items = await ReactionLog.ReadAsync(ctx, $"e.type = $3 and e.data->>'topic' = $4 and {ReactionLog.NotRetracted(5)}",
-            [ReactionLog.TypeName<ItemRecorded>(ctx), signpost.Topic, ReactionLog.TypeName<ItemRetracted>(ctx)], ct);
         var outgoing = new OutgoingMessages();
-        foreach (var item in items.Select(e => (ItemRecorded)e.Data).Where(i => SignpostRules.Matches(signpost, i)))
+        foreach (var matched in await HeldMatchesAsync(ctx.Log, signpost, ctx.Event.Sequence, ct))
         {
-            var matched = new SignpostMatched(signpost.Topic, signpost.SignpostId, item.ItemId, item.DocumentId, item.PublishedAt, signpost.Expect == "absent");
-            if (await RecordAsync(ctx.Log, signpost, matched, item.ItemId, ctx.CausationId, ctx.CorrelationId, $"handler:{Name}", ct) is { } alert)
+            if (await RecordAsync(ctx.Log, signpost, matched, matched.ItemId, ctx.CausationId, ctx.CorrelationId, $"handler:{Name}", ct) is { } alert)
                 outgoing.Add(alert);
         }
         return outgoing;
@@ -70,25 +67,33 @@ public static class SignpostWatcher
     /// </summary>
     internal static async Task<IReadOnlyList<object>> ExpiryOrHeldMatchesAsync(EventLog log, SignpostSet s, SignpostExpired expired, CancellationToken ct)
     {
+        var matches = await HeldMatchesAsync(log, s, long.MaxValue, ct);
+        return matches.Count > 0 ? [.. matches] : [expired];
+    }
+
+    /// <summary>The matches of the signpost's topic's items held at or before position <paramref name="upTo"/> and not retracted by then.</summary>
+    private static async Task<List<SignpostMatched>> HeldMatchesAsync(EventLog log, SignpostSet s, long upTo, CancellationToken ct)
+    {
         await using var cmd = log.DataSource.CreateCommand($"""
             select e.data::text from {EventStoreSetup.Schema}.mt_events e
-            where e.type = $1 and e.data->>'topic' = $2
-              and not exists (select 1 from {EventStoreSetup.Schema}.mt_events x where x.type = $3 and x.data->>'itemId' = e.data->>'itemId')
+            where e.seq_id <= $4 and e.type = $1 and e.data->>'topic' = $2
+              and not exists (select 1 from {EventStoreSetup.Schema}.mt_events x
+                              where x.type = $3 and x.data->>'itemId' = e.data->>'itemId' and x.seq_id <= $4)
             order by e.seq_id
             """);
-        cmd.Parameters.Add(new() { Value = log.TypeName(typeof(ItemRecorded)) });
+        var itemType = log.TypeName(typeof(ItemRecorded));
+        cmd.Parameters.Add(new() { Value = itemType });
         cmd.Parameters.Add(new() { Value = s.Topic });
         cmd.Parameters.Add(new() { Value = log.TypeName(typeof(ItemRetracted)) });
-        var matches = new List<object>();
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        cmd.Parameters.Add(new() { Value = upTo });
+        var matches = new List<SignpostMatched>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
         {
-            while (await r.ReadAsync(ct))
-            {
-                if (log.Deserialize(log.TypeName(typeof(ItemRecorded)), r.GetString(0)) is ItemRecorded item && SignpostRules.Matches(s, item))
-                    matches.Add(new SignpostMatched(s.Topic, s.SignpostId, item.ItemId, item.DocumentId, item.PublishedAt, s.Expect == "absent"));
-            }
+            if (log.Deserialize(itemType, r.GetString(0)) is ItemRecorded item && SignpostRules.Matches(s, item))
+                matches.Add(new SignpostMatched(s.Topic, s.SignpostId, item.ItemId, item.DocumentId, item.PublishedAt, s.Expect == "absent"));
         }
-        return matches.Count > 0 ? matches : [expired];
+        return matches;
     }
 
     internal sealed record Known(SignpostSet Set, bool Matched, bool Expired, Guid SetEventId);
