@@ -62,8 +62,7 @@ public static class CorpusJson
     /// </summary>
     public static FieldError? Unstorable(ReadOnlyMemory<byte> utf8)
     {
-        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
-            return new FieldError("$", InvalidJson, "Not valid JSON: the body is not UTF-8 text.");
+        if (NotUtf8(utf8) is { } notUtf8) return notUtf8;
         try
         {
             using var doc = JsonDocument.Parse(utf8);
@@ -99,12 +98,14 @@ public static class CorpusJson
         return errors;
     }
 
+    private static FieldError? NotUtf8(ReadOnlyMemory<byte> utf8) =>
+        System.Text.Unicode.Utf8.IsValid(utf8.Span) ? null : new FieldError("$", InvalidJson, "Not valid JSON: the body is not UTF-8 text.");
+
     private static (JsonDocument? Document, FieldError? Error) Document(ReadOnlyMemory<byte> utf8)
     {
         // The parser checks string contents only when a string is read, so bytes that are not UTF-8 would otherwise
         // pass the shape check and fail in deserialisation.
-        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
-            return (null, new FieldError("$", InvalidJson, "Not valid JSON: the body is not UTF-8 text."));
+        if (NotUtf8(utf8) is { } notUtf8) return (null, notUtf8);
         try
         {
             return (JsonDocument.Parse(utf8), null);

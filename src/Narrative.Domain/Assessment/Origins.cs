@@ -326,24 +326,23 @@ public sealed class EvidenceOrigins
         {
             int best = -1, second = -1;
             var any = false;
-            var canLead = _canLead;
             for (var h = 0; h < _plain.Length; h++)
             {
-                canLead[h] = Coverage.CanLead(Coverage.Of(_rated[h], left));
+                _canLead[h] = Coverage.CanLead(Coverage.Of(_rated[h], left));
             }
             for (var h = 0; h < _plain.Length; h++)
             {
                 any |= _plain[h] != 0;
-                if (best < 0 || Before(h, best, canLead))
+                if (best < 0 || Before(h, best))
                 {
                     (second, best) = (best, h);
                 }
-                else if (second < 0 || Before(h, second, canLead))
+                else if (second < 0 || Before(h, second))
                 {
                     second = h;
                 }
             }
-            if (!any || !canLead[best])
+            if (!any || !_canLead[best])
             {
                 return new Outcome(null, null);
             }
@@ -356,11 +355,11 @@ public sealed class EvidenceOrigins
             return margin == 0 && _plain[best] == _plain[second] ? new Outcome(null, 0) : new Outcome(evidence._hypothesisIds[best], margin);
         }
 
-        private bool Before(int a, int b, bool[] canLead)
+        private bool Before(int a, int b)
         {
-            if (canLead[a] != canLead[b])
+            if (_canLead[a] != _canLead[b])
             {
-                return canLead[a];
+                return _canLead[a];
             }
             var c = AchScoring.TieKey(_weighted[a]).CompareTo(AchScoring.TieKey(_weighted[b]));
             if (c == 0)
