@@ -51,6 +51,9 @@ public static class EventStoreSetup
         o.Projections.UseTransactionEvidenceForGapSkipping = true;
         o.Projections.SkipStaleGapsDespiteLiveTransactionsAfter = null;
         o.Events.EnableAdvancedAsyncTracking = true;
+        // Every append also sends a NOTIFY, which wakes the daemon's high-water agent at once; polling stays as the
+        // safety net (a missed notification, a server restart).
+        o.Events.UseListenNotifyForEventAppends = true;
         o.Projections.FastPollingTime = TimeSpan.FromMilliseconds(50);
         o.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(250);
     }
