@@ -104,7 +104,17 @@ public sealed class EvidenceOrigins
         var (roots, rootIndex) = facts.Roots(rootOf);
         // Claims are numbered in order of first appearance: a removal adds and subtracts terms in that order, so every
         // path (the read model's and the replay's) sums the same terms in the same order.
-        var appearances = new List<Appearance>[facts.ClaimNames.Count];
+        var appearances = new Appearance[facts.ClaimNames.Count][];
+        var counts = new int[appearances.Length];
+        foreach (var c in facts.Claim)
+        {
+            counts[c]++;
+        }
+        for (var c = 0; c < appearances.Length; c++)
+        {
+            appearances[c] = new Appearance[counts[c]];
+            counts[c] = 0;
+        }
         var claimsOfRoot = roots.Select(_ => new List<int>()).ToArray();
         // Items share a few hundred distinct ratings objects, so their points are computed once per object.
         var points = new Dictionary<IReadOnlyDictionary<string, string>, (int[] Points, int[] Rated)>(ReferenceEqualityComparer.Instance);
@@ -119,7 +129,7 @@ public sealed class EvidenceOrigins
                     [.. hypotheses.Select(h => Coverage.IsRated(item.Ratings, h.Id) ? 1 : 0)]);
             }
             var root = rootIndex[rootOf[i]];
-            (appearances[c] ??= []).Add(new Appearance(root, p.Points, facts.Weight[i], p.Rated));
+            appearances[c][counts[c]++] = new Appearance(root, p.Points, facts.Weight[i], p.Rated);
             var claims = claimsOfRoot[root];
             if (claims.Count == 0 || claims[^1] != c)
             {
@@ -140,7 +150,7 @@ public sealed class EvidenceOrigins
         var scoredPoints = appearances.Select(a => a[0].Points).ToArray();
         return new EvidenceOrigins(
             hypotheses, score, IndependentOrigins(hypotheses, items, facts, scoredPoints), roots, byRoot, claimIndex,
-            [.. appearances.Select(a => a.ToArray())], [.. claimsOfRoot.Select(c => c.ToArray())], (plain, weighted, rated));
+            appearances, [.. claimsOfRoot.Select(c => c.ToArray())], (plain, weighted, rated));
     }
 
     /// <summary>
