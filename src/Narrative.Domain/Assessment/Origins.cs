@@ -136,21 +136,22 @@ public sealed class EvidenceOrigins
                 claims.Add(c);
             }
         }
-        var claimIndex = new Dictionary<string, int>(facts.ClaimNames.Count, StringComparer.Ordinal);
-        for (var c = 0; c < facts.ClaimNames.Count; c++)
-        {
-            claimIndex.Add(facts.ClaimNames[c], c);
-        }
-        var byRoot = new Dictionary<string, int>(roots.Length, StringComparer.Ordinal);
-        foreach (var root in roots)
-        {
-            byRoot.Add(root, byRoot.Count);
-        }
         // The scored appearance of each claim is its first ([0]); an origin counts the claim's scored points.
         var scoredPoints = appearances.Select(a => a[0].Points).ToArray();
         return new EvidenceOrigins(
-            hypotheses, score, IndependentOrigins(hypotheses, items, facts, scoredPoints), roots, byRoot, claimIndex,
+            hypotheses, score, IndependentOrigins(hypotheses, items, facts, scoredPoints), roots, Numbered(roots), Numbered(facts.ClaimNames),
             appearances, [.. claimsOfRoot.Select(c => c.ToArray())], (plain, weighted, rated));
+    }
+
+    /// <summary>Each name's place in <paramref name="names"/>.</summary>
+    private static Dictionary<string, int> Numbered(IReadOnlyList<string> names)
+    {
+        var index = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
+        for (var i = 0; i < names.Count; i++)
+        {
+            index.Add(names[i], i);
+        }
+        return index;
     }
 
     /// <summary>
