@@ -171,12 +171,24 @@ public sealed class EvidenceOrigins
         }
         var documents = Enumerable.Range(0, independent.Length).Where(d => independent[d] is not null).ToArray();
         Array.Sort(documents, (a, b) => string.CompareOrdinal(facts.DocumentNames[a], facts.DocumentNames[b]));
+        // Each claim's place in ordinal order, so an origin's claims are sorted as numbers; seenIn marks the claims
+        // already listed for the current origin.
+        var byName = Enumerable.Range(0, facts.ClaimNames.Count).ToArray();
+        Array.Sort(byName, (a, b) => string.CompareOrdinal(facts.ClaimNames[a], facts.ClaimNames[b]));
+        var rank = new int[byName.Length];
+        for (var r = 0; r < byName.Length; r++)
+        {
+            rank[byName[r]] = r;
+        }
+        var seenIn = new int[byName.Length];
+        Array.Fill(seenIn, -1);
         var origins = new List<EvidenceOrigin>(documents.Length);
+        var claims = new List<int>();
         foreach (var d in documents)
         {
             var list = independent[d]!;
             var sums = new double[hypotheses.Count];
-            var claims = new HashSet<string>(StringComparer.Ordinal);
+            claims.Clear();
             foreach (var i in list)
             {
                 // The claim's scored ratings (one rating per claim, as in the ACH matrix), at this origin's own weight.
@@ -185,7 +197,11 @@ public sealed class EvidenceOrigins
                 {
                     sums[h] += claimPoints[h] * facts.Weight[i];
                 }
-                claims.Add(items[i].Claim);
+                if (seenIn[facts.Claim[i]] != d)
+                {
+                    seenIn[facts.Claim[i]] = d;
+                    claims.Add(rank[facts.Claim[i]]);
+                }
             }
             var informative = sums.Length > 0 && Math.Round(sums.Max() - sums.Min(), 9) > 0;
             var inconsistency = new Dictionary<string, double>(hypotheses.Count, StringComparer.Ordinal);
@@ -193,8 +209,12 @@ public sealed class EvidenceOrigins
             {
                 inconsistency.Add(hypotheses[h].Id, sums[h]);
             }
-            var sorted = claims.ToArray();
-            Array.Sort(sorted, StringComparer.Ordinal);
+            claims.Sort();
+            var sorted = new string[claims.Count];
+            for (var k = 0; k < sorted.Length; k++)
+            {
+                sorted[k] = facts.ClaimNames[byName[claims[k]]];
+            }
             var first = items[list[0]];
             origins.Add(new EvidenceOrigin(first.DocumentId, first.Source, first.Reliability, sorted, inconsistency, informative));
         }
