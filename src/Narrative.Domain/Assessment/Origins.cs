@@ -51,7 +51,8 @@ public sealed class EvidenceOrigins
 
     private EvidenceOrigins(
         IReadOnlyList<Hypothesis> hypotheses, AchScore score, IReadOnlyList<EvidenceOrigin> origins, string[] roots,
-        Dictionary<string, int> rootIndex, Dictionary<string, int> claimIndex, Appearance[][] appearances, int[][] claimsOfRoot)
+        Dictionary<string, int> rootIndex, Dictionary<string, int> claimIndex, Appearance[][] appearances, int[][] claimsOfRoot,
+        (double[] Plain, double[] Weighted, int[] Rated) sums)
     {
         _hypotheses = hypotheses;
         _hypothesisIds = [.. hypotheses.Select(h => h.Id)];
@@ -68,11 +69,8 @@ public sealed class EvidenceOrigins
         _claimIndex = claimIndex;
         _appearances = appearances;
         _claimsOfRoot = claimsOfRoot;
-        (_plain, _weighted, _rated) = (new double[hypotheses.Count], new double[hypotheses.Count], new int[hypotheses.Count]);
-        foreach (var item in score.Scored)
-        {
-            AchScoring.AddTerms(hypotheses, item, _plain, _weighted, _rated);
-        }
+        // The score's own sums, added in its order.
+        (_plain, _weighted, _rated) = sums;
     }
 
     public IReadOnlyList<Hypothesis> Hypotheses => _hypotheses;
@@ -96,30 +94,34 @@ public sealed class EvidenceOrigins
         ArgumentNullException.ThrowIfNull(hypotheses);
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(derivedFrom);
-        var score = AchScoring.Score(hypotheses, items);
-        var sorted = items.Order(EvidenceItem.AppearanceOrder).ToList();
-        var rootOf = RootsOf(sorted, derivedFrom);
-        var roots = rootOf.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var rootIndex = new Dictionary<string, int>(roots.Length, StringComparer.Ordinal);
-        foreach (var root in roots)
-        {
-            rootIndex.Add(root, rootIndex.Count);
-        }
+        // Every query builds this over the whole topic, so items are numbered once (claims, documents) and the rest
+        // works on arrays of those numbers instead of hashing the same strings again at each step.
+        var facts = new ItemFacts(items, derivedFrom);
+        var order = facts.AppearanceOrder();
+        var (plain, weighted, rated) = (new double[hypotheses.Count], new double[hypotheses.Count], new int[hypotheses.Count]);
+        var score = AchScoring.Score(hypotheses, facts.FirstAppearances(order), plain, weighted, rated);
+        var rootOf = facts.RootsOf(order);
+        var (roots, rootIndex) = facts.Roots(rootOf);
         // Claims are numbered in order of first appearance: a removal adds and subtracts terms in that order, so every
         // path (the read model's and the replay's) sums the same terms in the same order.
-        var claimIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var appearances = new List<List<Appearance>>();
+        var appearances = new Appearance[facts.ClaimNames.Count][];
+        var counts = new int[appearances.Length];
+        foreach (var c in facts.Claim)
+        {
+            counts[c]++;
+        }
+        for (var c = 0; c < appearances.Length; c++)
+        {
+            appearances[c] = new Appearance[counts[c]];
+            counts[c] = 0;
+        }
         var claimsOfRoot = roots.Select(_ => new List<int>()).ToArray();
         // Items share a few hundred distinct ratings objects, so their points are computed once per object.
         var points = new Dictionary<IReadOnlyDictionary<string, string>, (int[] Points, int[] Rated)>(ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < sorted.Count; i++)
+        foreach (var i in order)
         {
-            var item = sorted[i];
-            if (!claimIndex.TryGetValue(item.Claim, out var c))
-            {
-                claimIndex[item.Claim] = c = appearances.Count;
-                appearances.Add([]);
-            }
+            var item = items[i];
+            var c = facts.Claim[i];
             if (!points.TryGetValue(item.Ratings, out var p))
             {
                 points[item.Ratings] = p = (
@@ -127,89 +129,262 @@ public sealed class EvidenceOrigins
                     [.. hypotheses.Select(h => Coverage.IsRated(item.Ratings, h.Id) ? 1 : 0)]);
             }
             var root = rootIndex[rootOf[i]];
-            appearances[c].Add(new Appearance(root, p.Points, AchScoring.Weight(item), p.Rated));
+            appearances[c][counts[c]++] = new Appearance(root, p.Points, facts.Weight[i], p.Rated);
             var claims = claimsOfRoot[root];
             if (claims.Count == 0 || claims[^1] != c)
             {
                 claims.Add(c);
             }
         }
-        var scoredRatings = score.Scored.ToDictionary(s => s.Claim, s => s.Ratings, StringComparer.Ordinal);
-        var origins = items
-            .Where(i => derivedFrom.GetValueOrDefault(i.ItemId) is null)
-            .GroupBy(i => i.DocumentId, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => Origin(hypotheses, [.. g], scoredRatings))
-            .ToList();
+        // The scored appearance of each claim is its first ([0]); an origin counts the claim's scored points.
+        var scoredPoints = appearances.Select(a => a[0].Points).ToArray();
         return new EvidenceOrigins(
-            hypotheses, score, origins, roots, rootIndex, claimIndex, [.. appearances.Select(a => a.ToArray())],
-            [.. claimsOfRoot.Select(c => c.ToArray())]);
+            hypotheses, score, IndependentOrigins(hypotheses, items, facts, scoredPoints), roots, Numbered(roots), Numbered(facts.ClaimNames),
+            appearances, [.. claimsOfRoot.Select(c => c.ToArray())], (plain, weighted, rated));
     }
 
-    private static EvidenceOrigin Origin(
-        IReadOnlyList<Hypothesis> hypotheses, IReadOnlyList<EvidenceItem> independent,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> scoredRatings)
+    /// <summary>Each name's place in <paramref name="names"/>.</summary>
+    private static Dictionary<string, int> Numbered(IReadOnlyList<string> names)
     {
-        var sums = new double[hypotheses.Count];
-        foreach (var item in independent)
+        var index = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
+        for (var i = 0; i < names.Count; i++)
         {
-            // The claim's scored ratings (one rating per claim, as in the ACH matrix), at this origin's own weight.
-            var ratings = scoredRatings[item.Claim];
-            var weight = AchScoring.Weight(item);
-            for (var h = 0; h < hypotheses.Count; h++)
-            {
-                sums[h] += AchScoring.InconsistencyPoints(ratings.GetValueOrDefault(hypotheses[h].Id)) * weight;
-            }
+            index.Add(names[i], i);
         }
-        var informative = sums.Length > 0 && Math.Round(sums.Max() - sums.Min(), 9) > 0;
-        var first = independent[0];
-        return new EvidenceOrigin(
-            first.DocumentId, first.Source, first.Reliability,
-            [.. independent.Select(i => i.Claim).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
-            hypotheses.Select((h, i) => (h.Id, sums[i])).ToDictionary(x => x.Id, x => x.Item2, StringComparer.Ordinal),
-            informative);
+        return index;
     }
 
     /// <summary>
-    /// Each item's root document, in the order of <paramref name="sorted"/> (the items in appearance order). A chain of
-    /// derivations is followed back; a cycle or a carrier outside the topic ends it.
+    /// The independent origins in document id order: per document, its items that derive from no other document, in
+    /// the order given (the order their terms are summed in).
     /// </summary>
-    private static string[] RootsOf(List<EvidenceItem> sorted, IReadOnlyDictionary<string, string?> derivedFrom)
+    private static List<EvidenceOrigin> IndependentOrigins(
+        IReadOnlyList<Hypothesis> hypotheses, IReadOnlyList<EvidenceItem> items, ItemFacts facts, int[][] scoredPoints)
     {
-        var from = new string?[sorted.Count];
-        var derived = false;
-        for (var i = 0; i < sorted.Count; i++)
+        var independent = new List<int>?[facts.DocumentNames.Count];
+        for (var i = 0; i < items.Count; i++)
         {
-            from[i] = derivedFrom.GetValueOrDefault(sorted[i].ItemId);
-            derived |= from[i] is not null;
-        }
-        var roots = new string[sorted.Count];
-        // The carrier of a claim in a document is its first appearance there.
-        var carriers = derived ? new Dictionary<(string, string), int>(sorted.Count) : null;
-        for (var i = 0; i < sorted.Count; i++)
-        {
-            roots[i] = sorted[i].DocumentId;
-            carriers?.TryAdd((sorted[i].DocumentId, sorted[i].Claim), i);
-        }
-        for (var i = 0; carriers is not null && i < sorted.Count; i++)
-        {
-            if (from[i] is null)
+            if (facts.From[i] is null)
             {
-                continue;
+                (independent[facts.Document[i]] ??= []).Add(i);
             }
-            var claim = sorted[i].Claim;
-            var seen = new HashSet<string>(StringComparer.Ordinal) { sorted[i].DocumentId };
-            var current = i;
-            while (from[current] is { } document)
+        }
+        var documents = Enumerable.Range(0, independent.Length).Where(d => independent[d] is not null).ToArray();
+        Array.Sort(documents, (a, b) => string.CompareOrdinal(facts.DocumentNames[a], facts.DocumentNames[b]));
+        // Each claim's place in ordinal order, so an origin's claims are sorted as numbers; seenIn marks the claims
+        // already listed for the current origin.
+        var byName = Enumerable.Range(0, facts.ClaimNames.Count).ToArray();
+        Array.Sort(byName, (a, b) => string.CompareOrdinal(facts.ClaimNames[a], facts.ClaimNames[b]));
+        var rank = new int[byName.Length];
+        for (var r = 0; r < byName.Length; r++)
+        {
+            rank[byName[r]] = r;
+        }
+        var seenIn = new int[byName.Length];
+        Array.Fill(seenIn, -1);
+        var origins = new List<EvidenceOrigin>(documents.Length);
+        var claims = new List<int>();
+        foreach (var d in documents)
+        {
+            var list = independent[d]!;
+            var sums = new double[hypotheses.Count];
+            claims.Clear();
+            foreach (var i in list)
             {
-                roots[i] = document;
-                if (!seen.Add(document) || !carriers.TryGetValue((document, claim), out current))
+                // The claim's scored ratings (one rating per claim, as in the ACH matrix), at this origin's own weight.
+                var claimPoints = scoredPoints[facts.Claim[i]];
+                for (var h = 0; h < hypotheses.Count; h++)
                 {
-                    break;
+                    sums[h] += claimPoints[h] * facts.Weight[i];
+                }
+                if (seenIn[facts.Claim[i]] != d)
+                {
+                    seenIn[facts.Claim[i]] = d;
+                    claims.Add(rank[facts.Claim[i]]);
                 }
             }
+            var informative = sums.Length > 0 && Math.Round(sums.Max() - sums.Min(), 9) > 0;
+            var inconsistency = new Dictionary<string, double>(hypotheses.Count, StringComparer.Ordinal);
+            for (var h = 0; h < hypotheses.Count; h++)
+            {
+                inconsistency.Add(hypotheses[h].Id, sums[h]);
+            }
+            claims.Sort();
+            var sorted = new string[claims.Count];
+            for (var k = 0; k < sorted.Length; k++)
+            {
+                sorted[k] = facts.ClaimNames[byName[claims[k]]];
+            }
+            var first = items[list[0]];
+            origins.Add(new EvidenceOrigin(first.DocumentId, first.Source, first.Reliability, sorted, inconsistency, informative));
         }
-        return roots;
+        return origins;
+    }
+
+    /// <summary>Per item (by its index in the items given): its claim and document as numbers, its weight, and what it derives from.</summary>
+    private sealed class ItemFacts
+    {
+        private readonly IReadOnlyList<EvidenceItem> _items;
+        private readonly Dictionary<string, int> _documents = new(StringComparer.Ordinal);
+
+        public ItemFacts(IReadOnlyList<EvidenceItem> items, IReadOnlyDictionary<string, string?> derivedFrom)
+        {
+            _items = items;
+            (Claim, Document, Weight, From) = (new int[items.Count], new int[items.Count], new double[items.Count], new string?[items.Count]);
+            var claims = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                // Numbered in the order given for now; FirstAppearances renumbers claims in order of first appearance.
+                if (!claims.TryGetValue(item.Claim, out var c))
+                {
+                    claims.Add(item.Claim, c = ClaimNames.Count);
+                    ClaimNames.Add(item.Claim);
+                }
+                Claim[i] = c;
+                // A document's items are usually next to each other.
+                Document[i] = i > 0 && string.Equals(item.DocumentId, items[i - 1].DocumentId, StringComparison.Ordinal)
+                    ? Document[i - 1]
+                    : DocumentOf(item.DocumentId);
+                Weight[i] = AchScoring.Weight(item);
+                From[i] = derivedFrom.GetValueOrDefault(item.ItemId);
+                Derived |= From[i] is not null;
+            }
+        }
+
+        public int[] Claim { get; }
+        public int[] Document { get; }
+        public double[] Weight { get; }
+        public string?[] From { get; }
+        public bool Derived { get; }
+        public List<string> ClaimNames { get; } = [];
+
+        /// <summary>Documents the items are in, then any they derive from outside them.</summary>
+        public List<string> DocumentNames { get; } = [];
+
+        private int DocumentOf(string id)
+        {
+            if (!_documents.TryGetValue(id, out var d))
+            {
+                _documents.Add(id, d = DocumentNames.Count);
+                DocumentNames.Add(id);
+            }
+            return d;
+        }
+
+        /// <summary>Item indices in <see cref="EvidenceItem.AppearanceOrder"/> (ties, which distinct item ids never make, in the order given).</summary>
+        public int[] AppearanceOrder()
+        {
+            var order = new int[_items.Count];
+            var (days, positions) = (new int[_items.Count], new long[_items.Count]);
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+                (days[i], positions[i]) = (_items[i].PublishedAt.DayNumber, _items[i].Position);
+            }
+            Array.Sort(order, (a, b) =>
+            {
+                var c = days[a].CompareTo(days[b]);
+                if (c == 0)
+                {
+                    c = positions[a].CompareTo(positions[b]);
+                }
+                if (c == 0)
+                {
+                    c = string.CompareOrdinal(_items[a].ItemId, _items[b].ItemId);
+                }
+                return c != 0 ? c : a.CompareTo(b);
+            });
+            return order;
+        }
+
+        /// <summary>
+        /// Each claim's first appearance, in appearance order (<see cref="AchScoring.FirstAppearances"/>), with the
+        /// claims renumbered in that order.
+        /// </summary>
+        public List<EvidenceItem> FirstAppearances(int[] order)
+        {
+            var renumbered = new int[ClaimNames.Count];
+            Array.Fill(renumbered, -1);
+            var names = new List<string>(ClaimNames.Count);
+            var first = new List<EvidenceItem>(ClaimNames.Count);
+            foreach (var i in order)
+            {
+                var c = Claim[i];
+                if (renumbered[c] < 0)
+                {
+                    renumbered[c] = names.Count;
+                    names.Add(ClaimNames[c]);
+                    first.Add(_items[i]);
+                }
+            }
+            for (var i = 0; i < Claim.Length; i++)
+            {
+                Claim[i] = renumbered[Claim[i]];
+            }
+            ClaimNames.Clear();
+            ClaimNames.AddRange(names);
+            return first;
+        }
+
+        /// <summary>
+        /// Each item's root document. A chain of derivations is followed back through the carrier of the claim in the
+        /// document derived from (its first appearance there); a cycle or a carrier outside the items ends it.
+        /// </summary>
+        public int[] RootsOf(int[] order)
+        {
+            var roots = (int[])Document.Clone();
+            if (!Derived)
+            {
+                return roots;
+            }
+            var carriers = new Dictionary<long, int>(order.Length);
+            foreach (var i in order)
+            {
+                carriers.TryAdd(Key(Document[i], Claim[i]), i);
+            }
+            var seen = new HashSet<int>();
+            for (var i = 0; i < roots.Length; i++)
+            {
+                if (From[i] is null)
+                {
+                    continue;
+                }
+                seen.Clear();
+                seen.Add(Document[i]);
+                var current = i;
+                while (From[current] is { } document)
+                {
+                    var d = DocumentOf(document);
+                    roots[i] = d;
+                    if (!seen.Add(d) || !carriers.TryGetValue(Key(d, Claim[i]), out current))
+                    {
+                        break;
+                    }
+                }
+            }
+            return roots;
+        }
+
+        private static long Key(int document, int claim) => (long)document << 32 | (uint)claim;
+
+        /// <summary>The distinct roots in ordinal order, and each document's place among them (−1: not a root).</summary>
+        public (string[] Roots, int[] Index) Roots(int[] rootOf)
+        {
+            var index = new int[DocumentNames.Count];
+            foreach (var d in rootOf)
+            {
+                index[d] = 1;
+            }
+            var roots = Enumerable.Range(0, index.Length).Where(d => index[d] == 1).ToArray();
+            Array.Sort(roots, (a, b) => string.CompareOrdinal(DocumentNames[a], DocumentNames[b]));
+            Array.Fill(index, -1);
+            for (var r = 0; r < roots.Length; r++)
+            {
+                index[roots[r]] = r;
+            }
+            return ([.. roots.Select(d => DocumentNames[d])], index);
+        }
     }
 
     /// <summary>Who leads with every appearance rooted in <paramref name="roots"/> and every appearance of <paramref name="claim"/> gone.</summary>

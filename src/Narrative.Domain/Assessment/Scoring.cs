@@ -112,10 +112,16 @@ public static class AchScoring
     public static AchScore Score(IReadOnlyList<Hypothesis> hypotheses, IEnumerable<EvidenceItem> items)
     {
         ArgumentNullException.ThrowIfNull(hypotheses);
-        var scored = FirstAppearances(items);
-        var plain = new double[hypotheses.Count];
-        var weighted = new double[hypotheses.Count];
-        var rated = new int[hypotheses.Count];
+        return Score(hypotheses, FirstAppearances(items), new double[hypotheses.Count], new double[hypotheses.Count], new int[hypotheses.Count]);
+    }
+
+    /// <summary>
+    /// As above from the scored items themselves (each claim's first appearance, in appearance order), leaving the
+    /// sums in <paramref name="plain"/>, <paramref name="weighted"/> and <paramref name="rated"/> (zeros on entry).
+    /// </summary>
+    internal static AchScore Score(
+        IReadOnlyList<Hypothesis> hypotheses, IReadOnlyList<EvidenceItem> scored, double[] plain, double[] weighted, int[] rated)
+    {
         var disconfirmed = new bool[hypotheses.Count];
         // Claims in appearance order, added to every hypothesis's sums one after the other: the order of addition is
         // part of the result (see TieKey), and the timeline adds them in the same order.

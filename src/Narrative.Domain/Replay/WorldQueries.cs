@@ -492,15 +492,29 @@ public static partial class WorldQueries
             {
                 UseSource(speaker);
             }
-            if (_documents.Get(h.Recorded.DocumentId) is { } d)
+            // A document's items come one after the other: its event is added once for them all.
+            if (h.Recorded.DocumentId != _usedDocument)
             {
-                Used.Add(d.Position);
+                _usedDocument = h.Recorded.DocumentId;
+                if (_documents.Get(h.Recorded.DocumentId) is { } d)
+                {
+                    Used.Add(d.Position);
+                }
             }
         }
+
+        // The last source and document whose events were added: adding them again would add nothing.
+        private string? _usedSource;
+        private string? _usedDocument;
 
         /// <summary>A source's registration and every regrade known by knownAt (a regrade is applied to what it regrades).</summary>
         private void UseSource(string id)
         {
+            if (id == _usedSource)
+            {
+                return;
+            }
+            _usedSource = id;
             if (_sources.Get(id) is not { } latest)
             {
                 return;
