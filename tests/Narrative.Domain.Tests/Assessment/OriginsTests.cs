@@ -74,11 +74,7 @@ public class OriginsTests
             var removed = o.Roots.Where((_, i) => (mask >> i & 1) == 1).ToHashSet();
             var gone = claim < 0 ? null : $"c{claim}";
             var rest = AchScoring.Score(Hypotheses, items.Where(i => !removed.Contains(rootOf[i.ItemId]) && i.Claim != gone).ToList());
-            var h = rest.Hypotheses;
-            var margin = Math.Round(h[1].WeightedInconsistency - h[0].WeightedInconsistency, 9);
-            var expected = rest.Leading is null ? new Outcome(null, null)
-                : margin == 0 && h[0].Inconsistency == h[1].Inconsistency ? new Outcome(null, 0) : new Outcome(rest.Leading, margin);
-            return o.Without(removed, gone) == expected;
+            return o.Without(removed, gone) == Rescore.OutcomeOf(rest);
         }, iter: 2000);
 
     /// <summary>Independent items grouped by document (in id order), each claim counted at its scored ratings and the item's own weight.</summary>
