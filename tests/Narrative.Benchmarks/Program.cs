@@ -5,7 +5,7 @@ using Marten;
 using Narrative.Storage;
 using Npgsql;
 
-// ./ops/bench [--quick] [--only prefix] [--reps n]: each row does the same work through our code and through raw
+// ./ops/bench [--quick] [--only prefix] [--reps n] [--lag-rate n]: each row does the same work through our code and through raw
 // Npgsql, alternately, on a fresh database, and reports medians. See README.md.
 BenchOptions options;
 try
@@ -42,7 +42,7 @@ var machine = await Machine.DescribeAsync(ctx, database.Description, ct);
 Console.WriteLine(machine);
 Console.WriteLine();
 
-Scenario[] scenarios = [.. EventStoreScenarios.All(), .. AnalysisScenarios.All()];
+Scenario[] scenarios = [.. EventStoreScenarios.All(), .. AnalysisScenarios.All(options)];
 IReadOnlyList<ScenarioResult> results;
 try
 {

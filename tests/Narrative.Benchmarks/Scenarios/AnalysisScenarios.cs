@@ -16,14 +16,14 @@ namespace Narrative.Benchmarks.Scenarios;
 
 public static class AnalysisScenarios
 {
-    public static IEnumerable<Scenario> All() =>
+    public static IEnumerable<Scenario> All(BenchOptions options) =>
     [
         new RebuildScenario(),
         // Runs after the rebuild, which leaves the read model populated.
         new QueryAssessmentScenario("query.assessment.p95", cached: true, limitMs: 20),
         new QueryAssessmentScenario("query.assessment.uncached.p95", cached: false, limitMs: null),
-        new LagScenario("projection.lag.p99", handler: false, limitMs: 200),
-        new LagScenario("handler.lag.p99", handler: true, limitMs: 200),
+        new LagScenario("projection.lag.p99", handler: false, limitMs: 200, options.LagRate),
+        new LagScenario("handler.lag.p99", handler: true, limitMs: 200, options.LagRate),
         // Last: Marten's rebuild refills the indexed tables without analyze, and the queries' plans suffered after it
         // (p95 of the raw query 215 ms instead of a few), so it runs after the rows that read the model.
         new MartenRebuildScenario(),
@@ -251,7 +251,7 @@ public sealed class QueryAssessmentScenario(string name, bool cached, double? li
 }
 
 /// <summary>
-/// projection.lag.p99 / handler.lag.p99: a steady 500 appends/s through EventLog.AppendAsync (open loop: each append is due at its time, up to 8 in flight), each one ItemRecorded
+/// projection.lag.p99 / handler.lag.p99: a steady 500 appends/s (or --lag-rate's) through EventLog.AppendAsync (open loop: each append is due at its time, up to 8 in flight), each one ItemRecorded
 /// of type signal published inside the corpus's first aid-debate context period, with Marten's daemon (Solo) and
 /// Wolverine's handlers running in-process. For each event, the time from its append's commit until a poller (every
 /// 2 ms) sees its effect: its row in rm_analysis.items (projection), or the narrative.coincidence_flagged.v1 event
@@ -259,7 +259,7 @@ public sealed class QueryAssessmentScenario(string name, bool cached, double? li
 /// Wolverine's durable local queue → handler → append). Raw: the same appends, the same poller watching mt_events for
 /// the probe itself, i.e. the floor set by commit visibility and polling.
 /// </summary>
-public sealed class LagScenario(string name, bool handler, double limitMs) : Scenario
+public sealed class LagScenario(string name, bool handler, double limitMs, int rate) : Scenario
 {
     private const string ProbeType = "narrative.item_recorded.v1";
     private const string EffectType = "narrative.coincidence_flagged.v1";
@@ -267,18 +267,19 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
     /// <summary>How long the run waits, after the last append, for the last effects.</summary>
     private static readonly TimeSpan Drain = TimeSpan.FromSeconds(60);
 
-    public override string Name => name;
+    /// <summary>At another rate than the floor's the row is named for its rate (handler.lag.p99@100) and has no floor.</summary>
+    public override string Name => rate == BenchOptions.FloorLagRate ? name : $"{name}@{rate}";
     public override string Unit => "ms";
     public override Direction Direction => Direction.LowerIsBetter;
-    public override double? Limit => limitMs;
+    public override double? Limit => rate == BenchOptions.FloorLagRate ? limitMs : null;
 
     private static int Seconds(BenchOptions o) => o.Size(4, 20);
 
-    /// <summary>Appends a second, and how many may be in flight at once.</summary>
-    private const int Rate = 500, Writers = 8;
+    /// <summary>How many appends may be in flight at once.</summary>
+    private const int Writers = 8;
 
     public override string Describe(BenchOptions o) =>
-        $"500 appends/s for {Seconds(o)} s; p99 of commit → {(handler ? "the CoincidenceDetector's coincidence_flagged event in mt_events (Marten daemon + Wolverine in-process)" : "rm_analysis.items row (Marten daemon in-process)")} vs commit → visible in mt_events";
+        $"{rate} appends/s for {Seconds(o)} s; p99 of commit → {(handler ? "the CoincidenceDetector's coincidence_flagged event in mt_events (Marten daemon + Wolverine in-process)" : "rm_analysis.items row (Marten daemon in-process)")} vs commit → visible in mt_events";
 
     public override async Task SetupAsync(BenchContext ctx, CancellationToken ct)
     {
@@ -330,7 +331,7 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
 
         var committed = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
-        var total = Rate * Seconds(ctx.Options);
+        var total = rate * Seconds(ctx.Options);
         var startPosition = await s.Log.HeadAsync(ct);
         var poller = Task.Run(async () =>
         {
@@ -356,7 +357,7 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
             }
         }, ct);
 
-        // Open loop: append i is due at i/500 s whatever happened to the ones before it. Several writers take the next
+        // Open loop: append i is due at i/rate s whatever happened to the ones before it. Several writers take the next
         // due append, so one slow commit delays only itself (a single awaiting writer would fall behind and measure a
         // lower rate instead).
         var started = Stopwatch.GetTimestamp();
@@ -365,8 +366,8 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
         {
             for (var i = Interlocked.Increment(ref next); i < total; i = Interlocked.Increment(ref next))
             {
-                var due = started + (long)(i * Stopwatch.Frequency / Rate);
-                while (Stopwatch.GetTimestamp() < due) await Task.Delay(1, ct);
+                var due = started + (long)(i * Stopwatch.Frequency / rate);
+                if (Stopwatch.GetTimestamp() < due) await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due), ct);
                 var id = $"lag-{tag}-{i}";
                 await AppendProbeAsync(s, $"lag-{tag}-{i % 50}", id, ct);
                 committed[id] = Stopwatch.GetTimestamp();
@@ -380,7 +381,7 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
         await stop.CancelAsync();
         try { await poller; } catch (OperationCanceledException) { }
         if (appendSeconds > Seconds(ctx.Options) * 1.1)
-            Console.WriteLine($"    note: the appends took {appendSeconds:0.0} s, not {Seconds(ctx.Options)} s: the writers could not keep {Rate}/s");
+            Console.WriteLine($"    note: the appends took {appendSeconds:0.0} s, not {Seconds(ctx.Options)} s: the writers could not keep {rate}/s");
         if (seen.Count < total)
             Console.WriteLine($"    warning: {(ours ? "ours" : "raw")} saw {seen.Count} of {total} effects within {Drain.TotalSeconds:0} s of the last append; " +
                 "the missing ones count as seen at that deadline, so the p99 is a lower bound");
@@ -407,7 +408,7 @@ public sealed class LagScenario(string name, bool handler, double limitMs) : Sce
 
     /// <summary>
     /// Steady state before the clock starts: one probe must come through the running stack (daemon polling, relay,
-    /// Wolverine's queue, handler code compiled), so that the percentiles measure the steady 500/s and not start-up.
+    /// Wolverine's queue, handler code compiled), so that the percentiles measure the steady rate and not start-up.
     /// </summary>
     private async Task WarmUpAsync(NarrativeServices s, string tag, CancellationToken ct)
     {
