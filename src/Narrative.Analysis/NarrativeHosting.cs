@@ -157,6 +157,9 @@ public static class NarrativeHosting
         {
             opts.ServiceName = "narrative";
             opts.UseRuntimeCompilation();
+            // The handlers live here, whichever assembly starts the host (the API, the CLI, a test or the benchmarks):
+            // named explicitly, Wolverine neither guesses it from the entry assembly nor warns that it guessed.
+            opts.ApplicationAssembly = typeof(NarrativeHosting).Assembly;
             opts.Discovery.DisableConventionalDiscovery();
             foreach (var handler in NarrativeReactions.Handlers) opts.Discovery.IncludeType(handler);
             // Each reaction gets its own durable local queue: its own inbox rows, retries and dead letters.
