@@ -105,6 +105,8 @@ public static class NarrativeHosting
         services.AddSingleton(runtime);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        // Hosted services start in this order and stop in the reverse: the LISTEN connection closes after the daemon stops.
+        services.AddHostedService<ListenWakeupShutdown>();
         // Before Marten's and Wolverine's hosted services, so the read model exists before the daemon writes to it.
         services.AddHostedService<SchemaSetup>();
 

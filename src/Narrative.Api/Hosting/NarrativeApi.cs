@@ -7,7 +7,11 @@ using Serilog.Context;
 
 namespace Narrative.Api.Hosting;
 
-/// <summary>Builds the web application: database (embedded or configured), services, daemon, seeds, endpoints.</summary>
+/// <summary>
+/// Builds the web application: database (embedded or configured), services, daemon, seeds, endpoints. The caller stops
+/// the embedded database (the <see cref="DatabaseHost"/> service) after the application is disposed: Marten's daemon
+/// and Wolverine close their connections, including Marten's LISTEN connection, only then.
+/// </summary>
 public static class NarrativeApi
 {
     public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken ct)
@@ -68,11 +72,6 @@ public static class NarrativeApi
         app.MapAdmin();
         app.MapAnalysts();
         app.MapAlerts();
-        app.Lifetime.ApplicationStopped.Register(() =>
-        {
-            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            Log.CloseAndFlush();
-        });
         return app;
     }
 
