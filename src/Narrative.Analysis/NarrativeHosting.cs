@@ -150,6 +150,7 @@ public static class NarrativeHosting
             runtime.ReadReplicas, runtime.CachedTopics, runtime.ConsistencyWait));
         services.AddSingleton(sp => new AuditService(sp.GetRequiredService<EventLog>(), sp.GetRequiredService<AnalysisQueries>()));
         services.AddSingleton<DeadLetters>();
+        services.AddSingleton<HandlerInbox>();
         services.AddSingleton<NarrativeServices>();
         services.AddSingleton(new WebhookSettings(runtime.Webhooks));
         services.AddSingleton<AlertFeed>();

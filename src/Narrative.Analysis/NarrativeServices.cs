@@ -13,7 +13,7 @@ namespace Narrative.Analysis;
 /// <summary>The application's services, as the API's endpoints, the CLI's commands and the tests use them.</summary>
 public sealed class NarrativeServices(
     EventLog log, IngestionService ingestion, CaptureService captures, AnalysisQueries queries, AuditService audit,
-    AnalysisProjection projection, DeadLetters deadLetters, AlertFeed alerts, TimeProvider clock, ReadRouter reads,
+    AnalysisProjection projection, DeadLetters deadLetters, HandlerInbox inbox, AlertFeed alerts, TimeProvider clock, ReadRouter reads,
     Analysts.AnalystService analysts)
 {
     /// <summary>Analysts, their keys and their ratings.</summary>
@@ -31,6 +31,7 @@ public sealed class NarrativeServices(
     public AuditService Audit { get; } = audit;
     public AnalysisProjection Projection { get; } = projection;
     public DeadLetters DeadLetters { get; } = deadLetters;
+    public HandlerInbox Inbox { get; } = inbox;
 
     /// <summary>Alerts this process delivered, for SSE clients.</summary>
     public AlertFeed Alerts { get; } = alerts;
@@ -50,6 +51,17 @@ public sealed class NarrativeServices(
         var replicas = (await Reads.LagAsync(ct)).Select(x => new ProjectionStatus($"replica:{x.Replica.Name}", "replica", x.Position ?? 0, head,
             Math.Max(0, head - (x.Position ?? 0)), x.Lag is null ? "unreachable" : "streaming", null, null, [], x.Lag));
         return [.. shards, .. replicas];
+    }
+
+    /// <summary>
+    /// <see cref="StatusAsync"/>, with the handlers' row carrying how many messages wait in Wolverine's inbox (the admin
+    /// route and the CLI; one more query, over the whole inbox, so not for polling).
+    /// </summary>
+    public async Task<IReadOnlyList<ProjectionStatus>> StatusWithInboxAsync(CancellationToken ct)
+    {
+        var rows = await StatusAsync(ct);
+        var inbox = await Inbox.CountAsync();
+        return [.. rows.Select(r => r.Kind == "handlers" ? r with { Queued = inbox.Queued } : r)];
     }
 
     /// <summary>Waits until the analysis projection has processed everything appended so far (tests, CLI, start-up).</summary>

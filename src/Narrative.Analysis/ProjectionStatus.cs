@@ -8,9 +8,12 @@ namespace Narrative.Analysis;
 /// Where each of Marten's async shards has got (the analysis projection, the relay to the handlers), from
 /// <c>mt_event_progression</c>; the high-water mark; and the gaps the daemon skipped, from <c>mt_high_water_skips</c>.
 /// Replica rows (kind "replica") give a read replica's read-model position and its lag (<see cref="Replica"/>).
+/// The handlers' row (kind "handlers") can carry <see cref="Queued"/>, the messages waiting in Wolverine's inbox
+/// (<see cref="NarrativeServices.StatusWithInboxAsync"/>); null on other rows and where it was not counted.
 /// </summary>
 public sealed record ProjectionStatus(string Name, string Kind, long Position, long Head, long Lag, string State,
-    DateTimeOffset? UpdatedAt, double? RebuildProgress, IReadOnlyList<GapSkip> Skips, Queries.ReplicaLag? Replica = null)
+    DateTimeOffset? UpdatedAt, double? RebuildProgress, IReadOnlyList<GapSkip> Skips, Queries.ReplicaLag? Replica = null,
+    int? Queued = null)
 {
     private const string Schema = EventStoreSetup.Schema;
 

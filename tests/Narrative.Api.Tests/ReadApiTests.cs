@@ -244,6 +244,15 @@ public sealed class ReadApiTests(SeededApi api) : IClassFixture<SeededApi>, IDis
         Assert.Equal(before, await _http.GetStringAsync($"/api/topics/{Documents.Topic}/assessment?asOf=2024-05-31&knownAt=2099-01-01"));
     }
 
+    [Fact]
+    public async Task the_status_counts_the_handler_messages_queued_in_wolverines_inbox_on_the_relays_row_only()
+    {
+        using var admin = _api.Server.Client(ApiServer.AdminKey);
+        var rows = (await admin.GetFromJsonAsync<JsonArray>("/api/admin/projections"))!;
+        Assert.True(rows.Single(s => s!["kind"]!.GetValue<string>() == "handlers")!["queued"]!.GetValue<int>() >= 0, rows.ToJsonString());
+        Assert.Null(rows.Single(s => s!["name"]!.GetValue<string>() == "analysis")!["queued"]);
+    }
+
     [Theory]
     [InlineData("changes?from=2024-03-01&to=2024-01-01", "from", "to")]
     [InlineData("changes?knownFrom=2030-01-01&knownTo=2024-01-01", "knownFrom", "knownTo")]

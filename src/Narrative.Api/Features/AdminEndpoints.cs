@@ -21,9 +21,10 @@ public static class AdminEndpoints
         var admin = app.MapGroup("/api/admin").RequireKey(ApiRole.Admin).WithTags("Admin");
 
         // Marten's async shards side by side: the analysis projection, the relay to the handlers, the high-water mark
-        // (with the gaps the daemon skipped), each with position, lag and state (running, catching-up, rebuilding).
-        admin.MapGet("/projections", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.StatusAsync(ct)))
-            .WithName("ListProjections").WithSummary("Each projection and the relay to the handlers: state, position, lag, owner, skipped gaps");
+        // (with the gaps the daemon skipped), each with position, lag and state (running, catching-up, rebuilding); the
+        // relay's row also says how many handler messages wait in Wolverine's inbox (queued).
+        admin.MapGet("/projections", async (NarrativeServices s, CancellationToken ct) => TypedResults.Ok(await s.StatusWithInboxAsync(ct)))
+            .WithName("ListProjections").WithSummary("Each projection and the relay to the handlers: state, position, lag, owner, skipped gaps, handler messages queued");
 
         // The query service's topic cache: what it holds (and at which read-model position), hits and misses so far.
         admin.MapGet("/query-cache", (NarrativeServices s) => TypedResults.Ok(s.Queries.Cache is { } c

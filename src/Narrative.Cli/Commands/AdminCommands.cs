@@ -18,13 +18,13 @@ public static class AdminCommands
         status.SetAction(async (p, ct) =>
         {
             await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
-            var rows = await s.Services.StatusAsync(ct);
+            var rows = await s.Services.StatusWithInboxAsync(ct);
             return Reply.Print(p, rows, x =>
             {
-                var t = new Table().AddColumns("name", "kind", "state", "position", "lag", "updated", "skipped gaps");
+                var t = new Table().AddColumns("name", "kind", "state", "position", "lag", "queued", "updated", "skipped gaps");
                 foreach (var r in x)
                     t.AddRow(r.Name, r.Kind, r.State, r.Position.ToString(CultureInfo.InvariantCulture), r.Lag.ToString(CultureInfo.InvariantCulture),
-                        r.UpdatedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-",
+                        r.Queued?.ToString(CultureInfo.InvariantCulture) ?? "-", r.UpdatedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-",
                         Markup.Escape(string.Join(", ", r.Skips.Select(g => $"{g.From}-{g.To}"))));
                 AnsiConsole.Write(t);
             });
@@ -57,20 +57,20 @@ public static class AdminCommands
         // The handlers are Wolverine's now: one relay shard feeds them all, so their status is that shard's row plus
         // Wolverine's dead letters; per-handler positions and owners no longer exist.
         var handlers = new Command("handlers", "Handler status");
-        var hstatus = new Command("status", "Position and lag of the relay to the handlers, and how many dead letters there are");
+        var hstatus = new Command("status", "Position and lag of the relay to the handlers, the messages waiting in Wolverine's inbox, and the dead letters");
         hstatus.SetAction(async (p, ct) =>
         {
             await using var s = await Session.OpenAsync(p.GetValue(CliApp.Db), project: false, ct);
             var relay = (await s.Services.StatusAsync(ct)).FirstOrDefault(r => r.Name == NarrativeHosting.RelayName);
-            var deadLetters = (await s.Services.DeadLetters.ListAsync(ct, limit: 1000)).Count;
+            var inbox = await s.Services.Inbox.CountAsync();
             var row = new HandlerStatus(NarrativeHosting.RelayName, relay?.State ?? "not started", relay?.Position ?? 0,
-                relay?.Lag ?? await s.Services.Log.HeadAsync(ct), relay?.UpdatedAt, deadLetters);
+                relay?.Lag ?? await s.Services.Log.HeadAsync(ct), relay?.UpdatedAt, inbox.Queued, inbox.DeadLetters);
             return Reply.Print(p, row, x =>
             {
-                var t = new Table().AddColumns("relay", "state", "position", "lag", "updated", "dead letters");
+                var t = new Table().AddColumns("relay", "state", "position", "lag", "queued", "updated", "dead letters");
                 t.AddRow(x.Name, x.State, x.Position.ToString(CultureInfo.InvariantCulture), x.Lag.ToString(CultureInfo.InvariantCulture),
-                    x.UpdatedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-",
-                    x.DeadLetters >= 1000 ? "1000+" : x.DeadLetters.ToString(CultureInfo.InvariantCulture));
+                    x.Queued.ToString(CultureInfo.InvariantCulture), x.UpdatedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "-",
+                    x.DeadLetters.ToString(CultureInfo.InvariantCulture));
                 AnsiConsole.Write(t);
             });
         });
@@ -136,6 +136,9 @@ public static class AdminCommands
 
     public sealed record VerifyResult(long Events, bool Intact, IReadOnlyList<VerificationFailure> Failures);
 
-    /// <summary>`handlers status`: the relay shard that feeds Wolverine's handlers, and the dead letters they left.</summary>
-    public sealed record HandlerStatus(string Name, string State, long Position, long Lag, DateTimeOffset? UpdatedAt, int DeadLetters);
+    /// <summary>
+    /// `handlers status`: the relay shard that feeds Wolverine's handlers, the messages waiting in Wolverine's inbox
+    /// (the backlog when ingest outruns the handlers; the relay's lag does not show it), and the dead letters they left.
+    /// </summary>
+    public sealed record HandlerStatus(string Name, string State, long Position, long Lag, DateTimeOffset? UpdatedAt, int Queued, int DeadLetters);
 }

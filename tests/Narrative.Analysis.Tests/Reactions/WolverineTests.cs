@@ -1,6 +1,7 @@
 using Narrative.Analysis.Ingestion;
 using Narrative.Domain;
 using Narrative.Testing;
+using Npgsql;
 using static Narrative.Analysis.Tests.Reactions.ReactionsHarness;
 
 namespace Narrative.Analysis.Tests.Reactions;
@@ -71,6 +72,38 @@ public sealed class WolverineTests(PostgresFixture pg)
             Assert.Equal("narrative.item_recorded.v1", trigger.Type);
         });
         Assert.Equal(["corr-signal", "corr-statement"], reactions.Select(e => e.Metadata.CorrelationId).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task a_held_up_reaction_shows_as_queued_on_the_handlers_row_while_the_relay_shows_no_lag()
+    {
+        await using var h = await StartAsync(pg);
+        await h.Period("aid", "aid-debate", "2024-01-01", "2024-01-31", "2024-02-10");
+        await h.SettleAsync();
+        // The coincidence reaction's append waits on an advisory lock this test holds, as a slow handler would.
+        await Exec(h, """
+            create function narrative.test_hold() returns trigger language plpgsql as $$
+            begin perform pg_advisory_xact_lock(4242); return new; end $$;
+            create trigger test_hold before insert on narrative.mt_events for each row
+            when (new.type = 'narrative.coincidence_flagged.v1') execute function narrative.test_hold();
+            """);
+        await using var holder = await h.Services.DataSource.OpenConnectionAsync();
+        await using (var take = new NpgsqlCommand("select pg_advisory_lock(4242)", holder)) await take.ExecuteNonQueryAsync();
+
+        await h.Document("held-doc", "origin", "2024-01-10", [], Item("held", "signal", "claim-h", Open));
+
+        await Eventually(async () =>
+        {
+            var rows = await h.Services.StatusWithInboxAsync(default);
+            var relay = rows.Single(r => r.Kind == "handlers");
+            Assert.All(rows.Where(r => r.Kind != "handlers"), r => Assert.Null(r.Queued));
+            return relay.Lag == 0 && relay.Queued >= 1;
+        }, "the relay has passed the item while its coincidence message waits in Wolverine's inbox");
+
+        await using (var release = new NpgsqlCommand("select pg_advisory_unlock(4242)", holder)) await release.ExecuteNonQueryAsync();
+        await h.SettleAsync();
+        Assert.Equal(0, (await h.Services.StatusWithInboxAsync(default)).Single(r => r.Kind == "handlers").Queued);
+        Assert.Equal(["held"], (await h.EventsAsync<CoincidenceFlagged>()).Select(f => f.Data.ItemId));
     }
 
     private static async Task Exec(ReactionsHarness h, string sql)
