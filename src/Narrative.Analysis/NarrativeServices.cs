@@ -61,7 +61,7 @@ public sealed class NarrativeServices(
     {
         var rows = await StatusAsync(ct);
         var inbox = await Inbox.CountAsync();
-        return [.. rows.Select(r => r.Kind == "handlers" ? r with { Queued = inbox.Queued } : r)];
+        return [.. rows.Select(r => r.Name == NarrativeHosting.RelayName ? r with { Queued = inbox.Queued } : r)];
     }
 
     /// <summary>Waits until the analysis projection has processed everything appended so far (tests, CLI, start-up).</summary>
