@@ -18,6 +18,8 @@ public static class EventStoreScenarios
         new BatchedAppendScenario(),
         // Runs right after the batched row, whose last (ours) run leaves exactly the data set it reads.
         new ReadAllScenario(),
+        // After read.all: its runs leave rows without the hash header, which read.all must not read.
+        new MartenBatchedAppendScenario(),
         new SingleAppendScenario(concurrency: 1),
         new SingleAppendScenario(concurrency: 16),
     ];
@@ -117,7 +119,7 @@ public sealed class BatchedAppendScenario : Scenario
         return EventStoreScenarios.PerSecond((long)calls * PerCall, timed.Elapsed);
     }
 
-    private static async Task<double> RunRawAsync(BenchContext ctx, int calls, CancellationToken ct)
+    internal static async Task<double> RunRawAsync(BenchContext ctx, int calls, CancellationToken ct)
     {
         var timed = new Stopwatch();
         for (var s = 0; s < calls; s++)
@@ -131,6 +133,64 @@ public sealed class BatchedAppendScenario : Scenario
         }
         return EventStoreScenarios.PerSecond((long)calls * PerCall, timed.Elapsed);
     }
+}
+
+/// <summary>
+/// append.batched.marten: the same 1,000-event batches through a bare Marten session (the same Append call with the
+/// expected version, event ids and metadata, quick append), without what <see cref="EventLog"/> adds: no head read,
+/// no duplicate-id check, no hash chain. No target: it shows what Marten's own append path costs against the same raw
+/// insert, and so how much of append.batched's ratio is Marten's and how much ours.
+/// </summary>
+public sealed class MartenBatchedAppendScenario : Scenario
+{
+    private const string Prefix = "m";
+
+    public override string Name => "append.batched.marten";
+    public override string Unit => "events/s";
+
+    public override string Describe(BenchOptions o) =>
+        $"{BatchedAppendScenario.Calls(o):N0} calls × {BatchedAppendScenario.PerCall:N0} events (one new stream per call), a bare Marten session " +
+        "(Events.Append with the expected version, quick append; no head read, duplicate check or hash chain) vs append.batched's raw insert";
+
+    public override async Task WarmUpAsync(BenchContext ctx, CancellationToken ct)
+    {
+        await EventStoreScenarios.ResetTablesAsync(ctx, ct);
+        await RunOursAsync(ctx, 3, ct);
+        await RunRawAsync(ctx, 3, ct);
+    }
+
+    public override Task ResetAsync(BenchContext ctx, Side side, CancellationToken ct) => EventStoreScenarios.ResetTablesAsync(ctx, ct);
+
+    public override Task<double> RunOursAsync(BenchContext ctx, CancellationToken ct) => RunOursAsync(ctx, BatchedAppendScenario.Calls(ctx.Options), ct);
+
+    public override Task<double> RunRawAsync(BenchContext ctx, CancellationToken ct) => RunRawAsync(ctx, BatchedAppendScenario.Calls(ctx.Options), ct);
+
+    private static async Task<double> RunOursAsync(BenchContext ctx, int calls, CancellationToken ct)
+    {
+        var timed = new Stopwatch();
+        for (var s = 0; s < calls; s++)
+        {
+            var events = BenchEvents.Create(BatchedAppendScenario.Salt, s, 1, BatchedAppendScenario.PerCall);
+            timed.Start();
+            await using var session = ctx.Log.Store.LightweightSession();
+            var built = new object[events.Count];
+            for (var i = 0; i < events.Count; i++)
+            {
+                var ev = session.Events.BuildEvent(events[i].Data);
+                ev.Id = events[i].EventId;
+                ev.CorrelationId = events[i].Metadata?.CorrelationId;
+                ev.CausationId = events[i].Metadata?.CausationId;
+                built[i] = ev;
+            }
+            session.LastModifiedBy = events[0].Metadata?.Actor;
+            session.Events.Append(BenchEvents.StreamId(Prefix, s), events.Count, built);
+            await session.SaveChangesAsync(ct);
+            timed.Stop();
+        }
+        return EventStoreScenarios.PerSecond((long)calls * BatchedAppendScenario.PerCall, timed.Elapsed);
+    }
+
+    private static Task<double> RunRawAsync(BenchContext ctx, int calls, CancellationToken ct) => BatchedAppendScenario.RunRawAsync(ctx, calls, ct);
 }
 
 /// <summary>append.single.cN: N writers, each appending one event per call to its own stream with an exact expected version.</summary>
